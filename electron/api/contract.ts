@@ -132,6 +132,7 @@ export interface ApiInvoke {
   'project.stats': (args: Record<string, never>) => ProjectStats;
   'import.detect': (args: { source: string }) => DetectResult;
   'import.start': (args: { source: string; format?: ImportFormat }) => JobInfo;
+  'import.summary': (args: { jobId: string }) => ImportSummary;
   'jobs.list': (args: Record<string, never>) => JobInfo[];
   'jobs.cancel': (args: { id: string }) => JobInfo;
   'images.list': (args: { offset: number; limit: number }) => ImagePage;
@@ -161,6 +162,7 @@ export const CHANNELS = [
   'project.stats',
   'import.detect',
   'import.start',
+  'import.summary',
   'jobs.list',
   'jobs.cancel',
   'images.list',

@@ -1,0 +1,269 @@
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { IMPORT_FORMATS, type ImportFormat, type JobInfo } from '../api/contract.ts';
+import { Engine, ApiError } from '../engine/index.ts';
+import { ProgressLine } from './progress.ts';
+
+// The `medprep` command table is a stable interface for scripts: exit 0 on success, 1 with a one-line error on
+// stderr for a failure, 2 for bad usage. Every command takes --json for one JSON document on stdout.
+
+class UsageError extends Error {}
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  usage: string;
+  summary: string;
+  /** Positional arguments: [required, max]. */
+  positionals: [number, number];
+  options?: Options;
+  /** Set while the capability has not landed: the command answers that it is not available yet. */
+  pending?: string;
+  run?: (ctx: CommandContext) => Promise<void>;
+}
+
+interface CommandContext {
+  args: string[];
+  values: Record<string, string | boolean | undefined>;
+  json: boolean;
+  io: Io;
+}
+
+const COMMANDS: Record<string, Command> = {
+  init: {
+    usage: 'init PROJECT [--name NAME]',
+    summary: 'create a project folder',
+    positionals: [1, 1],
+    options: { name: { type: 'string' } },
+    run: init,
+  },
+  import: {
+    usage: `import PROJECT SOURCE [--format ${IMPORT_FORMATS.join('|')}]`,
+    summary: 'import a source folder or file into a project',
+    positionals: [2, 2],
+    options: { format: { type: 'string', default: 'auto' } },
+    run: importCommand,
+  },
+  deid: { usage: 'deid PROJECT', summary: 'de-identify headers, pixels and reports', positionals: [1, 1], pending: 'DICOM de-identification' },
+  'deid-text': { usage: 'deid-text [FILE|-]', summary: 'de-identify report text', positionals: [0, 1], pending: 'report-text de-identification' },
+  'eval-deid': { usage: 'eval-deid GOLD.jsonl [--show-misses]', summary: 'measure text de-identification recall', positionals: [1, 1], options: { 'show-misses': { type: 'boolean' } }, pending: 'de-identification evaluation' },
+  curate: { usage: 'curate PROJECT [--recipe FILE]', summary: 'filter and deduplicate', positionals: [1, 1], options: { recipe: { type: 'string' } }, pending: 'curation' },
+  sft: { usage: 'sft PROJECT [--recipe FILE]', summary: 'generate instruction–response samples', positionals: [1, 1], options: { recipe: { type: 'string' } }, pending: 'SFT generation' },
+  export: {
+    usage: 'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom]',
+    summary: 'write a verified training bundle',
+    positionals: [2, 2],
+    options: { format: { type: 'string' }, images: { type: 'string' } },
+    pending: 'bundle export',
+  },
+  verify: { usage: 'verify BUNDLE', summary: 'check a bundle: checksums, schemas, splits, leak scan', positionals: [1, 1], pending: 'bundle verification' },
+  stats: { usage: 'stats PROJECT', summary: 'counts of patients, studies, images, reports and errors', positionals: [1, 1], run: stats },
+  models: { usage: 'models list|check|bench [--device DEVICE]', summary: 'on-device models', positionals: [1, 1], options: { device: { type: 'string' } }, pending: 'the on-device model layer' },
+  serve: {
+    usage: 'serve [PROJECT] [--port N]',
+    summary: 'browser mode on 127.0.0.1 with a session token',
+    positionals: [0, 1],
+    options: { port: { type: 'string', default: '0' } },
+    run: serve,
+  },
+  run: {
+    usage: 'run SOURCE OUT [--project DIR] [--recipe FILE]',
+    summary: 'all stages with defaults, from a source to a bundle',
+    positionals: [2, 2],
+    options: { project: { type: 'string' }, recipe: { type: 'string' } },
+    run: runAll,
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  medprep ${c.usage.padEnd(width)}  ${c.summary}${c.pending ? ' (not available yet)' : ''}`);
+  return ['Usage:', ...lines, '', 'Every command takes --json for one machine-readable JSON document on stdout.'].join('\n');
+}
+
+/** Runs one command line; returns the exit code. */
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    const engine = new Engine();
+    io.stdout.write((await engine.invoke('app.info', {})).version + '\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    const { values, positionals } = parse(command, rest);
+    const [min, max] = command.positionals;
+    if (positionals.length < min || positionals.length > max) {
+      throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s): medprep ${command.usage}`);
+    }
+    if (command.pending || !command.run) {
+      throw new ApiError('unavailable', `${command.pending ?? name} is not available yet in this version of MedPrep`);
+    }
+    await command.run({ args: positionals, values, json: values.json === true, io });
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`medprep: ${err.message}\n\n${usage()}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`medprep ${name}: ${message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+function parse(command: Command, rest: string[]) {
+  try {
+    const parsed = parseArgs({
+      args: rest,
+      options: { json: { type: 'boolean' }, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message.split('\n')[0]! : String(err));
+  }
+}
+
+function print(ctx: CommandContext, doc: unknown, human: string): void {
+  ctx.io.stdout.write(ctx.json ? JSON.stringify(doc) + '\n' : human + '\n');
+}
+
+async function withProject<T>(dir: string, body: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = new Engine();
+  try {
+    await engine.invoke('project.open', { dir });
+    return await body(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function init(ctx: CommandContext): Promise<void> {
+  const engine = new Engine();
+  try {
+    const name = typeof ctx.values.name === 'string' ? ctx.values.name : undefined;
+    const info = await engine.invoke('project.create', { dir: ctx.args[0]!, ...(name ? { name } : {}) });
+    print(ctx, { project: info }, `Created project "${info.name}" in ${info.dir}`);
+  } finally {
+    await engine.close();
+  }
+}
+
+function formatOption(v: string | boolean | undefined): ImportFormat {
+  if (typeof v !== 'string' || !(IMPORT_FORMATS as readonly string[]).includes(v)) {
+    throw new UsageError(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+  }
+  return v as ImportFormat;
+}
+
+/** Runs a job to its end, drawing progress on a terminal; Ctrl-C cancels it (what is committed stays). */
+async function followJob(engine: Engine, job: JobInfo, ctx: CommandContext, label: string): Promise<JobInfo> {
+  const bar = !ctx.json && ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, label) : null;
+  const off = engine.on('job.updated', (j) => {
+    if (j.id === job.id) bar?.update(j);
+  });
+  const onSigint = () => {
+    void engine.invoke('jobs.cancel', { id: job.id });
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await engine.waitForJob(job.id);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    bar?.end();
+  }
+}
+
+async function importCommand(ctx: CommandContext): Promise<void> {
+  const [dir, source] = ctx.args as [string, string];
+  const format = formatOption(ctx.values.format);
+  await withProject(dir, async (engine) => {
+    const started = await engine.invoke('import.start', { source, format });
+    const job = await followJob(engine, started, ctx, 'import');
+    if (job.state === 'failed') throw new Error(job.message);
+    const summary = await engine.invoke('import.summary', { jobId: job.id });
+    if (job.state === 'cancelled') throw new Error(`cancelled: ${summary.imported} images imported before the cancel are kept`);
+    const errorLines = summary.errors.slice(0, 20).map((e) => `  ${e.path}: ${e.reason}`);
+    if (summary.errors.length > 20) errorLines.push(`  … and ${summary.errors.length - 20} more (medprep stats ${dir})`);
+    print(
+      ctx,
+      summary,
+      [
+        `Imported ${summary.imported} images and ${summary.reports} reports; ${summary.skipped} files skipped, ` +
+          `${summary.unchanged} unchanged, ${summary.errors.length} errors.`,
+        ...errorLines,
+      ].join('\n'),
+    );
+  });
+}
+
+async function stats(ctx: CommandContext): Promise<void> {
+  await withProject(ctx.args[0]!, async (engine) => {
+    const s = await engine.invoke('project.stats', {});
+    print(
+      ctx,
+      s,
+      Object.entries(s)
+        .map(([k, v]) => `${k.padEnd(9)} ${v}`)
+        .join('\n'),
+    );
+  });
+}
+
+async function serve(ctx: CommandContext): Promise<void> {
+  const port = Number(ctx.values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+  const { startServer } = await import('../serve/server.ts');
+  const { appRoot } = await import('../engine/app-root.ts');
+  const engine = new Engine();
+  if (ctx.args[0]) await engine.invoke('project.open', { dir: ctx.args[0] });
+  const server = await startServer(engine, { port, rendererDir: path.join(appRoot(), 'dist', 'renderer') });
+  print(
+    ctx,
+    { url: server.url, port: server.port },
+    `MedPrep browser mode (loopback only). Open this address in a browser on this machine:\n  ${server.url}\nPress Ctrl-C to stop.`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await engine.close();
+}
+
+async function runAll(ctx: CommandContext): Promise<void> {
+  const [source, out] = ctx.args as [string, string];
+  const projectDir = typeof ctx.values.project === 'string' ? ctx.values.project : path.join(out, 'project');
+  const engine = new Engine();
+  try {
+    try {
+      await engine.invoke('project.open', { dir: projectDir });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'not-found')) throw err;
+      await engine.invoke('project.create', { dir: projectDir });
+    }
+    const job = await followJob(engine, await engine.invoke('import.start', { source, format: 'auto' }), ctx, 'import');
+    if (job.state !== 'done') throw new Error(`import ${job.state}: ${job.message}`);
+    const summary = await engine.invoke('import.summary', { jobId: job.id });
+    throw new ApiError(
+      'unavailable',
+      `imported ${summary.imported} images into ${projectDir}, then stopped: de-identification is not available yet, so no bundle was written`,
+    );
+  } finally {
+    await engine.close();
+  }
+}

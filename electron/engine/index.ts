@@ -1,0 +1,181 @@
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CHANNELS,
+  IMPORT_FORMATS,
+  type ApiEvents,
+  type ArgsOf,
+  type Channel,
+  type EventName,
+  type ImportFormat,
+  type JobInfo,
+  type ResultOf,
+} from '../api/contract.ts';
+import { appRoot, appVersion } from './app-root.ts';
+import { int, optStr, str } from './args.ts';
+import { ApiError } from './errors.ts';
+import { detectFormat } from './import/detect.ts';
+import { importSummary, planImport, runImport } from './import/import-job.ts';
+import { JobManager } from './jobs/jobs.ts';
+import { Project } from './project/project.ts';
+import { getImage, listImages, listProblems, projectStats, thumbnailFileFor } from './queries.ts';
+
+export { ApiError, toErrorShape } from './errors.ts';
+
+export interface EngineOptions {
+  /** Where "Open sample project" creates its project; defaults to ~/MedPrep/sample-project. */
+  sampleProjectDir?: string;
+  /** The bundled sample data; defaults to resources/sample-data in the app folder. */
+  sampleDataDir?: string;
+}
+
+type Handlers = { [C in Channel]: (args: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>> };
+type Listener<E extends EventName> = (payload: ApiEvents[E]) => void;
+
+/**
+ * The product: one engine behind every front. Fronts call `invoke` with a channel of the contract and
+ * subscribe with `on`; they hold no logic of their own. One project is open at a time.
+ */
+export class Engine {
+  private project: Project | null = null;
+  private jobs: JobManager | null = null;
+  private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
+  private readonly opts: Required<EngineOptions>;
+  private readonly version = appVersion();
+  private readonly handlers: Handlers;
+
+  constructor(opts: EngineOptions = {}) {
+    this.opts = {
+      sampleProjectDir: opts.sampleProjectDir ?? path.join(os.homedir(), 'MedPrep', 'sample-project'),
+      sampleDataDir: opts.sampleDataDir ?? path.join(appRoot(), 'resources', 'sample-data'),
+    };
+    this.handlers = {
+      'app.info': () => ({
+        name: 'MedPrep',
+        version: this.version,
+        node: process.versions.node,
+        platform: `${process.platform}-${process.arch}`,
+        sampleDataDir: this.opts.sampleDataDir,
+      }),
+      'project.create': (a) => this.setProject(Project.create(str(a, 'dir'), optStr(a, 'name'), this.version)),
+      'project.open': (a) => this.setProject(Project.open(str(a, 'dir'))),
+      'project.openSample': (a) => this.openSample(optStr(a, 'dir') ?? this.opts.sampleProjectDir),
+      'project.current': () => this.project?.info() ?? null,
+      'project.close': async () => {
+        await this.closeProject();
+        this.emit('project.changed', null);
+        return null;
+      },
+      'project.stats': () => projectStats(this.requireProject().db),
+      'import.detect': (a) => {
+        planImport(str(a, 'source'), 'dicom'); // existence and readability first, with the same errors
+        return detectFormat(path.resolve(str(a, 'source')));
+      },
+      'import.start': (a) => this.startImport(str(a, 'source'), formatArg(optStr(a, 'format'))),
+      'import.summary': (a) => importSummary(this.requireProject(), str(a, 'jobId')),
+      'jobs.list': () => this.jobs?.list() ?? [],
+      'jobs.cancel': (a) => this.requireJobs().cancel(str(a, 'id')),
+      'images.list': (a) => listImages(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
+      'images.get': (a) => getImage(this.requireProject().db, int(a, 'id', 1)),
+      'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
+    };
+  }
+
+  async invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> {
+    if (!(CHANNELS as readonly string[]).includes(channel)) throw new ApiError('bad-request', `Unknown channel ${String(channel)}.`);
+    const handler = this.handlers[channel] as (a: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>>;
+    return handler(args);
+  }
+
+  on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  /** Resolves until a job ends; for the CLI and tests, which run jobs to completion. */
+  waitForJob(id: string): Promise<JobInfo> {
+    return this.requireJobs().wait(id);
+  }
+
+  /**
+   * Maps a media URL path (as handed to the renderer, e.g. `media/thumbs/<hash>.png`) to a file inside the
+   * project's cache, or null. Confined with path.relative so no URL can reach outside the cache.
+   */
+  resolveMedia(urlPath: string): string | null {
+    const project = this.project;
+    if (!project) return null;
+    const m = /^\/?media\/thumbs\/([0-9a-f]{64})\.png$/.exec(urlPath);
+    if (!m) return null;
+    const rel = thumbnailFileFor(project.db, m[1]!);
+    if (!rel) return null;
+    const abs = path.resolve(project.cacheDir, rel);
+    const inside = path.relative(project.cacheDir, abs);
+    if (inside.startsWith('..') || path.isAbsolute(inside)) return null;
+    return abs;
+  }
+
+  async close(): Promise<void> {
+    await this.closeProject();
+    this.listeners.clear();
+  }
+
+  private emit<E extends EventName>(event: E, payload: ApiEvents[E]): void {
+    for (const l of this.listeners.get(event) ?? []) (l as Listener<E>)(payload);
+  }
+
+  private async setProject(project: Project) {
+    await this.closeProject();
+    this.project = project;
+    this.jobs = new JobManager(project.db, (job) => this.emit('job.updated', job));
+    const info = project.info();
+    this.emit('project.changed', info);
+    return info;
+  }
+
+  private async closeProject(): Promise<void> {
+    await this.jobs?.shutdown();
+    this.project?.close();
+    this.project = null;
+    this.jobs = null;
+  }
+
+  private async openSample(dir: string) {
+    let info;
+    try {
+      info = await this.setProject(Project.open(dir));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'not-found')) throw err;
+      info = await this.setProject(Project.create(dir, 'Sample project', this.version));
+    }
+    if (projectStats(this.requireProject().db).images === 0) {
+      this.startImport(path.join(this.opts.sampleDataDir, 'mimic-cxr'), 'dicom');
+    }
+    return info;
+  }
+
+  private startImport(source: string, format: ImportFormat): JobInfo {
+    const project = this.requireProject();
+    const plan = planImport(source, format);
+    return this.requireJobs().start('import', plan, async (ctx) => ({ message: await runImport(project, plan, ctx) }));
+  }
+
+  private requireProject(): Project {
+    if (!this.project) throw new ApiError('no-project', 'No project is open.');
+    return this.project;
+  }
+
+  private requireJobs(): JobManager {
+    if (!this.jobs) throw new ApiError('no-project', 'No project is open.');
+    return this.jobs;
+  }
+}
+
+function formatArg(v: string | undefined): ImportFormat {
+  if (v === undefined) return 'auto';
+  if (!(IMPORT_FORMATS as readonly string[]).includes(v)) {
+    throw new ApiError('bad-request', `Unknown format "${v}"; one of ${IMPORT_FORMATS.join(', ')}.`);
+  }
+  return v as ImportFormat;
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { JobInfo, JobKind, JobState } from '../../api/contract.ts';
+import { ApiError } from '../errors.ts';
+import type { Db } from '../project/database.ts';
+import { ProgressMeter } from './progress.ts';
+
+/** What a running job reports; the job turns it into JobInfo with rate and ETA. */
+export interface JobContext {
+  /** The job's id, which its rows record (files.job_id), so a summary can be read back from the store. */
+  id: string;
+  signal: AbortSignal;
+  progress(update: { done?: number; total?: number; totalKnown?: boolean; errors?: number; message?: string }): void;
+}
+
+export type JobBody = (ctx: JobContext) => Promise<{ message: string }>;
+
+const EVENT_INTERVAL_MS = 150;
+const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled', 'interrupted']);
+
+/**
+ * Long work as objects with progress, cancel and a row in the project's jobs table. Jobs run one at a time
+ * (a queue), so two imports never race on the same rows. A job killed mid-way is found 'running' on the next
+ * open and marked 'interrupted'; re-running it is safe because every stage's writes are idempotent.
+ */
+export class JobManager {
+  private readonly db: Db;
+  private readonly emit: (job: JobInfo) => void;
+  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; done: Promise<JobInfo> }>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(db: Db, emit: (job: JobInfo) => void) {
+    this.db = db;
+    this.emit = emit;
+    db.prepare(
+      `UPDATE jobs SET state = 'interrupted', message = 'stopped before it finished; run it again to resume', finished_at = ?
+       WHERE state IN ('running', 'queued')`,
+    ).run(new Date().toISOString());
+  }
+
+  start(kind: JobKind, params: unknown, body: JobBody): JobInfo {
+    const info: JobInfo = {
+      id: randomUUID(),
+      kind,
+      state: 'queued',
+      done: 0,
+      total: 0,
+      totalKnown: false,
+      rate: 0,
+      eta: null,
+      errors: 0,
+      message: 'waiting for the previous job',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+    };
+    this.db
+      .prepare('INSERT INTO jobs (id, kind, state, params, message, started_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(info.id, kind, info.state, JSON.stringify(params), info.message, info.startedAt);
+    const controller = new AbortController();
+    const done = this.chain.then(() => this.run(info, controller, body));
+    this.chain = done.catch(() => undefined);
+    this.jobs.set(info.id, { info, controller, done });
+    this.emit({ ...info });
+    return { ...info };
+  }
+
+  /** Resolves when the job reaches a final state. */
+  wait(id: string): Promise<JobInfo> {
+    const job = this.jobs.get(id);
+    if (!job) throw new ApiError('not-found', `No running job ${id}.`);
+    return job.done;
+  }
+
+  cancel(id: string): JobInfo {
+    const job = this.jobs.get(id);
+    if (!job) {
+      const row = this.list().find((j) => j.id === id);
+      if (!row) throw new ApiError('not-found', `No job ${id}.`);
+      return row;
+    }
+    if (!TERMINAL.has(job.info.state)) {
+      job.controller.abort();
+      job.info.message = 'cancelling…';
+      this.emit({ ...job.info });
+    }
+    return { ...job.info };
+  }
+
+  /** Jobs of this session first (live), then earlier ones from the store, newest first. */
+  list(): JobInfo[] {
+    const live = [...this.jobs.values()].map((j) => ({ ...j.info }));
+    const liveIds = new Set(live.map((j) => j.id));
+    const rows = this.db
+      .prepare('SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50')
+      .all() as { id: string; kind: JobKind; state: JobState; done: number; total: number; errors: number; message: string; started_at: string; finished_at: string | null }[];
+    const stored = rows
+      .filter((r) => !liveIds.has(r.id))
+      .map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        state: r.state,
+        done: r.done,
+        total: r.total,
+        totalKnown: true,
+        rate: 0,
+        eta: null,
+        errors: r.errors,
+        message: r.message,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+      }));
+    return [...live.reverse(), ...stored];
+  }
+
+  /** Cancels everything and waits for the jobs to stop (they commit what they finished). */
+  async shutdown(): Promise<void> {
+    for (const job of this.jobs.values()) if (!TERMINAL.has(job.info.state)) job.controller.abort();
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.done));
+  }
+
+  private async run(info: JobInfo, controller: AbortController, body: JobBody): Promise<JobInfo> {
+    const meter = new ProgressMeter();
+    let lastEmit = 0;
+    const publish = (force: boolean) => {
+      info.rate = meter.rate();
+      info.eta = meter.eta(info.done, info.total, info.totalKnown);
+      const now = performance.now();
+      if (force || now - lastEmit >= EVENT_INTERVAL_MS) {
+        lastEmit = now;
+        this.persist(info);
+        this.emit({ ...info });
+      }
+    };
+    if (controller.signal.aborted) {
+      this.finish(info, 'cancelled', 'cancelled before it started');
+      return { ...info };
+    }
+    info.state = 'running';
+    info.message = 'starting';
+    meter.record(0);
+    publish(true);
+    const ctx: JobContext = {
+      id: info.id,
+      signal: controller.signal,
+      progress: (u) => {
+        if (u.done !== undefined) {
+          info.done = u.done;
+          meter.record(u.done);
+        }
+        if (u.total !== undefined) info.total = u.total;
+        if (u.totalKnown !== undefined) info.totalKnown = u.totalKnown;
+        if (u.errors !== undefined) info.errors = u.errors;
+        if (u.message !== undefined) info.message = u.message;
+        publish(false);
+      },
+    };
+    try {
+      const { message } = await body(ctx);
+      this.finish(info, controller.signal.aborted ? 'cancelled' : 'done', message);
+    } catch (err) {
+      const message = err instanceof ApiError ? err.message : `failed: ${firstLine(err)}`;
+      this.finish(info, 'failed', message);
+    }
+    return { ...info };
+  }
+
+  private finish(info: JobInfo, state: JobState, message: string): void {
+    info.state = state;
+    info.message = message;
+    info.eta = state === 'done' ? 0 : null;
+    info.finishedAt = new Date().toISOString();
+    this.persist(info);
+    this.emit({ ...info });
+  }
+
+  private persist(info: JobInfo): void {
+    if (!this.db.open) return;
+    this.db
+      .prepare('UPDATE jobs SET state = ?, done = ?, total = ?, errors = ?, message = ?, finished_at = ? WHERE id = ?')
+      .run(info.state, info.done, info.total, info.errors, info.message, info.finishedAt, info.id);
+  }
+}
+
+function firstLine(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.split('\n')[0] ?? 'unknown error';
+}

@@ -1,0 +1,254 @@
+// Numbered, immutable migrations. Never edit a shipped one: add the next number. Each is tested from the
+// schema before it (test/unit/migrations.test.ts). PHI lives only in this local file, never in exports.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'domain model',
+    sql: `
+CREATE TABLE project (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  app_version TEXT NOT NULL
+) STRICT;
+
+-- Project settings (de-identification options, recipes, devices) as JSON values.
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+CREATE TABLE sources (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  format TEXT NOT NULL,
+  added_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
+  params TEXT NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '',
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+) STRICT;
+
+-- Every file seen in a source, with what became of it. (path, size, mtime) decides whether a re-run skips it.
+CREATE TABLE files (
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL REFERENCES sources(id),
+  rel_path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('imported', 'skipped', 'error')),
+  reason TEXT,
+  job_id TEXT,
+  UNIQUE (source_id, rel_path)
+) STRICT;
+CREATE INDEX files_status ON files(status);
+
+-- patient_key is the original identifier (PatientID or the source's subject id): linkage data, never exported.
+CREATE TABLE patients (
+  id INTEGER PRIMARY KEY,
+  patient_key TEXT NOT NULL UNIQUE,
+  sex TEXT,
+  birth_date TEXT
+) STRICT;
+
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY,
+  patient_id INTEGER NOT NULL REFERENCES patients(id),
+  study_uid TEXT NOT NULL UNIQUE,
+  study_date TEXT,
+  study_time TEXT,
+  accession TEXT,
+  description TEXT,
+  -- The source's official split (MIMIC-CXR train/validate/test), when it has one.
+  official_split TEXT
+) STRICT;
+CREATE INDEX studies_patient ON studies(patient_id);
+
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  series_uid TEXT NOT NULL UNIQUE,
+  modality TEXT,
+  series_number INTEGER
+) STRICT;
+CREATE INDEX series_study ON series(study_id);
+
+-- One row per frame: a multi-frame file keeps every frame addressable.
+CREATE TABLE images (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  series_id INTEGER NOT NULL REFERENCES series(id),
+  frame INTEGER NOT NULL,
+  sop_uid TEXT NOT NULL,
+  sop_class_uid TEXT NOT NULL,
+  instance_number INTEGER,
+  rows INTEGER NOT NULL,
+  columns INTEGER NOT NULL,
+  bits_allocated INTEGER NOT NULL,
+  bits_stored INTEGER NOT NULL,
+  samples_per_pixel INTEGER NOT NULL,
+  photometric TEXT NOT NULL,
+  modality TEXT,
+  body_part TEXT,
+  view_position TEXT,
+  transfer_syntax TEXT NOT NULL,
+  pixel_hash TEXT NOT NULL,
+  phash TEXT,
+  window_center REAL,
+  window_width REAL,
+  window_source TEXT NOT NULL,
+  thumbnail TEXT,
+  header TEXT NOT NULL,
+  UNIQUE (file_id, frame)
+) STRICT;
+CREATE INDEX images_series ON images(series_id);
+CREATE INDEX images_pixel_hash ON images(pixel_hash);
+
+CREATE TABLE reports (
+  id INTEGER PRIMARY KEY,
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  file_id INTEGER REFERENCES files(id) ON DELETE CASCADE,
+  raw_text TEXT NOT NULL,
+  sections TEXT NOT NULL DEFAULT '{}',
+  language TEXT,
+  UNIQUE (study_id, file_id)
+) STRICT;
+
+-- Labels keep four states: 1 positive, 0 negative, -1 uncertain, NULL not mentioned.
+CREATE TABLE labels (
+  id INTEGER PRIMARY KEY,
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  source TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value INTEGER CHECK (value IN (1, 0, -1)),
+  UNIQUE (study_id, source, name)
+) STRICT;
+
+CREATE TABLE tags (
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (image_id, tag)
+) STRICT;
+
+-- De-identification: runs, per-instance actions (tags and actions only, never original values),
+-- the linkage map (original <-> pseudonym; never part of a bundle), report spans and the quarantine.
+CREATE TABLE deid_runs (
+  id INTEGER PRIMARY KEY,
+  job_id TEXT,
+  profile TEXT NOT NULL,
+  options TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE deid_actions (
+  run_id INTEGER NOT NULL REFERENCES deid_runs(id) ON DELETE CASCADE,
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  action TEXT NOT NULL,
+  PRIMARY KEY (run_id, image_id, tag)
+) STRICT;
+
+CREATE TABLE linkage (
+  kind TEXT NOT NULL,
+  original TEXT NOT NULL,
+  pseudonym TEXT NOT NULL,
+  PRIMARY KEY (kind, original)
+) STRICT;
+
+CREATE TABLE date_shifts (
+  patient_id INTEGER PRIMARY KEY REFERENCES patients(id),
+  shift_days INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE text_spans (
+  id INTEGER PRIMARY KEY,
+  report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  category TEXT NOT NULL,
+  source TEXT NOT NULL,
+  confidence REAL,
+  review TEXT CHECK (review IN ('accepted', 'rejected')),
+  UNIQUE (report_id, start, end, category)
+) STRICT;
+
+CREATE TABLE quarantine (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  reason TEXT NOT NULL,
+  reviewed_at TEXT,
+  decision TEXT CHECK (decision IN ('release', 'exclude'))
+) STRICT;
+
+-- Curation: per-sample statistics, every decision with operator, statistic and threshold, dedup clusters.
+CREATE TABLE sample_stats (
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  operator TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (image_id, operator)
+) STRICT;
+
+CREATE TABLE filter_decisions (
+  run_id TEXT NOT NULL,
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  operator TEXT NOT NULL,
+  statistic REAL,
+  threshold TEXT,
+  decision TEXT NOT NULL CHECK (decision IN ('keep', 'remove', 'review')),
+  PRIMARY KEY (run_id, image_id, operator)
+) STRICT;
+
+CREATE TABLE dedup_clusters (
+  id INTEGER PRIMARY KEY,
+  method TEXT NOT NULL,
+  representative_image_id INTEGER REFERENCES images(id) ON DELETE SET NULL
+) STRICT;
+
+CREATE TABLE dedup_members (
+  cluster_id INTEGER NOT NULL REFERENCES dedup_clusters(id) ON DELETE CASCADE,
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  distance REAL,
+  PRIMARY KEY (cluster_id, image_id)
+) STRICT;
+
+-- SFT samples and exports.
+CREATE TABLE sft_samples (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  task TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  generator TEXT NOT NULL,
+  split TEXT NOT NULL,
+  instruction TEXT NOT NULL,
+  response TEXT NOT NULL,
+  image_ids TEXT NOT NULL,
+  source_records TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE exports (
+  id INTEGER PRIMARY KEY,
+  job_id TEXT,
+  out_path TEXT NOT NULL,
+  format TEXT NOT NULL,
+  options TEXT NOT NULL,
+  digest TEXT,
+  state TEXT NOT NULL CHECK (state IN ('writing', 'complete', 'failed')),
+  created_at TEXT NOT NULL
+) STRICT;
+`,
+  },
+];
+
+export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;
