@@ -4,10 +4,30 @@ import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'net', 'http', 'https'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'worker_threads',
+  'crypto',
+  'net',
+  'http',
+  'https',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'release/', 'node_modules/', 'test-results/', 'playwright-report/', 'resources/sample-data/'] },
+  {
+    ignores: [
+      'dist/',
+      'release/',
+      'node_modules/',
+      'test-results/',
+      'playwright-report/',
+      'resources/sample-data/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
@@ -30,22 +50,45 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', 'electron/*', ...nodeBuiltins], message: 'The renderer only speaks the typed API.' },
-            { group: ['**/engine/**', '**/cli/**', '**/serve/**', '**/main/**', '**/preload/**'], message: 'The renderer only imports the API contract.' },
+            {
+              group: ['electron', 'electron/*', ...nodeBuiltins],
+              message: 'The renderer only speaks the typed API.',
+            },
+            {
+              group: ['**/engine/**', '**/cli/**', '**/serve/**', '**/main/**', '**/preload/**'],
+              message: 'The renderer only imports the API contract.',
+            },
           ],
         },
       ],
     },
   },
   {
-    files: ['electron/engine/**', 'electron/api/**', 'electron/cli/**', 'electron/serve/**', 'native-models/**'],
+    files: [
+      'electron/engine/**',
+      'electron/api/**',
+      'electron/cli/**',
+      'electron/serve/**',
+      'native-models/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'The engine is plain Node; only electron/main and electron/preload import electron.' }] },
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'The engine is plain Node; only electron/main and electron/preload import electron.',
+            },
+          ],
+        },
       ],
       // Offline by construction: engine code never opens a connection.
-      'no-restricted-globals': ['error', { name: 'fetch', message: 'No network in the engine.' }, { name: 'WebSocket', message: 'No network in the engine.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'No network in the engine.' },
+        { name: 'WebSocket', message: 'No network in the engine.' },
+      ],
     },
   },
   {
@@ -55,7 +98,26 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'The engine is plain Node.' }],
-          patterns: [{ group: ['node:net', 'node:http', 'node:https', 'node:http2', 'node:dgram', 'node:tls', 'net', 'http', 'https', 'ws', 'undici', 'node-fetch', 'axios'], message: 'No network in the engine.' }],
+          patterns: [
+            {
+              group: [
+                'node:net',
+                'node:http',
+                'node:https',
+                'node:http2',
+                'node:dgram',
+                'node:tls',
+                'net',
+                'http',
+                'https',
+                'ws',
+                'undici',
+                'node-fetch',
+                'axios',
+              ],
+              message: 'No network in the engine.',
+            },
+          ],
         },
       ],
     },

@@ -11,7 +11,10 @@ const cli = path.join(root, 'electron', 'cli', 'bin.js');
 
 function medprep(...args: string[]): string {
   console.log(`$ medprep ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) {
     console.error(`demo: medprep ${args[0]} exited with ${r.status}`);
     process.exit(1);
@@ -26,5 +29,7 @@ medprep('init', project, '--name', 'MedPrep demo');
 medprep('import', project, path.join(root, 'resources', 'sample-data', 'mimic-cxr'), '--format', 'dicom');
 medprep('stats', project);
 console.log(`\nProject: ${project}`);
-console.log('Bundle: not written yet — de-identification, curation, SFT and export are still to land (see the README).');
+console.log(
+  'Bundle: not written yet — de-identification, curation, SFT and export are still to land (see the README).',
+);
 console.log(`Browse it: medprep serve ${path.relative(process.cwd(), project) || project}`);

@@ -49,21 +49,66 @@ const COMMANDS: Record<string, Command> = {
     options: { format: { type: 'string', default: 'auto' } },
     run: importCommand,
   },
-  deid: { usage: 'deid PROJECT', summary: 'de-identify headers, pixels and reports', positionals: [1, 1], pending: 'DICOM de-identification' },
-  'deid-text': { usage: 'deid-text [FILE|-]', summary: 'de-identify report text', positionals: [0, 1], pending: 'report-text de-identification' },
-  'eval-deid': { usage: 'eval-deid GOLD.jsonl [--show-misses]', summary: 'measure text de-identification recall', positionals: [1, 1], options: { 'show-misses': { type: 'boolean' } }, pending: 'de-identification evaluation' },
-  curate: { usage: 'curate PROJECT [--recipe FILE]', summary: 'filter and deduplicate', positionals: [1, 1], options: { recipe: { type: 'string' } }, pending: 'curation' },
-  sft: { usage: 'sft PROJECT [--recipe FILE]', summary: 'generate instruction–response samples', positionals: [1, 1], options: { recipe: { type: 'string' } }, pending: 'SFT generation' },
+  deid: {
+    usage: 'deid PROJECT',
+    summary: 'de-identify headers, pixels and reports',
+    positionals: [1, 1],
+    pending: 'DICOM de-identification',
+  },
+  'deid-text': {
+    usage: 'deid-text [FILE|-]',
+    summary: 'de-identify report text',
+    positionals: [0, 1],
+    pending: 'report-text de-identification',
+  },
+  'eval-deid': {
+    usage: 'eval-deid GOLD.jsonl [--show-misses]',
+    summary: 'measure text de-identification recall',
+    positionals: [1, 1],
+    options: { 'show-misses': { type: 'boolean' } },
+    pending: 'de-identification evaluation',
+  },
+  curate: {
+    usage: 'curate PROJECT [--recipe FILE]',
+    summary: 'filter and deduplicate',
+    positionals: [1, 1],
+    options: { recipe: { type: 'string' } },
+    pending: 'curation',
+  },
+  sft: {
+    usage: 'sft PROJECT [--recipe FILE]',
+    summary: 'generate instruction–response samples',
+    positionals: [1, 1],
+    options: { recipe: { type: 'string' } },
+    pending: 'SFT generation',
+  },
   export: {
-    usage: 'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom]',
+    usage:
+      'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom]',
     summary: 'write a verified training bundle',
     positionals: [2, 2],
     options: { format: { type: 'string' }, images: { type: 'string' } },
     pending: 'bundle export',
   },
-  verify: { usage: 'verify BUNDLE', summary: 'check a bundle: checksums, schemas, splits, leak scan', positionals: [1, 1], pending: 'bundle verification' },
-  stats: { usage: 'stats PROJECT', summary: 'counts of patients, studies, images, reports and errors', positionals: [1, 1], run: stats },
-  models: { usage: 'models list|check|bench [--device DEVICE]', summary: 'on-device models', positionals: [1, 1], options: { device: { type: 'string' } }, pending: 'the on-device model layer' },
+  verify: {
+    usage: 'verify BUNDLE',
+    summary: 'check a bundle: checksums, schemas, splits, leak scan',
+    positionals: [1, 1],
+    pending: 'bundle verification',
+  },
+  stats: {
+    usage: 'stats PROJECT',
+    summary: 'counts of patients, studies, images, reports and errors',
+    positionals: [1, 1],
+    run: stats,
+  },
+  models: {
+    usage: 'models list|check|bench [--device DEVICE]',
+    summary: 'on-device models',
+    positionals: [1, 1],
+    options: { device: { type: 'string' } },
+    pending: 'the on-device model layer',
+  },
   serve: {
     usage: 'serve [PROJECT] [--port N]',
     summary: 'browser mode on 127.0.0.1 with a session token',
@@ -82,12 +127,22 @@ const COMMANDS: Record<string, Command> = {
 
 export function usage(): string {
   const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
-  const lines = Object.values(COMMANDS).map((c) => `  medprep ${c.usage.padEnd(width)}  ${c.summary}${c.pending ? ' (not available yet)' : ''}`);
-  return ['Usage:', ...lines, '', 'Every command takes --json for one machine-readable JSON document on stdout.'].join('\n');
+  const lines = Object.values(COMMANDS).map(
+    (c) => `  medprep ${c.usage.padEnd(width)}  ${c.summary}${c.pending ? ' (not available yet)' : ''}`,
+  );
+  return [
+    'Usage:',
+    ...lines,
+    '',
+    'Every command takes --json for one machine-readable JSON document on stdout.',
+  ].join('\n');
 }
 
 /** Runs one command line; returns the exit code. */
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(usage() + '\n');
@@ -104,10 +159,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const { values, positionals } = parse(command, rest);
     const [min, max] = command.positionals;
     if (positionals.length < min || positionals.length > max) {
-      throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s): medprep ${command.usage}`);
+      throw new UsageError(
+        `expected ${min === max ? min : `${min} to ${max}`} argument(s): medprep ${command.usage}`,
+      );
     }
     if (command.pending || !command.run) {
-      throw new ApiError('unavailable', `${command.pending ?? name} is not available yet in this version of MedPrep`);
+      throw new ApiError(
+        'unavailable',
+        `${command.pending ?? name} is not available yet in this version of MedPrep`,
+      );
     }
     await command.run({ args: positionals, values, json: values.json === true, io });
     return 0;
@@ -130,7 +190,10 @@ function parse(command: Command, rest: string[]) {
       allowPositionals: true,
       strict: true,
     });
-    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+    return {
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    };
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.split('\n')[0]! : String(err));
   }
@@ -195,9 +258,11 @@ async function importCommand(ctx: CommandContext): Promise<void> {
     const job = await followJob(engine, started, ctx, 'import');
     if (job.state === 'failed') throw new Error(job.message);
     const summary = await engine.invoke('import.summary', { jobId: job.id });
-    if (job.state === 'cancelled') throw new Error(`cancelled: ${summary.imported} images imported before the cancel are kept`);
+    if (job.state === 'cancelled')
+      throw new Error(`cancelled: ${summary.imported} images imported before the cancel are kept`);
     const errorLines = summary.errors.slice(0, 20).map((e) => `  ${e.path}: ${e.reason}`);
-    if (summary.errors.length > 20) errorLines.push(`  … and ${summary.errors.length - 20} more (medprep stats ${dir})`);
+    if (summary.errors.length > 20)
+      errorLines.push(`  … and ${summary.errors.length - 20} more (medprep stats ${dir})`);
     print(
       ctx,
       summary,
@@ -225,7 +290,8 @@ async function stats(ctx: CommandContext): Promise<void> {
 
 async function serve(ctx: CommandContext): Promise<void> {
   const port = Number(ctx.values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError('--port must be a number from 0 to 65535');
   const { startServer } = await import('../serve/server.ts');
   const { appRoot } = await import('../engine/app-root.ts');
   const engine = new Engine();
@@ -256,7 +322,12 @@ async function runAll(ctx: CommandContext): Promise<void> {
       if (!(err instanceof ApiError && err.code === 'not-found')) throw err;
       await engine.invoke('project.create', { dir: projectDir });
     }
-    const job = await followJob(engine, await engine.invoke('import.start', { source, format: 'auto' }), ctx, 'import');
+    const job = await followJob(
+      engine,
+      await engine.invoke('import.start', { source, format: 'auto' }),
+      ctx,
+      'import',
+    );
     if (job.state !== 'done') throw new Error(`import ${job.state}: ${job.message}`);
     const summary = await engine.invoke('import.summary', { jobId: job.id });
     throw new ApiError(

@@ -4,13 +4,15 @@ import { ApiError } from './errors.ts';
 
 export function record(args: unknown): Record<string, unknown> {
   if (args === undefined || args === null) return {};
-  if (typeof args !== 'object' || Array.isArray(args)) throw new ApiError('bad-request', 'Arguments must be an object.');
+  if (typeof args !== 'object' || Array.isArray(args))
+    throw new ApiError('bad-request', 'Arguments must be an object.');
   return args as Record<string, unknown>;
 }
 
 export function str(args: unknown, key: string): string {
   const v = record(args)[key];
-  if (typeof v !== 'string' || v.length === 0) throw new ApiError('bad-request', `"${key}" must be a non-empty string.`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new ApiError('bad-request', `"${key}" must be a non-empty string.`);
   return v;
 }
 

@@ -57,7 +57,8 @@ export class Engine {
         platform: `${process.platform}-${process.arch}`,
         sampleDataDir: this.opts.sampleDataDir,
       }),
-      'project.create': (a) => this.setProject(Project.create(str(a, 'dir'), optStr(a, 'name'), this.version)),
+      'project.create': (a) =>
+        this.setProject(Project.create(str(a, 'dir'), optStr(a, 'name'), this.version)),
       'project.open': (a) => this.setProject(Project.open(str(a, 'dir'))),
       'project.openSample': (a) => this.openSample(optStr(a, 'dir') ?? this.opts.sampleProjectDir),
       'project.current': () => this.project?.info() ?? null,
@@ -82,7 +83,8 @@ export class Engine {
   }
 
   async invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> {
-    if (!(CHANNELS as readonly string[]).includes(channel)) throw new ApiError('bad-request', `Unknown channel ${String(channel)}.`);
+    if (!(CHANNELS as readonly string[]).includes(channel))
+      throw new ApiError('bad-request', `Unknown channel ${String(channel)}.`);
     const handler = this.handlers[channel] as (a: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>>;
     return handler(args);
   }
@@ -158,7 +160,9 @@ export class Engine {
   private startImport(source: string, format: ImportFormat): JobInfo {
     const project = this.requireProject();
     const plan = planImport(source, format);
-    return this.requireJobs().start('import', plan, async (ctx) => ({ message: await runImport(project, plan, ctx) }));
+    return this.requireJobs().start('import', plan, async (ctx) => ({
+      message: await runImport(project, plan, ctx),
+    }));
   }
 
   private requireProject(): Project {

@@ -1,4 +1,11 @@
-import { thumbnailPath, type FileErrorRow, type ImageDetail, type ImagePage, type ImageRow, type ProjectStats } from '../api/contract.ts';
+import {
+  thumbnailPath,
+  type FileErrorRow,
+  type ImageDetail,
+  type ImagePage,
+  type ImageRow,
+  type ProjectStats,
+} from '../api/contract.ts';
 import { ApiError } from './errors.ts';
 import type { Db } from './project/database.ts';
 
@@ -74,7 +81,14 @@ export function getImage(db: Db, id: number): ImageDetail {
       `SELECT ${IMAGE_COLUMNS}, images.window_center, images.window_width, images.window_source, images.header
        ${IMAGE_JOINS} WHERE images.id = ?`,
     )
-    .get(id) as (ImageDbRow & { window_center: number | null; window_width: number | null; window_source: string; header: string }) | undefined;
+    .get(id) as
+    | (ImageDbRow & {
+        window_center: number | null;
+        window_width: number | null;
+        window_source: string;
+        header: string;
+      })
+    | undefined;
   if (!r) throw new ApiError('not-found', `No image ${id}.`);
   return {
     ...toImageRow(r),
@@ -86,7 +100,11 @@ export function getImage(db: Db, id: number): ImageDetail {
   };
 }
 
-export function listProblems(db: Db, offset: number, limit: number): { total: number; items: FileErrorRow[] } {
+export function listProblems(
+  db: Db,
+  offset: number,
+  limit: number,
+): { total: number; items: FileErrorRow[] } {
   const items = db
     .prepare(
       `SELECT rel_path AS path, coalesce(reason, '') AS reason, status FROM files WHERE status != 'imported'
@@ -98,8 +116,8 @@ export function listProblems(db: Db, offset: number, limit: number): { total: nu
 
 /** Thumbnails are content-addressed by pixel hash; this finds the cache path for a served hash. */
 export function thumbnailFileFor(db: Db, pixelHash: string): string | null {
-  const r = db.prepare('SELECT thumbnail FROM images WHERE pixel_hash = ? AND thumbnail IS NOT NULL LIMIT 1').get(pixelHash) as
-    | { thumbnail: string }
-    | undefined;
+  const r = db
+    .prepare('SELECT thumbnail FROM images WHERE pixel_hash = ? AND thumbnail IS NOT NULL LIMIT 1')
+    .get(pixelHash) as { thumbnail: string } | undefined;
   return r?.thumbnail ?? null;
 }

@@ -22,7 +22,8 @@ export function detectFormat(source: string): DetectResult {
   const pGroup = safeList(filesDir).find((n) => /^p1\d$/.test(n));
   if (pGroup) {
     const ext = firstImageExtension(path.join(filesDir, pGroup));
-    if (ext === '.jpg') return { format: 'mimic-cxr-jpg', evidence: `files/${pGroup}/… with .jpg images (MIMIC-CXR-JPG tree)` };
+    if (ext === '.jpg')
+      return { format: 'mimic-cxr-jpg', evidence: `files/${pGroup}/… with .jpg images (MIMIC-CXR-JPG tree)` };
     return { format: 'mimic-cxr', evidence: `files/${pGroup}/… with .dcm images (MIMIC-CXR tree)` };
   }
   return { format: 'dicom', evidence: 'a folder: every file in it is read as DICOM when it is one' };

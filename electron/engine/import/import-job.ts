@@ -36,7 +36,12 @@ export function planImport(source: string, format: ImportFormat = 'auto'): Impor
     if (st.isDirectory()) fs.readdirSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be read (${code})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'is not readable'
+          : `cannot be read (${code})`;
     throw new ApiError('bad-request', `Source ${abs} ${why}.`);
   }
   const resolved = format === 'auto' ? detectFormat(abs).format : format;
@@ -117,13 +122,20 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
       }
       const task = pool
         .run({ path: entry.abs, cacheDir: project.cacheDir })
-        .catch((err: unknown): ProcessedFile => ({ kind: 'error', reason: err instanceof Error ? err.message : String(err) }))
+        .catch((err: unknown): ProcessedFile => ({
+          kind: 'error',
+          reason: err instanceof Error ? err.message : String(err),
+        }))
         .then((result) => settle({ rel: entry.rel, size: entry.size, mtimeMs: entry.mtimeMs, result }));
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     }
-    ctx.progress({ total, totalKnown: !ctx.signal.aborted, message: ctx.signal.aborted ? 'cancelling' : 'finishing' });
+    ctx.progress({
+      total,
+      totalKnown: !ctx.signal.aborted,
+      message: ctx.signal.aborted ? 'cancelling' : 'finishing',
+    });
     await Promise.all(inFlight);
     flush();
   } finally {
@@ -144,17 +156,33 @@ export function importSummary(project: Project, jobId: string): ImportSummary {
   const byStatus = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
   const touched = counts.reduce((a, c) => a + c.n, 0);
   const imported = (
-    db.prepare('SELECT count(*) AS n FROM images JOIN files ON files.id = images.file_id WHERE files.job_id = ?').get(jobId) as {
+    db
+      .prepare(
+        'SELECT count(*) AS n FROM images JOIN files ON files.id = images.file_id WHERE files.job_id = ?',
+      )
+      .get(jobId) as {
       n: number;
     }
   ).n;
   const reports = (
-    db.prepare('SELECT count(*) AS n FROM reports JOIN files ON files.id = reports.file_id WHERE files.job_id = ?').get(jobId) as {
+    db
+      .prepare(
+        'SELECT count(*) AS n FROM reports JOIN files ON files.id = reports.file_id WHERE files.job_id = ?',
+      )
+      .get(jobId) as {
       n: number;
     }
   ).n;
   const errors = db
-    .prepare("SELECT rel_path AS path, reason FROM files WHERE job_id = ? AND status = 'error' ORDER BY rel_path")
+    .prepare(
+      "SELECT rel_path AS path, reason FROM files WHERE job_id = ? AND status = 'error' ORDER BY rel_path",
+    )
     .all(jobId) as { path: string; reason: string }[];
-  return { imported, reports, skipped: byStatus('skipped'), unchanged: Math.max(0, job.done - touched), errors };
+  return {
+    imported,
+    reports,
+    skipped: byStatus('skipped'),
+    unchanged: Math.max(0, job.done - touched),
+    errors,
+  };
 }

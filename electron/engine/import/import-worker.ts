@@ -13,5 +13,7 @@ export interface ImportTask {
 sharp.concurrency(1);
 
 if (parentPort) {
-  serveWorker<ImportTask, ProcessedFile>(parentPort, (task) => processDicomFile(task.path, { cacheDir: task.cacheDir }));
+  serveWorker<ImportTask, ProcessedFile>(parentPort, (task) =>
+    processDicomFile(task.path, { cacheDir: task.cacheDir }),
+  );
 }

@@ -13,7 +13,13 @@ export type WalkEntry =
 export async function* walkFiles(root: string): AsyncGenerator<WalkEntry> {
   const rootStat = await fs.promises.stat(root);
   if (rootStat.isFile()) {
-    yield { kind: 'file', abs: root, rel: path.basename(root), size: rootStat.size, mtimeMs: Math.trunc(rootStat.mtimeMs) };
+    yield {
+      kind: 'file',
+      abs: root,
+      rel: path.basename(root),
+      size: rootStat.size,
+      mtimeMs: Math.trunc(rootStat.mtimeMs),
+    };
     return;
   }
   const stack: string[] = [''];

@@ -72,7 +72,15 @@ export class ResultWriter {
     const r = o.result;
     const status = r.kind === 'image' ? 'imported' : r.kind;
     const reason = r.kind === 'image' ? null : r.reason;
-    const { id: fileId } = this.stmts.file.get(this.sourceId, o.rel, o.size, o.mtimeMs, status, reason, this.jobId) as {
+    const { id: fileId } = this.stmts.file.get(
+      this.sourceId,
+      o.rel,
+      o.size,
+      o.mtimeMs,
+      status,
+      reason,
+      this.jobId,
+    ) as {
       id: number;
     };
     this.stmts.clearImages.run(fileId);
@@ -81,7 +89,9 @@ export class ResultWriter {
 
   private writeImage(fileId: number, r: ProcessedImage): void {
     const patientKey = r.patientId || `missing-patient-id:${r.studyInstanceUid}`;
-    const { id: patientId } = this.stmts.patient.get(patientKey, r.patientSex, r.patientBirthDate) as { id: number };
+    const { id: patientId } = this.stmts.patient.get(patientKey, r.patientSex, r.patientBirthDate) as {
+      id: number;
+    };
     const { id: studyId } = this.stmts.study.get(
       patientId,
       r.studyInstanceUid,
@@ -90,7 +100,12 @@ export class ResultWriter {
       r.accessionNumber,
       r.studyDescription,
     ) as { id: number };
-    const { id: seriesId } = this.stmts.series.get(studyId, r.seriesInstanceUid, r.modality, r.seriesNumber) as {
+    const { id: seriesId } = this.stmts.series.get(
+      studyId,
+      r.seriesInstanceUid,
+      r.modality,
+      r.seriesNumber,
+    ) as {
       id: number;
     };
     const header = JSON.stringify(r.header);

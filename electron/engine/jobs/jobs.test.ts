@@ -9,7 +9,11 @@ import { ProgressMeter } from './progress.ts';
 
 const open: Project[] = [];
 function project(): Project {
-  const p = Project.create(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medprep-jobs-')), 'p'), undefined, '0.1.0');
+  const p = Project.create(
+    path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medprep-jobs-')), 'p'),
+    undefined,
+    '0.1.0',
+  );
   open.push(p);
   return p;
 }
@@ -34,7 +38,10 @@ describe('jobs', () => {
     expect(end).toMatchObject({ state: 'done', done: 3, total: 3, message: 'all three', eta: 0 });
     expect(events.map((e) => e.state)).toContain('running');
     expect(events.at(-1)?.state).toBe('done');
-    expect(p.db.prepare('SELECT state, done FROM jobs WHERE id = ?').get(job.id)).toEqual({ state: 'done', done: 3 });
+    expect(p.db.prepare('SELECT state, done FROM jobs WHERE id = ?').get(job.id)).toEqual({
+      state: 'done',
+      done: 3,
+    });
   });
 
   it('run one at a time, in order', async () => {
@@ -74,10 +81,15 @@ describe('jobs', () => {
   it('found running after a crash are marked interrupted on the next open', () => {
     const p = project();
     p.db
-      .prepare("INSERT INTO jobs (id, kind, state, params, started_at) VALUES ('j1', 'import', 'running', '{}', '2026-01-01')")
+      .prepare(
+        "INSERT INTO jobs (id, kind, state, params, started_at) VALUES ('j1', 'import', 'running', '{}', '2026-01-01')",
+      )
       .run();
     const jobs = new JobManager(p.db, () => {});
-    expect(jobs.list().find((j) => j.id === 'j1')).toMatchObject({ state: 'interrupted', message: expect.stringMatching(/run it again/) });
+    expect(jobs.list().find((j) => j.id === 'j1')).toMatchObject({
+      state: 'interrupted',
+      message: expect.stringMatching(/run it again/),
+    });
   });
 });
 

@@ -9,7 +9,13 @@ export interface JobContext {
   /** The job's id, which its rows record (files.job_id), so a summary can be read back from the store. */
   id: string;
   signal: AbortSignal;
-  progress(update: { done?: number; total?: number; totalKnown?: boolean; errors?: number; message?: string }): void;
+  progress(update: {
+    done?: number;
+    total?: number;
+    totalKnown?: boolean;
+    errors?: number;
+    message?: string;
+  }): void;
 }
 
 export type JobBody = (ctx: JobContext) => Promise<{ message: string }>;
@@ -25,7 +31,10 @@ const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled', 
 export class JobManager {
   private readonly db: Db;
   private readonly emit: (job: JobInfo) => void;
-  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; done: Promise<JobInfo> }>();
+  private readonly jobs = new Map<
+    string,
+    { info: JobInfo; controller: AbortController; done: Promise<JobInfo> }
+  >();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(db: Db, emit: (job: JobInfo) => void) {
@@ -89,9 +98,17 @@ export class JobManager {
   list(): JobInfo[] {
     const live = [...this.jobs.values()].map((j) => ({ ...j.info }));
     const liveIds = new Set(live.map((j) => j.id));
-    const rows = this.db
-      .prepare('SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50')
-      .all() as { id: string; kind: JobKind; state: JobState; done: number; total: number; errors: number; message: string; started_at: string; finished_at: string | null }[];
+    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50').all() as {
+      id: string;
+      kind: JobKind;
+      state: JobState;
+      done: number;
+      total: number;
+      errors: number;
+      message: string;
+      started_at: string;
+      finished_at: string | null;
+    }[];
     const stored = rows
       .filter((r) => !liveIds.has(r.id))
       .map((r) => ({
@@ -175,7 +192,9 @@ export class JobManager {
   private persist(info: JobInfo): void {
     if (!this.db.open) return;
     this.db
-      .prepare('UPDATE jobs SET state = ?, done = ?, total = ?, errors = ?, message = ?, finished_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE jobs SET state = ?, done = ?, total = ?, errors = ?, message = ?, finished_at = ? WHERE id = ?',
+      )
       .run(info.state, info.done, info.total, info.errors, info.message, info.finishedAt, info.id);
   }
 }

@@ -22,7 +22,11 @@ export function schemaVersion(db: Db): number {
  * Brings the schema up to `target` one numbered migration at a time, each in its own transaction.
  * A schema newer than this app knows is refused rather than guessed at.
  */
-export function migrate(db: Db, target: number = LATEST_SCHEMA, migrations: readonly Migration[] = MIGRATIONS): void {
+export function migrate(
+  db: Db,
+  target: number = LATEST_SCHEMA,
+  migrations: readonly Migration[] = MIGRATIONS,
+): void {
   const current = schemaVersion(db);
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
   if (current > known) {

@@ -107,7 +107,10 @@ describe('migrations', () => {
   it('make every table STRICT', () => {
     const db = openDatabase(path.join(tmp(), 'project.db'));
     migrate(db);
-    const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all() as { name: string; sql: string }[];
+    const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all() as {
+      name: string;
+      sql: string;
+    }[];
     expect(tables.length).toBeGreaterThan(10);
     for (const t of tables) expect(t.sql, t.name).toMatch(/\)\s*STRICT$/);
     db.close();
@@ -116,5 +119,10 @@ describe('migrations', () => {
 
 function tableCounts(db: Database.Database): Record<string, number> {
   const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-  return Object.fromEntries(names.map(({ name }) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+  return Object.fromEntries(
+    names.map(({ name }) => [
+      name,
+      (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
+    ]),
+  );
 }

@@ -27,7 +27,8 @@ export class Project {
 
   static create(dir: string, name: string | undefined, appVersion: string): Project {
     const abs = path.resolve(dir);
-    if (fs.existsSync(path.join(abs, DB_FILE))) throw new ApiError('conflict', `A project already exists in ${abs}.`);
+    if (fs.existsSync(path.join(abs, DB_FILE)))
+      throw new ApiError('conflict', `A project already exists in ${abs}.`);
     if (fs.existsSync(abs) && !fs.statSync(abs).isDirectory()) {
       throw new ApiError('bad-request', `${abs} exists and is not a folder.`);
     }
@@ -54,7 +55,8 @@ export class Project {
   static open(dir: string): Project {
     const abs = path.resolve(dir);
     const dbFile = path.join(abs, DB_FILE);
-    if (!fs.existsSync(dbFile)) throw new ApiError('not-found', `No MedPrep project in ${abs} (no ${DB_FILE}).`);
+    if (!fs.existsSync(dbFile))
+      throw new ApiError('not-found', `No MedPrep project in ${abs} (no ${DB_FILE}).`);
     const db = openDatabase(dbFile);
     try {
       migrate(db);
@@ -69,8 +71,7 @@ export class Project {
 
   info(): ProjectInfo {
     const row = this.db.prepare('SELECT name, created_at FROM project WHERE id = 1').get() as
-      | { name: string; created_at: string }
-      | undefined;
+      { name: string; created_at: string } | undefined;
     return {
       dir: this.dir,
       name: row?.name ?? path.basename(this.dir),
@@ -100,7 +101,8 @@ function checkSecret(file: string): void {
     throw new ApiError('conflict', `The project key ${SECRET_FILE} is missing; restore it from a backup.`);
   }
   const hex = fs.readFileSync(file, 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new ApiError('conflict', `The project key ${SECRET_FILE} is damaged.`);
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new ApiError('conflict', `The project key ${SECRET_FILE} is damaged.`);
   // Tighten permissions if a copy loosened them.
   if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
 }

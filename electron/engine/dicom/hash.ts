@@ -1,0 +1,28 @@
+/**
+ * Content hash of decoded stored pixel values in a canonical form: a header of rows, columns and
+ * samples, then every sample as little-endian int32, pixel-major. Independent of byte order,
+ * transfer syntax, planar configuration and bits allocated, so a re-encoded copy hashes the same.
+ */
+import { createHash } from 'node:crypto';
+import type { DecodedFrame } from './pixels.ts';
+
+const MAGIC = 'medprep-pixels-v1';
+const CHUNK = 1 << 20;
+
+export function pixelHash(decoded: DecodedFrame): string {
+  const { info, data } = decoded;
+  const hash = createHash('sha256');
+  const header = Buffer.alloc(12);
+  header.writeUInt32LE(info.rows, 0);
+  header.writeUInt32LE(info.columns, 4);
+  header.writeUInt32LE(info.samplesPerPixel, 8);
+  hash.update(MAGIC);
+  hash.update(header);
+  const buf = new Int32Array(Math.min(CHUNK, data.length));
+  for (let start = 0; start < data.length; start += CHUNK) {
+    const n = Math.min(CHUNK, data.length - start);
+    for (let i = 0; i < n; i++) buf[i] = data[start + i] ?? 0; // uint32 wraps to int32: bits preserved
+    hash.update(new Uint8Array(buf.buffer, 0, n * 4));
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,80 @@
+/** The Image Pixel module (PS3.3 C.7.6.3) read and validated, so decoders can trust it. */
+import { DicomError } from './errors.ts';
+import type { DicomDataset } from './parser.ts';
+import { getNumber, getString } from './values.ts';
+
+export interface PixelInfo {
+  rows: number;
+  columns: number;
+  samplesPerPixel: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  /** 0 unsigned, 1 two's complement. */
+  pixelRepresentation: number;
+  photometric: string;
+  planarConfiguration: number;
+  numberOfFrames: number;
+}
+
+const SUPPORTED_BITS = new Set([1, 8, 16, 32]);
+/** Far beyond any radiograph; stops a forged header from asking us to allocate gigabytes. */
+export const MAX_SAMPLES_PER_FRAME = 2 ** 28;
+
+export function readPixelInfo(ds: DicomDataset): PixelInfo {
+  const rows = getNumber(ds, 0x00280010) ?? 0;
+  const columns = getNumber(ds, 0x00280011) ?? 0;
+  if (rows < 1 || columns < 1)
+    throw new DicomError('corrupt', `image has ${rows} rows and ${columns} columns`);
+  const samplesPerPixel = getNumber(ds, 0x00280002) ?? 1;
+  const photometric = (
+    getString(ds, 0x00280004) ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')
+  ).toUpperCase();
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
+    throw new DicomError('unsupported', `unsupported samples per pixel ${samplesPerPixel}`);
+  }
+  const bitsAllocated = getNumber(ds, 0x00280100) ?? 0;
+  if (!SUPPORTED_BITS.has(bitsAllocated)) {
+    throw new DicomError('unsupported', `unsupported bits allocated ${bitsAllocated}`);
+  }
+  let bitsStored = getNumber(ds, 0x00280101) ?? bitsAllocated;
+  if (bitsStored < 1 || bitsStored > bitsAllocated) bitsStored = bitsAllocated; // a lie we can survive
+  let highBit = getNumber(ds, 0x00280102) ?? bitsStored - 1;
+  if (highBit < bitsStored - 1 || highBit >= bitsAllocated) highBit = bitsStored - 1;
+  const pixelRepresentation = getNumber(ds, 0x00280103) === 1 ? 1 : 0;
+  const planarConfiguration = samplesPerPixel > 1 && getNumber(ds, 0x00280006) === 1 ? 1 : 0;
+  const frames = Math.trunc(getNumber(ds, 0x00280008) ?? 1);
+  const numberOfFrames = frames >= 1 ? frames : 1;
+  if (rows * columns * samplesPerPixel > MAX_SAMPLES_PER_FRAME) {
+    throw new DicomError(
+      'unsupported',
+      `frame of ${rows}x${columns}x${samplesPerPixel} samples is too large`,
+    );
+  }
+  const isColor = samplesPerPixel === 3;
+  const isMono = photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2';
+  if (isMono === isColor && photometric !== 'PALETTE COLOR') {
+    throw new DicomError(
+      'corrupt',
+      `photometric interpretation ${photometric} with ${samplesPerPixel} samples per pixel`,
+    );
+  }
+  return {
+    rows,
+    columns,
+    samplesPerPixel,
+    bitsAllocated,
+    bitsStored,
+    highBit,
+    pixelRepresentation,
+    photometric,
+    planarConfiguration,
+    numberOfFrames,
+  };
+}
+
+/** Bytes one native (uncompressed) frame occupies; fractional for 1-bit data. */
+export function nativeFrameBits(info: PixelInfo): number {
+  if (info.photometric === 'YBR_FULL_422') return info.rows * info.columns * 2 * info.bitsAllocated;
+  return info.rows * info.columns * info.samplesPerPixel * info.bitsAllocated;
+}

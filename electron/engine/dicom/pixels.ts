@@ -1,0 +1,120 @@
+/** Decode one frame to stored values: mask to Bits Stored, sign-extend, interleave samples. */
+import { codecFor } from './codecs.ts';
+import { DicomError } from './errors.ts';
+import { type DicomElement, type DicomFile, TAG_PIXEL_DATA } from './parser.ts';
+import { type PixelInfo, readPixelInfo } from './pixel-info.ts';
+
+export type PixelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
+
+export interface DecodedFrame {
+  frame: number;
+  /** Pixel module after decoding (YBR_FULL_422 is expanded to YBR_FULL, planes interleaved). */
+  info: PixelInfo;
+  /** rows*columns*samplesPerPixel stored values, pixel-major with samples interleaved. */
+  data: PixelArray;
+}
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('a little-endian host is required');
+
+export function pixelDataElement(file: DicomFile): DicomElement | undefined {
+  return file.dataset.elements.get(TAG_PIXEL_DATA);
+}
+
+export function hasPixelData(file: DicomFile): boolean {
+  return pixelDataElement(file) !== undefined;
+}
+
+export function decodeFrame(
+  file: DicomFile,
+  frame: number,
+  info: PixelInfo = readPixelInfo(file.dataset),
+): DecodedFrame {
+  const pixelData = pixelDataElement(file);
+  if (pixelData === undefined) {
+    const other = [0x7fe00008, 0x7fe00009].some((t) => file.dataset.elements.has(t));
+    throw new DicomError(
+      other ? 'unsupported' : 'corrupt',
+      other ? 'float pixel data is not supported' : 'no pixel data',
+    );
+  }
+  if (pixelData.notRead === true) throw new Error('pixel data was not read (parsed with stopAtPixelData)');
+  if (!Number.isInteger(frame) || frame < 0 || frame >= info.numberOfFrames) {
+    throw new RangeError(`frame ${frame} out of range 0..${info.numberOfFrames - 1}`);
+  }
+  const out = codecFor(file.transferSyntax)({ file, pixelData, info, frame });
+  const layout: PixelInfo = {
+    ...info,
+    photometric: out.photometric ?? info.photometric,
+    planarConfiguration: out.planarConfiguration ?? info.planarConfiguration,
+  };
+  let data = unpack(out.bytes, out.bitOffset ?? 0, layout);
+  if (layout.photometric === 'YBR_FULL_422' && layout.samplesPerPixel === 3) {
+    data = expandYbr422(data, layout);
+    layout.photometric = 'YBR_FULL';
+  } else if (layout.planarConfiguration === 1) {
+    data = interleave(data, layout);
+  }
+  layout.planarConfiguration = 0;
+  return { frame, info: layout, data };
+}
+
+function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo): PixelArray {
+  const { bitsAllocated, bitsStored, highBit, pixelRepresentation } = info;
+  const n =
+    info.photometric === 'YBR_FULL_422'
+      ? info.rows * info.columns * 2
+      : info.rows * info.columns * info.samplesPerPixel;
+  const signed = pixelRepresentation === 1;
+  if (bitsAllocated === 1) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const bit = bitOffset + i;
+      out[i] = ((bytes[bit >> 3] ?? 0) >> (bit & 7)) & 1;
+    }
+    return out;
+  }
+  const size = bitsAllocated / 8;
+  if (bytes.length < n * size)
+    throw new DicomError('corrupt', `frame holds ${bytes.length} bytes, expected ${n * size}`);
+  // A real copy (Buffer#slice would alias the file): typed arrays need aligned offsets, and we mutate.
+  const copy = new Uint8Array(n * size);
+  copy.set(bytes.subarray(0, n * size));
+  let data: PixelArray;
+  if (bitsAllocated === 8) data = signed ? new Int8Array(copy.buffer) : copy;
+  else if (bitsAllocated === 16) data = signed ? new Int16Array(copy.buffer) : new Uint16Array(copy.buffer);
+  else data = signed ? new Int32Array(copy.buffer) : new Uint32Array(copy.buffer);
+  if (bitsStored === bitsAllocated) return data;
+  // Bits outside Bits Stored may hold overlays or garbage: shift down from High Bit, mask, sign-extend.
+  const shift = highBit + 1 - bitsStored;
+  const mask = bitsStored >= 32 ? 0xffffffff : 2 ** bitsStored - 1;
+  const signBit = 2 ** (bitsStored - 1);
+  for (let i = 0; i < data.length; i++) {
+    let v = (((data[i] ?? 0) >>> shift) & mask) >>> 0;
+    if (signed && v >= signBit) v -= 2 ** bitsStored;
+    data[i] = v;
+  }
+  return data;
+}
+
+function interleave(data: PixelArray, info: PixelInfo): PixelArray {
+  const plane = info.rows * info.columns;
+  const spp = info.samplesPerPixel;
+  const out = new (data.constructor as new (n: number) => PixelArray)(data.length);
+  for (let s = 0; s < spp; s++) for (let p = 0; p < plane; p++) out[p * spp + s] = data[s * plane + p] ?? 0;
+  return out;
+}
+
+/** YBR_FULL_422 native layout is Y1 Y2 Cb Cr per horizontal pixel pair (PS3.3 C.7.6.3.1.2). */
+function expandYbr422(data: PixelArray, info: PixelInfo): PixelArray {
+  const pixels = info.rows * info.columns;
+  const out = new (data.constructor as new (n: number) => PixelArray)(pixels * 3);
+  for (let pair = 0; pair < pixels / 2; pair++) {
+    const i = pair * 4;
+    const y1 = data[i] ?? 0;
+    const y2 = data[i + 1] ?? 0;
+    const cb = data[i + 2] ?? 0;
+    const cr = data[i + 3] ?? 0;
+    out.set([y1, cb, cr, y2, cb, cr], pair * 6);
+  }
+  return out;
+}

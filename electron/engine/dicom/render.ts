@@ -1,0 +1,196 @@
+/**
+ * Render a decoded frame the way a radiologist's viewer shows it (PS3.4 N.2 grayscale pipeline):
+ * Modality LUT → VOI (window or VOI LUT, else the frame's range) → MONOCHROME1 inversion → 8-bit.
+ */
+import { DicomError } from './errors.ts';
+import type { DicomDataset } from './parser.ts';
+import type { DecodedFrame } from './pixels.ts';
+import { getItems, getNumbers, getString } from './values.ts';
+
+export type WindowSource = 'window' | 'voi-lut' | 'min-max';
+
+export interface WindowUsed {
+  center: number | null;
+  width: number | null;
+  source: WindowSource;
+}
+
+export interface RenderedFrame {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+  /** The VOI applied; colour images are passed through and report {null, null, 'min-max'}. */
+  window: WindowUsed;
+}
+
+interface Lut {
+  first: number;
+  bits: number;
+  data: number[];
+}
+
+/**
+ * Functional-group item that applies to a frame of an enhanced multi-frame image: the per-frame
+ * one wins over the shared one (PS3.3 C.7.6.16).
+ */
+function functionalGroup(ds: DicomDataset, frame: number, sequenceTag: number): DicomDataset | undefined {
+  const perFrame = getItems(ds, 0x52009230)[frame];
+  const fromPerFrame = perFrame === undefined ? undefined : getItems(perFrame, sequenceTag)[0];
+  return fromPerFrame ?? getItems(getItems(ds, 0x52009229)[0] ?? emptyDs(ds), sequenceTag)[0];
+}
+
+function emptyDs(like: DicomDataset): DicomDataset {
+  return { elements: new Map(), charset: like.charset, source: like.source };
+}
+
+function readLut(item: DicomDataset, signedInput: boolean): Lut | undefined {
+  const desc = getNumbers(item, 0x00283002);
+  const data = getNumbers(item, 0x00283006);
+  const [entries = 0, rawFirst = 0, bits = 16] = desc;
+  if (desc.length < 3 || data.length === 0) return undefined;
+  const n = entries === 0 ? 65536 : entries;
+  // The first-mapped value is SS when the LUT's input is signed, whatever VR the file used.
+  const first = signedInput && rawFirst > 32767 ? rawFirst - 65536 : rawFirst;
+  return { first, bits: bits >= 1 && bits <= 16 ? bits : 16, data: data.slice(0, n) };
+}
+
+function lookup(lut: Lut, x: number): number {
+  const i = Math.min(Math.max(Math.round(x) - lut.first, 0), lut.data.length - 1);
+  return lut.data[i] ?? 0;
+}
+
+/** Full-precision modality values (e.g. Hounsfield units) of a grayscale frame, for 16-bit export. */
+export function modalityValues(ds: DicomDataset, decoded: DecodedFrame): Float64Array {
+  const { data, info } = decoded;
+  if (info.samplesPerPixel !== 1)
+    throw new DicomError('unsupported', `modality values of ${info.photometric} image`);
+  const out = new Float64Array(data.length);
+  const group = functionalGroup(ds, decoded.frame, 0x00289145) ?? ds;
+  const slope = getNumbers(group, 0x00281053)[0] ?? getNumbers(ds, 0x00281053)[0];
+  const intercept = getNumbers(group, 0x00281052)[0] ?? getNumbers(ds, 0x00281052)[0];
+  const lutItem = getItems(ds, 0x00283000)[0];
+  const lut =
+    slope === undefined && lutItem !== undefined
+      ? readLut(lutItem, info.pixelRepresentation === 1)
+      : undefined;
+  if (lut !== undefined) {
+    for (let i = 0; i < data.length; i++) out[i] = lookup(lut, data[i] ?? 0);
+    return out;
+  }
+  const m = slope === undefined || slope === 0 ? 1 : slope;
+  const b = intercept ?? 0;
+  for (let i = 0; i < data.length; i++) out[i] = (data[i] ?? 0) * m + b;
+  return out;
+}
+
+/** Apply the VOI window function (PS3.3 C.11.2.1.2) mapping to 0..255. */
+function windowed(values: Float64Array, c: number, w: number, fn: string): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i] ?? 0;
+    let y: number;
+    if (fn === 'SIGMOID') {
+      y = 255 / (1 + Math.exp((-4 * (x - c)) / w));
+    } else if (fn === 'LINEAR_EXACT') {
+      if (x <= c - w / 2) y = 0;
+      else if (x > c + w / 2) y = 255;
+      else y = ((x - c) / w + 0.5) * 255;
+    } else if (x <= c - 0.5 - (w - 1) / 2) {
+      y = 0;
+    } else if (x > c - 0.5 + (w - 1) / 2) {
+      y = 255;
+    } else {
+      y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255;
+    }
+    out[i] = Math.round(Math.min(255, Math.max(0, y)));
+  }
+  return out;
+}
+
+function firstWindow(ds: DicomDataset, frame: number): { c: number; w: number; fn: string } | undefined {
+  const group = functionalGroup(ds, frame, 0x00289132);
+  for (const source of group === undefined ? [ds] : [group, ds]) {
+    const c = getNumbers(source, 0x00281050)[0];
+    const w = getNumbers(source, 0x00281051)[0];
+    const fn = (getString(source, 0x00281056) ?? 'LINEAR').toUpperCase();
+    if (c === undefined || w === undefined) continue;
+    if (fn === 'LINEAR' ? w >= 1 : w > 0) return { c, w, fn };
+  }
+  return undefined;
+}
+
+function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array; window: WindowUsed } {
+  const values = modalityValues(ds, decoded);
+  let data: Uint8Array;
+  let window: WindowUsed;
+  const win = firstWindow(ds, decoded.frame);
+  const voiItem = getItems(ds, 0x00283010)[0];
+  const voiLut = voiItem === undefined ? undefined : readLut(voiItem, decoded.info.pixelRepresentation === 1);
+  if (win !== undefined) {
+    data = windowed(values, win.c, win.w, win.fn);
+    window = { center: win.c, width: win.w, source: 'window' };
+  } else if (voiLut !== undefined) {
+    data = new Uint8Array(values.length);
+    const scale = 255 / (2 ** voiLut.bits - 1);
+    for (let i = 0; i < values.length; i++) {
+      data[i] = Math.round(Math.min(255, lookup(voiLut, values[i] ?? 0) * scale));
+    }
+    window = { center: null, width: null, source: 'voi-lut' };
+  } else {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of values) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const width = max - min;
+    data =
+      width > 0 ? windowed(values, (min + max) / 2, width, 'LINEAR_EXACT') : new Uint8Array(values.length);
+    window = { center: (min + max) / 2, width, source: 'min-max' };
+  }
+  if (decoded.info.photometric === 'MONOCHROME1')
+    for (let i = 0; i < data.length; i++) data[i] = 255 - (data[i] ?? 0);
+  return { data, window };
+}
+
+function renderColor(decoded: DecodedFrame): Uint8Array {
+  const { data, info } = decoded;
+  const shift = Math.max(0, info.bitsStored - 8);
+  const out = new Uint8Array(data.length);
+  const clamp = (v: number): number => Math.round(Math.min(255, Math.max(0, v)));
+  if (info.photometric === 'RGB') {
+    for (let i = 0; i < data.length; i++) out[i] = clamp((data[i] ?? 0) / 2 ** shift);
+    return out;
+  }
+  if (info.photometric !== 'YBR_FULL') {
+    throw new DicomError('unsupported', `unsupported photometric interpretation ${info.photometric}`);
+  }
+  for (let i = 0; i < data.length; i += 3) {
+    const y = (data[i] ?? 0) / 2 ** shift;
+    const cb = (data[i + 1] ?? 0) / 2 ** shift - 128;
+    const cr = (data[i + 2] ?? 0) / 2 ** shift - 128;
+    out[i] = clamp(y + 1.402 * cr);
+    out[i + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr);
+    out[i + 2] = clamp(y + 1.772 * cb);
+  }
+  return out;
+}
+
+/** Render a decoded frame to 8-bit gray (1 channel) or RGB (3 channels). */
+export function renderFrame(ds: DicomDataset, decoded: DecodedFrame): RenderedFrame {
+  const { info } = decoded;
+  const base = { width: info.columns, height: info.rows };
+  if (info.photometric === 'MONOCHROME1' || info.photometric === 'MONOCHROME2') {
+    return { ...base, channels: 1, ...renderGray(ds, decoded) };
+  }
+  if (info.samplesPerPixel !== 3) {
+    throw new DicomError('unsupported', `unsupported photometric interpretation ${info.photometric}`);
+  }
+  return {
+    ...base,
+    channels: 3,
+    data: renderColor(decoded),
+    window: { center: null, width: null, source: 'min-max' },
+  };
+}

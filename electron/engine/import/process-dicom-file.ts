@@ -1,0 +1,207 @@
+/**
+ * Per-file work of the import worker: parse a DICOM file, decode and render every frame, hash the
+ * pixels and write content-addressed PNG thumbnails. Bad input never throws; it becomes a
+ * 'skipped' or 'error' result whose reason holds only structural facts (never patient data).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import sharp from 'sharp';
+import {
+  DicomError,
+  type DicomDataset,
+  decodeFrame,
+  flatHeader,
+  getNumber,
+  getString,
+  hasPixelData,
+  parseDicom,
+  pixelHash,
+  readPixelInfo,
+  renderFrame,
+  sopClassName,
+  type RenderedFrame,
+} from '../dicom/index.ts';
+
+export interface ProcessedFrame {
+  frame: number; // 0-based
+  rows: number;
+  columns: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  samplesPerPixel: number;
+  photometric: string;
+  pixelHash: string; // hex sha-256
+  windowCenter: number | null;
+  windowWidth: number | null;
+  windowSource: 'window' | 'voi-lut' | 'min-max';
+  thumbnail: string; // path relative to cacheDir, e.g. 'thumbs/ab/<pixelHash>.png'
+}
+
+export interface ProcessedImage {
+  kind: 'image';
+  transferSyntax: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  patientId: string;
+  patientName: string;
+  patientSex: string | null;
+  patientBirthDate: string | null;
+  studyDate: string | null;
+  studyTime: string | null;
+  accessionNumber: string | null;
+  studyDescription: string | null;
+  seriesNumber: number | null;
+  instanceNumber: number | null;
+  modality: string | null;
+  bodyPart: string | null;
+  viewPosition: string | null;
+  header: Record<string, string>;
+  frames: ProcessedFrame[];
+}
+
+export type ProcessedFile =
+  ProcessedImage | { kind: 'skipped'; reason: string } | { kind: 'error'; reason: string };
+
+export interface ProcessOptions {
+  cacheDir: string;
+  thumbSize?: number;
+}
+
+let sharpConfigured = false;
+
+export async function processDicomFile(absPath: string, opts: ProcessOptions): Promise<ProcessedFile> {
+  if (!sharpConfigured) {
+    // Worker threads each run one file at a time; libvips' own thread pool would oversubscribe.
+    if (!isMainThread) sharp.concurrency(1);
+    sharpConfigured = true;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(absPath);
+  } catch (err) {
+    // The path itself may name the patient, so only the error code is reported.
+    return { kind: 'error', reason: `cannot read file (${errorCode(err)})` };
+  }
+  try {
+    return await processBytes(bytes, absPath, opts);
+  } catch (err) {
+    if (err instanceof DicomError) {
+      return err.code === 'not-dicom'
+        ? { kind: 'skipped', reason: 'not a DICOM file' }
+        : { kind: 'error', reason: err.message };
+    }
+    // A system error here comes from the thumbnail cache (disk full, permissions), not from a bug.
+    if (errorCode(err) !== 'unknown error')
+      return { kind: 'error', reason: `cannot write thumbnail (${errorCode(err)})` };
+    throw err;
+  }
+}
+
+async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions): Promise<ProcessedFile> {
+  const file = parseDicom(bytes);
+  const ds = file.dataset;
+  const sopClassUid = getString(ds, 0x00080016) ?? getString(file.meta, 0x00020002);
+  if (!hasPixelData(file)) return { kind: 'skipped', reason: `no pixel data (${sopClassName(sopClassUid)})` };
+
+  const info = readPixelInfo(ds);
+  const thumbSize = opts.thumbSize ?? 256;
+  const frames: ProcessedFrame[] = [];
+  for (let frame = 0; frame < info.numberOfFrames; frame++) {
+    const decoded = decodeFrame(file, frame, info);
+    const hash = pixelHash(decoded);
+    const rendered = renderFrame(ds, decoded);
+    const thumbnail = await writeThumbnail(opts.cacheDir, hash, rendered, thumbSize);
+    frames.push({
+      frame,
+      rows: decoded.info.rows,
+      columns: decoded.info.columns,
+      bitsAllocated: decoded.info.bitsAllocated,
+      bitsStored: decoded.info.bitsStored,
+      samplesPerPixel: decoded.info.samplesPerPixel,
+      photometric: info.photometric,
+      pixelHash: hash,
+      windowCenter: rendered.window.center,
+      windowWidth: rendered.window.width,
+      windowSource: rendered.window.source,
+      thumbnail,
+    });
+  }
+
+  // Stand-ins for missing UIDs are stable per file so re-imports group the same way.
+  const pathHash = createHash('sha256').update(absPath).digest('hex').slice(0, 32);
+  const uid = (tag: number, what: string): string => getString(ds, tag) ?? `missing:${what}:${pathHash}`;
+  const str = (tag: number): string | null => getString(ds, tag) ?? null;
+  return {
+    kind: 'image',
+    transferSyntax: file.transferSyntax,
+    sopClassUid: sopClassUid ?? `missing:sop-class:${pathHash}`,
+    sopInstanceUid:
+      getString(ds, 0x00080018) ?? getString(file.meta, 0x00020003) ?? `missing:sop:${pathHash}`,
+    studyInstanceUid: uid(0x0020000d, 'study'),
+    seriesInstanceUid: uid(0x0020000e, 'series'),
+    patientId: getString(ds, 0x00100020) ?? '',
+    patientName: getString(ds, 0x00100010) ?? '',
+    patientSex: str(0x00100040),
+    patientBirthDate: str(0x00100030),
+    studyDate: str(0x00080020),
+    studyTime: str(0x00080030),
+    accessionNumber: str(0x00080050),
+    studyDescription: str(0x00081030),
+    seriesNumber: integer(ds, 0x00200011),
+    instanceNumber: integer(ds, 0x00200013),
+    modality: str(0x00080060),
+    bodyPart: str(0x00180015),
+    viewPosition: str(0x00185101),
+    header: flatHeader(file),
+    frames,
+  };
+}
+
+function integer(ds: DicomDataset, tag: number): number | null {
+  const n = getNumber(ds, tag);
+  return n === undefined || !Number.isFinite(n) ? null : Math.trunc(n);
+}
+
+async function writeThumbnail(
+  cacheDir: string,
+  hash: string,
+  r: RenderedFrame,
+  size: number,
+): Promise<string> {
+  const rel = `thumbs/${hash.slice(0, 2)}/${hash}.png`;
+  const dest = join(cacheDir, rel);
+  if (await exists(dest)) return rel; // content-addressed: same pixels, same thumbnail
+  const png = await sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .png()
+    .toBuffer();
+  await mkdir(join(cacheDir, 'thumbs', hash.slice(0, 2)), { recursive: true });
+  // Write then rename so a concurrent reader (or a crash) never sees half a PNG.
+  const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    await writeFile(tmp, png);
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return rel;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown error';
+}
