@@ -26,9 +26,13 @@ export function tempDir(prefix = 'medprep-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+export const smallFixture = path.join(repoRoot, 'test', 'fixtures', 'dicom', 'cr_12bit.dcm');
+
 export interface TreeOptions {
   /** DICOM images to write, spread over sub-folders, with odd names and no extension for some. */
   images: number;
+  /** 'sample': the sample data's chest radiographs (~100 KB each); 'small': a 64×48 CR (7 KB) for big trees. */
+  template?: 'sample' | 'small';
   /** Add a truncated DICOM, a non-DICOM text file and an empty file. */
   broken?: boolean;
 }
@@ -42,7 +46,8 @@ export interface Tree {
 
 /** Writes `images` distinct DICOM files (each copy's last pixels carry its number, so pixel hashes differ). */
 export function makeDicomTree(dir: string, opts: TreeOptions): Tree {
-  const templates = sampleDicomFiles().map((f) => fs.readFileSync(f));
+  const files = opts.template === 'small' ? [smallFixture] : sampleDicomFiles();
+  const templates = files.map((f) => fs.readFileSync(f));
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < opts.images; i++) {
     const buf = Buffer.from(templates[i % templates.length]!);

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { medprep, tempDir } from '../support/dicom-tree.ts';
+
+const work = tempDir('medprep-cli-');
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('the medprep command', () => {
+  it('prints its command table with --help and exits 0', () => {
+    const r = medprep(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of [
+      'init PROJECT',
+      'import PROJECT SOURCE',
+      'deid PROJECT',
+      'deid-text',
+      'eval-deid GOLD.jsonl',
+      'curate',
+      'sft',
+      'export PROJECT OUT',
+      'verify BUNDLE',
+      'stats PROJECT',
+      'models list|check|bench',
+      'serve',
+      'run SOURCE OUT',
+    ]) {
+      expect(r.stdout).toContain(`medprep ${cmd}`);
+    }
+  });
+
+  it.each([
+    [[], 'no command'],
+    [['frobnicate'], 'an unknown command'],
+    [['stats'], 'a missing argument'],
+    [['stats', 'a', 'b'], 'an extra argument'],
+    [['stats', 'p', '--colour'], 'an unknown flag'],
+    [['import', 'p', 'src', '--format', 'tiff'], 'an unknown format'],
+    [['serve', '--port', 'eighty'], 'a bad port'],
+  ])('answers %j (%s) with usage and exit 2', (args) => {
+    const r = medprep(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage:');
+    expect(r.stdout).toBe('');
+  });
+
+  it('creates a project with init, refuses a second init there, and reports empty stats as JSON', () => {
+    const dir = path.join(work, 'p-init');
+    const created = medprep(['init', dir, '--name', 'Chest study', '--json']);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      project: { dir, name: 'Chest study', schemaVersion: 1 },
+    });
+    const again = medprep(['init', dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toMatch(/already exists/);
+    const stats = medprep(['stats', dir, '--json']);
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.stdout)).toEqual({
+      sources: 0,
+      patients: 0,
+      studies: 0,
+      images: 0,
+      reports: 0,
+      errors: 0,
+      skipped: 0,
+    });
+  });
+
+  it('says a stage that has not landed is not available yet, in one line, exit 1', () => {
+    for (const args of [
+      ['deid', 'p'],
+      ['curate', 'p'],
+      ['export', 'p', 'out'],
+      ['verify', 'b'],
+      ['models', 'list'],
+      ['deid-text'],
+    ]) {
+      const r = medprep(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/not available yet/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('fails in one line when the project does not exist', () => {
+    const r = medprep(['stats', path.join(work, 'nowhere')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^medprep stats: No MedPrep project in .*nowhere/);
+  });
+});
