@@ -5,7 +5,6 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 const nodeBuiltins = [
-  'node:*',
   'fs',
   'path',
   'os',
@@ -49,13 +48,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [{ name: 'electron', message: 'The renderer only speaks the typed API.' }],
           patterns: [
+            { regex: '^node:', message: 'The renderer only speaks the typed API.' },
+            { group: nodeBuiltins, message: 'The renderer only speaks the typed API.' },
             {
-              group: ['electron', 'electron/*', ...nodeBuiltins],
-              message: 'The renderer only speaks the typed API.',
-            },
-            {
-              group: ['**/engine/**', '**/cli/**', '**/serve/**', '**/main/**', '**/preload/**'],
+              regex: '(^|/)electron/(engine|cli|serve|main|preload)(/|$)',
               message: 'The renderer only imports the API contract.',
             },
           ],

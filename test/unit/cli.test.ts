@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { medprep, tempDir } from '../support/dicom-tree.ts';
+import { makeDicomTree, medprep, repoRoot, tempDir } from '../support/dicom-tree.ts';
 
 const work = tempDir('medprep-cli-');
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -88,5 +89,35 @@ describe('the medprep command', () => {
     const r = medprep(['stats', path.join(work, 'nowhere')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^medprep stats: No MedPrep project in .*nowhere/);
+  });
+
+  it('draws a progress bar with rate and ETA on a terminal, and keeps stdout clean for scripts', () => {
+    const src = makeDicomTree(path.join(work, 'src-tty'), { images: 400, template: 'small' });
+    const project = path.join(work, 'p-tty');
+    expect(medprep(['init', project]).code).toBe(0);
+    const bin = path.join(repoRoot, 'electron', 'cli', 'bin.js');
+    // util-linux `script` gives the command a real pseudo-terminal.
+    const tty = spawnSync(
+      'script',
+      ['-qec', `'${process.execPath}' '${bin}' import '${project}' '${src.dir}'`, '/dev/null'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/import \[=+\] 400\/400 +[\d.]+\/s +ETA 0:00/);
+    const piped = medprep(['import', project, src.dir]);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('Imported 0 images and 0 reports; 0 files skipped, 400 unchanged, 0 errors.\n');
+  });
+
+  it('npm run demo runs the pipeline on the sample data and says where the project is', () => {
+    const out = path.join(work, 'demo');
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'demo.ts'), out], {
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Imported 20 images');
+    expect(r.stdout).toContain(`Project: ${path.join(out, 'project')}`);
   });
 });
