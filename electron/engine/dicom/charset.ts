@@ -86,7 +86,7 @@ export function parseCharacterSet(terms: string[]): CharacterSet {
   return { encodings, codeExtensions, unknown };
 }
 
-const decoders = new Map<string, TextDecoder>();
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
 function decodeWith(encoding: string, bytes: Uint8Array): string {
   if (encoding === 'latin1')
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');

@@ -1,0 +1,100 @@
+// The Electron main process: wiring only. The engine does the work; policy.ts, security.ts, app-protocol.ts and
+// ipc.ts hold the rules. No auto-updater, no crash reporter, no telemetry: nothing here opens a connection.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron';
+import type { OpenDialogOptions } from 'electron';
+import { Engine } from '../engine/index.ts';
+import { appProtocolHandler } from './app-protocol.ts';
+import { EVENT_CHANNEL, forwardEvents, registerIpc } from './ipc.ts';
+import { APP_INDEX_URL, APP_SCHEME, secureWebPreferences } from './policy.ts';
+import { hardenSession, hardenWebContents } from './security.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Built next to this file by tsc (electron/preload/preload.cts → dist/electron/preload/preload.cjs).
+const PRELOAD = path.join(here, '..', 'preload', 'preload.cjs');
+const devtools = !app.isPackaged;
+
+// End-to-end tests give each run its own profile; a packaged app always uses the standard location.
+if (!app.isPackaged && process.env.MEDPREP_USER_DATA_DIR)
+  app.setPath('userData', process.env.MEDPREP_USER_DATA_DIR);
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void start();
+}
+
+async function start(): Promise<void> {
+  const appPath = app.getAppPath();
+  const engine = new Engine({
+    sampleProjectDir: path.join(app.getPath('userData'), 'sample-project'),
+    sampleDataDir: app.isPackaged
+      ? path.join(process.resourcesPath, 'resources', 'sample-data')
+      : path.join(appPath, 'resources', 'sample-data'),
+  });
+  let window: BrowserWindow | null = null;
+
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
+  let engineClosed = false;
+  app.on('will-quit', (event) => {
+    if (engineClosed) return;
+    // Finish the engine first (jobs checkpoint, the database closes cleanly), then quit for real.
+    event.preventDefault();
+    void engine.close().finally(() => {
+      engineClosed = true;
+      app.quit();
+    });
+  });
+
+  await app.whenReady();
+  hardenSession(session.defaultSession, { devtools });
+  protocol.handle(
+    APP_SCHEME,
+    appProtocolHandler({
+      rendererDir: path.join(appPath, 'dist', 'renderer'),
+      resolveMedia: (urlPath) => engine.resolveMedia(urlPath),
+    }),
+  );
+  registerIpc(ipcMain, {
+    engine,
+    pickFolder: async (event) => {
+      const options: OpenDialogOptions = { properties: ['openDirectory', 'createDirectory'] };
+      const owner = BrowserWindow.fromWebContents(event.sender);
+      const picked = owner
+        ? await dialog.showOpenDialog(owner, options)
+        : await dialog.showOpenDialog(options);
+      return picked.canceled ? null : (picked.filePaths[0] ?? null);
+    },
+  });
+  forwardEvents(engine, (event, payload) => {
+    if (window && !window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event, payload);
+  });
+
+  window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 800,
+    minHeight: 560,
+    title: 'MedPrep',
+    show: false,
+    webPreferences: secureWebPreferences(PRELOAD, { devtools }),
+  });
+  const shown = window;
+  shown.once('ready-to-show', () => shown.show());
+  shown.on('closed', () => {
+    window = null;
+  });
+  await shown.loadURL(APP_INDEX_URL);
+}
