@@ -9,11 +9,20 @@ import { Engine } from '../../electron/engine/index.ts';
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 export const dicomFixtures = path.join(repoRoot, 'test', 'fixtures', 'dicom');
 
+/** How many files an import of the fixtures folder reads. */
+export function dicomFixtureCount(): number {
+  return fs.readdirSync(dicomFixtures).length;
+}
+
 export interface EngineHarness {
   engine: Engine;
   bridge: MedprepBridge;
   /** A temp folder for this test's projects; removed by dispose. */
   tmp: string;
+  /** A path inside tmp (renderer tests cannot import node:path themselves). */
+  at(...parts: string[]): string;
+  /** Creates a folder inside tmp with one file in it, and returns its path. */
+  nonEmptyFolder(name: string): string;
   dispose(): Promise<void>;
 }
 
@@ -29,6 +38,13 @@ export function startEngine(): EngineHarness {
     engine,
     bridge,
     tmp,
+    at: (...parts) => path.join(tmp, ...parts),
+    nonEmptyFolder(name) {
+      const dir = path.join(tmp, name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a project\n');
+      return dir;
+    },
     async dispose() {
       await engine.close();
       fs.rmSync(tmp, { recursive: true, force: true });

@@ -55,7 +55,9 @@ class LoopbackSocket implements SocketLike {
     this.readyState = OPEN;
     this.server.track(this, true);
     for (const event of EVENTS) {
-      this.unsubscribe.push(this.server.engine.on(event, (payload) => this.deliver({ type: 'event', event, payload })));
+      this.unsubscribe.push(
+        this.server.engine.on(event, (payload) => this.deliver({ type: 'event', event, payload })),
+      );
     }
     this.onopen?.(new Event('open'));
   }

@@ -1,0 +1,8 @@
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { resolveBridge } from './lib/bridge.ts';
+import './lib/styles/app.css';
+
+const target = document.getElementById('app');
+if (!target) throw new Error('index.html has no #app element');
+mount(App, { target, props: { bridge: resolveBridge(window) } });

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { collectPageErrors, dicomFixtures, expect, screenshotDir, test } from './support/medprep.ts';
+
+test('a researcher creates a project, imports a DICOM folder and reviews an image', async ({
+  page,
+  medprep,
+}) => {
+  const errors = collectPageErrors(page);
+  const files = fs.readdirSync(dicomFixtures).length;
+
+  await page.goto(medprep.url);
+  // The server trades the one-time token for a cookie and sends the page to a clean address.
+  await expect(page).toHaveURL(`${medprep.origin}/`);
+  await expect(page.getByRole('heading', { name: 'Start with a project' })).toBeVisible();
+
+  await page.getByLabel('New project folder').fill(path.join(medprep.home, 'chest-xr'));
+  await page.getByLabel('Name (optional)').fill('Chest radiographs');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByTestId('project-name')).toHaveText('Chest radiographs');
+  await expect(page.getByTestId('project-empty')).toBeVisible();
+
+  await page.getByRole('navigation', { name: 'Project' }).getByRole('button', { name: 'Import' }).click();
+  await page.getByLabel('Source folder').fill(dicomFixtures);
+  await page.getByRole('button', { name: 'Detect layout' }).click();
+  await expect(page.getByTestId('detect-result')).toContainText('DICOM folder');
+  await page.getByRole('button', { name: 'Start import' }).click();
+
+  const progress = page.getByTestId('job-progress');
+  await expect(progress).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(progress.getByTestId('job-count')).toHaveText(`${files} / ${files}`);
+  await expect(progress.getByRole('progressbar')).toHaveAttribute('aria-valuenow', String(files));
+
+  const problems = page.getByTestId('problems-table');
+  await expect(problems.getByRole('row', { name: /truncated\.dcm/ })).toContainText('Error');
+  await expect(problems.getByRole('row', { name: /not_dicom\.txt/ })).toContainText('not a DICOM file');
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, 'import-done.png'), fullPage: true });
+
+  await page
+    .getByRole('navigation', { name: 'Project' })
+    .getByRole('button', { name: /^Images/ })
+    .click();
+  const cards = page.getByTestId('image-card');
+  await expect(page.getByTestId('images-count')).toHaveText(/^Showing (\d+) of \1$/);
+  const shown = Number(
+    /Showing (\d+)/.exec((await page.getByTestId('images-count').textContent()) ?? '')?.[1],
+  );
+  expect(shown).toBeGreaterThan(10);
+  await expect(cards).toHaveCount(shown);
+
+  // Thumbnails load lazily: bring the last one into view, then every one must have decoded pixels.
+  await cards.last().scrollIntoViewIfNeeded();
+  await expect
+    .poll(() =>
+      cards
+        .locator('img')
+        .evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length),
+    )
+    .toBe(shown);
+
+  const card = page.getByRole('button', { name: 'Image cr_12bit.dcm' });
+  await expect(card).toContainText('64×48 · 12-bit');
+  await card.click();
+  const detail = page.getByTestId('image-detail');
+  await expect(detail.getByTestId('detail-path')).toHaveText('cr_12bit.dcm');
+  await expect(detail.getByRole('img', { name: 'Preview of cr_12bit.dcm' })).toHaveJSProperty(
+    'complete',
+    true,
+  );
+  await expect(detail.getByTestId('detail-transfer-syntax')).toContainText('Explicit VR Little Endian');
+  const header = detail.getByTestId('header-table');
+  await expect(header.getByRole('row', { name: /^Modality/ })).toContainText('CR');
+  await detail.getByRole('searchbox', { name: 'Filter header' }).fill('view');
+  await expect(header.getByRole('row', { name: /^ViewPosition/ })).toContainText('PA');
+
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(screenshotDir, 'import-flow.png'), fullPage: true });
+
+  await page.keyboard.press('Escape');
+  await expect(detail).toBeHidden();
+  await expect(card).toBeFocused();
+  expect(errors).toEqual([]);
+});
+
+test('the sample project opens and imports its bundled data', async ({ page, medprep }) => {
+  const errors = collectPageErrors(page);
+  await page.goto(medprep.url);
+  await page.getByRole('button', { name: 'Open sample project' }).click();
+  await expect(page.getByTestId('project-name')).toHaveText('Sample project');
+  await expect(page.getByTestId('project-path')).toHaveText(
+    path.join(medprep.home, 'MedPrep', 'sample-project'),
+  );
+  await expect(page.getByTestId('stat-images')).not.toHaveText('0', { timeout: 60_000 });
+
+  await page.getByRole('navigation', { name: 'Project' }).getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await page
+    .getByRole('navigation', { name: 'Project' })
+    .getByRole('button', { name: /^Images/ })
+    .click();
+  await expect(page.getByTestId('image-card').first()).toBeVisible();
+  await page.getByTestId('image-card').first().click();
+  await expect(page.getByTestId('detail-path')).toBeVisible();
+  await page.screenshot({ path: path.join(screenshotDir, 'sample-project.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: path.join(screenshotDir, 'sample-project-dark.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
