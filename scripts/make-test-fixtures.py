@@ -198,6 +198,8 @@ def make_fixtures():
     ds = base(SC, 10, 'OT')
     save(image(ds, frames, 16, 16, False, 'MONOCHROME2', frames=3), 'multiframe3.dcm')
     run('dcmconv', '+ti', path('multiframe3.dcm'), path('multiframe3_implicit.dcm'))
+    frames8 = np.stack([ramp(24, 32, 150) + 40 * k for k in range(3)])
+    save(image(base(SC, 18, 'OT'), frames8, 8, 8, False, 'MONOCHROME2', frames=3), 'multiframe3_8bit.dcm')
 
     # VOI LUT Sequence instead of a window: 12-bit input, 8-bit output LUT.
     ds = base(CR, 11, 'CR')
@@ -328,9 +330,285 @@ OUR_IMAGES = [
     'cr_12bit_no_preamble.dcm', 'cr_12bit_no_preamble_implicit.dcm', 'cr_12bit_high_bits.dcm',
     'cr_12bit_sigmoid.dcm', 'dx_mono1.dcm', 'ct_signed.dcm', 'ct_signed_bigendian.dcm', 'rgb_planar0.dcm',
     'rgb_planar1.dcm', 'rgb_planar1_bigendian.dcm', 'ybr_full.dcm', 'mono8.dcm', 'mono8_bigendian.dcm',
-    'multiframe3.dcm', 'multiframe3_implicit.dcm', 'voi_lut.dcm', 'charset_latin1.dcm', 'charset_utf8.dcm',
+    'multiframe3.dcm', 'multiframe3_implicit.dcm', 'multiframe3_8bit.dcm', 'voi_lut.dcm', 'charset_latin1.dcm', 'charset_utf8.dcm',
     'nested_sequence.dcm', 'nested_sequence_defined.dcm',
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Compressed transfer syntaxes, written by dcmtk, gdcm and OpenJPH from the uncompressed fixtures.
+# Lossless ones must decode to exactly the original's pixels; lossy ones are compared (PSNR) with a
+# reference decoded by someone else: pydicom (Pillow) where it can, else the compressing toolkit's
+# own decompressor (dcmdjpeg, dcmdjpls), written out as an uncompressed `.ref.dcm` next to them.
+CODECS = 'codecs'
+JPEG_BASELINE = '1.2.840.10008.1.2.4.50'
+JPEG_EXTENDED = '1.2.840.10008.1.2.4.51'
+HTJ2K_LOSSLESS = '1.2.840.10008.1.2.4.201'
+HTJ2K_LOSSLESS_RPCL = '1.2.840.10008.1.2.4.202'
+HTJ2K = '1.2.840.10008.1.2.4.203'
+MIN_PSNR = 40
+# pydicom 2.3 predates HTJ2K and JPEG XL; teach it the UIDs so it will write (not decode) them.
+from pydicom._uid_dict import UID_dictionary
+for _uid, _name in [(HTJ2K_LOSSLESS, 'HTJ2K Lossless'), (HTJ2K_LOSSLESS_RPCL, 'HTJ2K Lossless RPCL'),
+                    (HTJ2K, 'HTJ2K'), ('1.2.840.10008.1.2.4.112', 'JPEG XL')]:
+    UID_dictionary.setdefault(_uid, (_name, 'Transfer Syntax', '', '', _name.replace(' ', '')))
+
+
+def codec_path(name):
+    return path(os.path.join(CODECS, name))
+
+
+def tool(args, src, name):
+    """Compress fixture src into codecs/name with a command line tool: args + [src, dst]."""
+    run(*args, path(src), codec_path(name))
+
+
+def refile(src_name, dst_name, transfer_syntax, frames_bytes, fragments_per_frame=1, has_bot=True):
+    """Re-wrap compressed frames into a copy of src: pydicom's encapsulation, our choice of layout."""
+    from pydicom.encaps import encapsulate
+    ds = pydicom.dcmread(path(src_name))
+    ds.file_meta.TransferSyntaxUID = transfer_syntax
+    ds.PixelData = encapsulate(frames_bytes, fragments_per_frame=fragments_per_frame, has_bot=has_bot)
+    ds['PixelData'].VR = 'OB'
+    ds['PixelData'].is_undefined_length = True
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.save_as(codec_path(dst_name), write_like_original=False)
+
+
+def frames_of(name):
+    from pydicom.encaps import generate_pixel_data_frame
+    ds = pydicom.dcmread(codec_path(name))
+    return list(generate_pixel_data_frame(ds.PixelData, int(getattr(ds, 'NumberOfFrames', 1) or 1)))
+
+
+def htj2k(src_name, dst_name, syntax, reversible, qstep=None):
+    """OpenJPH's ojph_compress on the raw samples (signedness and bit depth from the header)."""
+    ds = pydicom.dcmread(path(src_name))
+    arr = ds.pixel_array
+    spp = int(ds.SamplesPerPixel)
+    signed = int(ds.PixelRepresentation) == 1
+    raw = codec_path(dst_name + '.yuv')
+    out = codec_path(dst_name + '.j2c')
+    planes = arr.transpose(2, 0, 1) if spp == 3 else arr[None]
+    dtype = ('<i' if signed else '<u') + ('1' if ds.BitsAllocated == 8 else '2')
+    open(raw, 'wb').write(planes.astype(dtype).tobytes())
+    args = ['ojph_compress', '-i', raw, '-o', out, '-dims', f'{{{ds.Columns},{ds.Rows}}}',
+            '-num_comps', str(spp), '-signed', ','.join(['true' if signed else 'false'] * spp),
+            '-bit_depth', ','.join([str(ds.BitsStored)] * spp), '-downsamp', ','.join(['{1,1}'] * spp),
+            '-reversible', 'true' if reversible else 'false']  # raw input: no colour transform
+    if qstep:
+        args += ['-qstep', str(qstep)]
+    run(*args)
+    refile(src_name, dst_name, syntax, [open(out, 'rb').read()])
+    os.remove(raw)
+    os.remove(out)
+
+
+def pydicom_decodes(file_path):
+    try:
+        pydicom.dcmread(file_path).pixel_array
+        return True
+    except Exception:
+        return False
+
+
+def deflate(file_path):
+    """References are stored deflated (our native path reads that) to keep the fixtures small."""
+    run('dcmconv', '+td', file_path, file_path + '.tmp')
+    os.replace(file_path + '.tmp', file_path)
+
+
+def write_reference(name, decompressor):
+    """The lossy file decoded by pydicom if it can (colour converted to RGB as a viewer shows it),
+    else by the toolkit's decompressor; written uncompressed as codecs/<name>.ref.dcm."""
+    from pydicom.pixel_data_handlers.util import convert_color_space
+    src = codec_path(name)
+    ref = codec_path(name.replace('.dcm', '.ref.dcm'))
+    if pydicom_decodes(src):
+        ds = pydicom.dcmread(src)
+        arr = ds.pixel_array
+        if str(ds.PhotometricInterpretation).startswith('YBR_FULL'):
+            arr = convert_color_space(arr, 'YBR_FULL', 'RGB')
+            ds.PhotometricInterpretation = 'RGB'
+        ds.PixelData = arr.tobytes()
+        ds['PixelData'].VR = 'OB' if ds.BitsAllocated == 8 else 'OW'
+        ds['PixelData'].is_undefined_length = False
+        if 'PlanarConfiguration' in ds:
+            ds.PlanarConfiguration = 0
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.is_little_endian, ds.is_implicit_VR = True, False
+        ds.save_as(ref, write_like_original=False)
+        deflate(ref)
+        return 'pydicom ' + pydicom.__version__ + ' (Pillow)'
+    run(*decompressor, src, ref)
+    deflate(ref)
+    return ' '.join(decompressor)
+
+
+# name: (source, lossless, how). Sources are the uncompressed fixtures above.
+CODEC_FIXTURES = {
+    # JPEG lossless, process 14 (any predictor) and SV1; dcmtk's true-lossless mode keeps stored values.
+    'jpeg_lossless_sv1_cr12.dcm': ('cr_12bit.dcm', True, ['dcmcjpeg', '+e1']),
+    'jpeg_lossless_p14_ct_signed.dcm': ('ct_signed.dcm', True, ['dcmcjpeg', '+el', '+sv', '6']),
+    'jpeg_lossless_sv1_rgb.dcm': ('rgb_planar0.dcm', True, ['dcmcjpeg', '+e1']),
+    'jpeg_lossless_sv1_mono8.dcm': ('mono8.dcm', True, ['dcmcjpeg', '+e1']),
+    'jpeg_lossless_p14_multiframe.dcm': ('multiframe3.dcm', True, ['dcmcjpeg', '+el', '+sv', '1', '-ot']),
+    # JPEG-LS lossless and near-lossless (NEAR=2: no sample may differ from the original by more).
+    'jpegls_lossless_cr12.dcm': ('cr_12bit.dcm', True, ['dcmcjpls', '+el']),
+    'jpegls_lossless_ct_signed.dcm': ('ct_signed.dcm', True, ['dcmcjpls', '+el']),
+    'jpegls_lossless_rgb.dcm': ('rgb_planar0.dcm', True, ['dcmcjpls', '+el']),
+    'jpegls_lossless_rgb_sample_interleaved.dcm': ('rgb_planar1.dcm', True, ['dcmcjpls', '+el', '+is']),
+    'jpegls_lossless_multiframe.dcm': ('multiframe3.dcm', True, ['dcmcjpls', '+el']),
+    'jpegls_near_lossless_cr12.dcm': ('cr_12bit.dcm', False, ['dcmcjpls', '+en', '+md', '2']),
+    'jpegls_near_lossless_rgb.dcm': ('rgb_planar0.dcm', False, ['dcmcjpls', '+en', '+md', '2']),
+    # JPEG 2000 by gdcm (OpenJPEG inside): reversible, and irreversible at a modest rate.
+    'j2k_lossless_cr12.dcm': ('cr_12bit.dcm', True, ['gdcmconv', '--j2k']),
+    'j2k_lossless_ct_signed.dcm': ('ct_signed.dcm', True, ['gdcmconv', '--j2k']),
+    'j2k_lossless_rgb.dcm': ('rgb_planar0.dcm', True, ['gdcmconv', '--j2k']),
+    'j2k_lossless_multiframe.dcm': ('multiframe3.dcm', True, ['gdcmconv', '--j2k']),
+    'j2k_lossy_cr12.dcm': ('cr_12bit.dcm', False, ['gdcmconv', '--j2k', '--lossy', '-q', '60']),
+    'j2k_lossy_ct_signed.dcm': ('ct_signed.dcm', False, ['gdcmconv', '--j2k', '--lossy', '-q', '60']),
+    'j2k_lossy_rgb.dcm': ('rgb_planar0.dcm', False, ['gdcmconv', '--j2k', '--lossy', '-q', '60']),
+    # RLE Lossless by dcmtk.
+    'rle_cr12.dcm': ('cr_12bit.dcm', True, ['dcmcrle']),
+    'rle_ct_signed.dcm': ('ct_signed.dcm', True, ['dcmcrle']),
+    'rle_rgb.dcm': ('rgb_planar0.dcm', True, ['dcmcrle']),
+    'rle_mono8.dcm': ('mono8.dcm', True, ['dcmcrle']),
+    'rle_multiframe.dcm': ('multiframe3.dcm', True, ['dcmcrle']),
+    # Lossy JPEG by dcmtk: baseline 8-bit gray and colour (YBR_FULL_422 and 4:4:4 YBR_FULL),
+    # extended 8-bit and 12-bit, a baseline multi-frame.
+    'jpeg_baseline_mono8.dcm': ('mono8.dcm', False, ['dcmcjpeg', '+eb']),
+    'jpeg_baseline_ybr422.dcm': ('rgb_planar0.dcm', False, ['dcmcjpeg', '+eb', '+q', '95']),
+    'jpeg_baseline_ybr_full.dcm': ('rgb_planar0.dcm', False, ['dcmcjpeg', '+eb', '+s4', '+q', '95']),
+    'jpeg_baseline_multiframe.dcm': ('multiframe3_8bit.dcm', False, ['dcmcjpeg', '+eb', '+q', '95']),
+    'jpeg_extended_mono8.dcm': ('mono8.dcm', False, ['dcmcjpeg', '+ee']),
+    'jpeg_extended_cr12.dcm': ('cr_12bit.dcm', False, ['dcmcjpeg', '+ee', '+q', '95']),
+}
+DECOMPRESSOR = {'dcmcjpeg': ['dcmdjpeg'], 'dcmcjpls': ['dcmdjpls'], 'gdcmconv': ['gdcmconv', '--raw']}
+
+
+def make_codec_fixtures():
+    os.makedirs(path(CODECS))
+    info = {}
+    for name, (src, lossless, args) in CODEC_FIXTURES.items():
+        tool(args, src, name)
+        info[name] = {'source': src, 'lossless': lossless}
+        if not lossless:
+            info[name]['reference'] = f'{CODECS}/' + name.replace('.dcm', '.ref.dcm')
+            info[name]['referenceFrom'] = write_reference(name, DECOMPRESSOR[args[0]])
+    # Frames split over two fragments each, no Basic Offset Table: frames are found by EOI markers.
+    refile('multiframe3.dcm', 'jpeg_lossless_split_fragments.dcm', '1.2.840.10008.1.2.4.57',
+           frames_of('jpeg_lossless_p14_multiframe.dcm'), fragments_per_frame=2, has_bot=False)
+    refile('multiframe3.dcm', 'jpegls_split_fragments_bot.dcm', '1.2.840.10008.1.2.4.80',
+           frames_of('jpegls_lossless_multiframe.dcm'), fragments_per_frame=3, has_bot=True)
+    for name, src in [('jpeg_lossless_split_fragments.dcm', 'multiframe3.dcm'),
+                      ('jpegls_split_fragments_bot.dcm', 'multiframe3.dcm')]:
+        info[name] = {'source': src, 'lossless': True}
+    # HTJ2K by OpenJPH's command line encoder (gdcm 3.0 cannot write it). Not signed data: Debian's
+    # ojph_compress 0.9 writes signed samples that only its own ojph_expand reads back.
+    for name, src, syntax, reversible in [
+        ('htj2k_lossless_cr12.dcm', 'cr_12bit.dcm', HTJ2K_LOSSLESS, True),
+        ('htj2k_lossless_rpcl_rgb.dcm', 'rgb_planar0.dcm', HTJ2K_LOSSLESS_RPCL, True),
+        ('htj2k_lossy_cr12.dcm', 'cr_12bit.dcm', HTJ2K, False),
+    ]:
+        htj2k(src, name, syntax, reversible, None if reversible else 0.002)
+        # No independent HTJ2K decoder here: the lossy one is held to PSNR against the original.
+        info[name] = {'source': src, 'lossless': reversible}
+        if not reversible:
+            info[name]['reference'] = src
+            info[name]['referenceFrom'] = 'the uncompressed original'
+    # A damaged stream of each family: the middle of the first fragment overwritten.
+    for name, src in [('corrupt_j2k.dcm', 'j2k_lossless_cr12.dcm'), ('corrupt_jpegls.dcm', 'jpegls_lossless_cr12.dcm'),
+                      ('corrupt_jpeg_baseline.dcm', 'jpeg_baseline_mono8.dcm'),
+                      ('corrupt_jpeg_lossless.dcm', 'jpeg_lossless_sv1_cr12.dcm'),
+                      ('corrupt_htj2k.dcm', 'htj2k_lossless_cr12.dcm'), ('corrupt_rle.dcm', 'rle_cr12.dcm')]:
+        ds = pydicom.dcmread(codec_path(src))
+        frame = bytearray(frames_of(src)[0])
+        keep = 2 if 'rle' in name else 20  # RLE: break the header's segment count; else keep the markers' start
+        frame[keep:len(frame) - 2] = bytes([0xFF, 0x00, 0x13] * len(frame))[: len(frame) - 2 - keep]
+        from pydicom.encaps import encapsulate
+        ds.PixelData = encapsulate([bytes(frame)])
+        ds.save_as(codec_path(name))
+    # Transfer syntaxes we do not decode: JPEG XL and MPEG-4 (only the UID matters for the error).
+    for name, syntax in [('unsupported_jpegxl.dcm', '1.2.840.10008.1.2.4.112'),
+                         ('unsupported_mpeg4.dcm', '1.2.840.10008.1.2.4.102')]:
+        refile('mono8.dcm', name, syntax, [b'\x00' * 16])
+    return info
+
+
+def psnr(a, b, peak):
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float('inf') if mse == 0 else 10 * np.log10(peak * peak / mse)
+
+
+# pydicom's own compressed files: lossless against their uncompressed twin (or pydicom's exact decode),
+# lossy against pydicom's decode (Pillow) or dcmtk's, with PSNR.
+PYDICOM_LOSSLESS_TWINS = {
+    'MR_small_RLE.dcm': 'MR_small.dcm', 'MR_small_jp2klossless.dcm': 'MR_small.dcm',
+    'MR_small_jpeg_ls_lossless.dcm': 'MR_small.dcm', 'rtdose_rle.dcm': 'rtdose.dcm',
+    'rtdose_rle_1frame.dcm': 'rtdose_1frame.dcm', 'SC_rgb_rle.dcm': None, 'SC_rgb_rle_2frame.dcm': None,
+    'SC_rgb_rle_16bit.dcm': None, 'SC_rgb_rle_16bit_2frame.dcm': None, 'SC_rgb_rle_32bit.dcm': None,
+    'SC_rgb_rle_32bit_2frame.dcm': None, 'SC_rgb_jpeg_gdcm.dcm': None, 'GDCMJ2K_TextGBR.dcm': None,
+}
+PYDICOM_LOSSY = [
+    'SC_rgb_jpeg_dcmtk.dcm', 'SC_rgb_dcmtk_+eb+cr.dcm', 'SC_rgb_dcmtk_+eb+cy+s2.dcm', 'SC_rgb_dcmtk_+eb+cy+s4.dcm',
+    'SC_rgb_dcmtk_+eb+cy+n1.dcm', 'SC_rgb_dcmtk_+eb+cy+n2.dcm', 'SC_rgb_dcmtk_+eb+cy+np.dcm',
+    'SC_rgb_jpeg_lossy_gdcm.dcm', 'SC_rgb_small_odd_jpeg.dcm', 'JPEG2000.dcm', 'SC_rgb_gdcm_KY.dcm',
+    'JPGExtended.dcm', 'JPEG-lossy.dcm', '693_J2KI.dcm',
+]
+
+
+def is_j2k(file_path):
+    return str(pydicom.dcmread(file_path, stop_before_pixels=True).file_meta.TransferSyntaxUID).startswith('1.2.840.10008.1.2.4.9')
+
+
+def pydicom_compressed():
+    out = {}
+    for name, twin in PYDICOM_LOSSLESS_TWINS.items():
+        p = os.path.join(PYDICOM_FILES, name)
+        if not os.path.exists(p):
+            continue
+        if twin is not None:
+            out[name] = {'lossless': True, 'expected': expectation(os.path.join(PYDICOM_FILES, twin)), 'expectedFrom': twin}
+        elif pydicom_decodes(p):
+            out[name] = {'lossless': True, 'expected': expectation(p), 'expectedFrom': 'pydicom ' + pydicom.__version__}
+        else:  # pydicom lacks the codec here: dcmtk's lossless decompression is exact too
+            decompressor = ['gdcmconv', '--raw'] if is_j2k(p) else ['dcmdjpeg']
+            run(*decompressor, p, codec_path('tmp.dcm'))
+            out[name] = {'lossless': True, 'expected': expectation(codec_path('tmp.dcm')), 'expectedFrom': ' '.join(decompressor)}
+            os.remove(codec_path('tmp.dcm'))
+    for name in PYDICOM_LOSSY:
+        p = os.path.join(PYDICOM_FILES, name)
+        if not os.path.exists(p):
+            continue
+        ref_name = 'pydicom_' + name.replace('+', '').replace('.dcm', '.ref.dcm')
+        shutil.copy(p, codec_path('tmp.dcm'))
+        decompressor = ['gdcmconv', '--raw'] if is_j2k(p) else ['dcmdjpeg']
+        source = write_reference('tmp.dcm', decompressor)
+        os.rename(codec_path('tmp.ref.dcm'), codec_path(ref_name))
+        os.remove(codec_path('tmp.dcm'))
+        out[name] = {'lossless': False, 'reference': f'{CODECS}/{ref_name}', 'referenceFrom': source}
+    return out
+
+
+def check_codec_fixtures(result):
+    """Prove the fixtures are what they claim, with the tools' own decoders: lossless ones decompress
+    to the original's exact pixels; record how close the lossy references are to the original."""
+    decompress = {'jpeg_': ['dcmdjpeg'], 'jpegls': ['dcmdjpls'], 'j2k_': ['gdcmconv', '--raw'], 'rle_': ['dcmdrle']}
+    for name, entry in result['codecs'].items():
+        src = path(entry['source'])
+        if entry['lossless']:
+            tool_args = next((v for k, v in decompress.items() if name.startswith(k)), None)
+            if tool_args is None:
+                continue  # HTJ2K: no second decoder installed
+            run(*tool_args, codec_path(name), codec_path('check.dcm'))
+            got = expectation(codec_path('check.dcm'))['hashes']
+            os.remove(codec_path('check.dcm'))
+            assert got == result['fixtures'][entry['source']]['hashes'], f'{name} is not lossless'
+        elif entry['reference'] != entry['source']:
+            ref = pydicom.dcmread(path(entry['reference']))
+            orig = pydicom.dcmread(src)
+            entry['referenceVsOriginalPsnr'] = round(psnr(ref.pixel_array, orig.pixel_array, 2 ** int(orig.BitsStored) - 1), 2)
 
 
 def main():
@@ -342,11 +620,15 @@ def main():
         p = os.path.join(PYDICOM_FILES, name)
         if os.path.exists(p):
             result['pydicom'][name] = expectation(p)
+    result['codecs'] = make_codec_fixtures()
+    result['pydicomCompressed'] = pydicom_compressed()
+    check_codec_fixtures(result)
     with open(path('expectations.json'), 'w') as f:
         json.dump(result, f, indent=1, sort_keys=True)
         f.write('\n')
-    total = sum(os.path.getsize(path(n)) for n in os.listdir(OUT))
-    print(f'wrote {len(os.listdir(OUT))} files, {total} bytes, into {OUT}', file=sys.stderr)
+    files = [os.path.join(d, n) for d, _, names in os.walk(OUT) for n in names]
+    total = sum(os.path.getsize(f) for f in files)
+    print(f'wrote {len(files)} files, {total} bytes, into {OUT}', file=sys.stderr)
 
 
 if __name__ == '__main__':

@@ -1,11 +1,11 @@
 /**
  * Pixel data codecs keyed by transfer syntax UID. The native (uncompressed) syntaxes are registered
- * here; compressed ones (JPEG, JPEG-LS, JPEG 2000, RLE) plug in later with `registerCodec`.
+ * here; compressed ones (JPEG, JPEG-LS, JPEG 2000, HTJ2K, RLE) in `codecs/register.ts`.
  * A codec returns one frame as little-endian samples laid out as in a native file, which the shared
  * unpacking step then masks, sign-extends and interleaves.
  */
 import { DicomError } from './errors.ts';
-import type { DicomElement, DicomFile, EncapsulatedPixelData } from './parser.ts';
+import type { DicomElement, DicomFile, EncapsulatedPixelData, Fragment } from './parser.ts';
 import { type PixelInfo, nativeFrameBits } from './pixel-info.ts';
 import {
   DEFLATED_EXPLICIT_VR_LE,
@@ -29,6 +29,8 @@ export interface CodecOutput {
   /** Set when the codec changed the layout (e.g. JPEG decoders output interleaved RGB). */
   planarConfiguration?: number;
   photometric?: string;
+  /** Compressed codecs return samples right-aligned: Bits Stored - 1, whatever the header says. */
+  highBit?: number;
 }
 
 export type FrameDecoder = (input: CodecInput) => CodecOutput;
@@ -108,8 +110,9 @@ for (const uid of [IMPLICIT_VR_LE, EXPLICIT_VR_LE, EXPLICIT_VR_BE, DEFLATED_EXPL
 }
 
 /**
- * The compressed bytes of one frame of encapsulated pixel data (PS3.5 A.4), for codecs: uses the
- * Basic Offset Table when present, else one fragment per frame, else (single frame) all fragments.
+ * The compressed bytes of one frame of encapsulated pixel data (PS3.5 A.4), for codecs: by the
+ * Basic Offset Table when present; else one fragment per frame; else (single frame) all fragments;
+ * else fragments grouped into frames at each fragment that ends a JPEG-family stream (EOI/EOC).
  */
 export function frameFragments(
   file: DicomFile,
@@ -118,19 +121,48 @@ export function frameFragments(
   frames: number,
 ): Uint8Array {
   const src = file.dataset.source;
-  const slice = (list: typeof enc.fragments): Uint8Array => {
-    if (list.length === 1 && list[0] !== undefined)
-      return src.subarray(list[0].offset, list[0].offset + list[0].length);
-    return Buffer.concat(list.map((f) => src.subarray(f.offset, f.offset + f.length)));
+  const bytesOf = (f: Fragment): Uint8Array => src.subarray(f.offset, f.offset + f.length);
+  const slice = (list: Fragment[]): Uint8Array => {
+    if (list.length === 1 && list[0] !== undefined) return bytesOf(list[0]);
+    return Buffer.concat(list.map(bytesOf));
   };
   if (enc.fragments.length === 0) throw new DicomError('corrupt', 'encapsulated pixel data has no fragments');
   if (enc.offsetTable.length === frames && frames > 1) {
     const base = (enc.fragments[0]?.offset ?? 8) - 8; // BOT offsets count from the first fragment's item tag
     const begin = base + (enc.offsetTable[frame] ?? 0);
     const end = frame + 1 < frames ? base + (enc.offsetTable[frame + 1] ?? 0) : Infinity;
-    return slice(enc.fragments.filter((f) => f.offset - 8 >= begin && f.offset - 8 < end));
+    const list = enc.fragments.filter((f) => f.offset - 8 >= begin && f.offset - 8 < end);
+    if (list.length === 0)
+      throw new DicomError('corrupt', `basic offset table points frame ${frame} at no fragment`);
+    return slice(list);
   }
   if (frames === 1) return slice(enc.fragments);
-  if (enc.fragments.length === frames) return slice([enc.fragments[frame] as (typeof enc.fragments)[number]]);
-  throw new DicomError('unsupported', `cannot locate frame ${frame} among ${enc.fragments.length} fragments`);
+  if (enc.fragments.length === frames) return slice([enc.fragments[frame] as Fragment]);
+  const groups = groupByEndMarker(enc.fragments, bytesOf);
+  const group = groups.length === frames ? groups[frame] : undefined;
+  if (group === undefined) {
+    throw new DicomError(
+      'unsupported',
+      `cannot locate frame ${frame} of ${frames} among ${enc.fragments.length} fragments without an offset table`,
+    );
+  }
+  return slice(group);
+}
+
+/** Split fragments after each one whose data ends with FF D9 (JPEG EOI, JPEG 2000 EOC), padding aside. */
+function groupByEndMarker(fragments: Fragment[], bytesOf: (f: Fragment) => Uint8Array): Fragment[][] {
+  const groups: Fragment[][] = [];
+  let current: Fragment[] = [];
+  for (const fragment of fragments) {
+    current.push(fragment);
+    const bytes = bytesOf(fragment);
+    let end = bytes.length;
+    while (end > 0 && bytes[end - 1] === 0) end--; // fragments are padded to even length
+    if (end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9) {
+      groups.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }

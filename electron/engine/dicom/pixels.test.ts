@@ -74,8 +74,8 @@ describe('pixel hash', () => {
 
 describe('pixel decoding errors', () => {
   it('names the transfer syntax it cannot decode', () => {
-    expect(() => decodeFrame(fixture('jpeg_baseline.dcm'), 0)).toThrow(
-      'unsupported transfer syntax 1.2.840.10008.1.2.4.50 (JPEG Baseline 8-bit)',
+    expect(() => decodeFrame(fixture('codecs/unsupported_jpegxl.dcm'), 0)).toThrow(
+      'unsupported transfer syntax 1.2.840.10008.1.2.4.112 (JPEG XL)',
     );
   });
 

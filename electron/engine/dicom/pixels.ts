@@ -1,5 +1,6 @@
 /** Decode one frame to stored values: mask to Bits Stored, sign-extend, interleave samples. */
 import { codecFor } from './codecs.ts';
+import './codecs/register.ts';
 import { DicomError } from './errors.ts';
 import { type DicomElement, type DicomFile, TAG_PIXEL_DATA } from './parser.ts';
 import { type PixelInfo, readPixelInfo } from './pixel-info.ts';
@@ -46,6 +47,7 @@ export function decodeFrame(
     ...info,
     photometric: out.photometric ?? info.photometric,
     planarConfiguration: out.planarConfiguration ?? info.planarConfiguration,
+    highBit: out.highBit ?? info.highBit,
   };
   let data = unpack(out.bytes, out.bitOffset ?? 0, layout);
   if (layout.photometric === 'YBR_FULL_422' && layout.samplesPerPixel === 3) {

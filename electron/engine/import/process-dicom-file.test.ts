@@ -63,6 +63,14 @@ describe('processDicomFile', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('decodes compressed files, giving every frame a perceptual hash of what a viewer shows', async () => {
+    const raw = await image('cr_12bit.dcm');
+    const jpegLs = await image('codecs/jpegls_lossless_cr12.dcm');
+    expect(jpegLs.frames[0]?.pixelHash).toBe(raw.frames[0]?.pixelHash);
+    expect(raw.frames[0]?.phash).toMatch(/^[0-9a-f]{16}$/);
+    expect(jpegLs.frames[0]?.phash).toBe(raw.frames[0]?.phash);
+  });
+
   it('gives every frame of a multi-frame file its own hash and thumbnail', async () => {
     const r = await image('multiframe3.dcm');
     expect(r.frames.map((f) => f.frame)).toEqual([0, 1, 2]);
@@ -91,15 +99,15 @@ describe('processDicomFile', () => {
 
   it('reports truncated, short and compressed files as errors without patient data', async () => {
     const results = await Promise.all(
-      ['truncated.dcm', 'short_pixel_data.dcm', 'jpeg_baseline.dcm', 'does-not-exist.dcm'].map((n) =>
-        processDicomFile(FIXTURES + n, { cacheDir }),
+      ['truncated.dcm', 'short_pixel_data.dcm', 'codecs/unsupported_jpegxl.dcm', 'does-not-exist.dcm'].map(
+        (n) => processDicomFile(FIXTURES + n, { cacheDir }),
       ),
     );
     expect(results.map((r) => r.kind)).toEqual(['error', 'error', 'error', 'error']);
     const reasons = results.map((r) => (r.kind === 'image' ? '' : r.reason));
     expect(reasons[0]).toMatch(/^truncated: element \(7FE0,0010\)/);
     expect(reasons[1]).toMatch(/^pixel data holds 5120 bytes, expected 6144/);
-    expect(reasons[2]).toBe('unsupported transfer syntax 1.2.840.10008.1.2.4.50 (JPEG Baseline 8-bit)');
+    expect(reasons[2]).toBe('unsupported transfer syntax 1.2.840.10008.1.2.4.112 (JPEG XL)');
     expect(reasons[3]).toBe('cannot read file (ENOENT)');
     for (const reason of reasons) expect(reason).not.toMatch(/Fixture|PID|does-not-exist/);
   });

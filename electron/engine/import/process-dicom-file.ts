@@ -23,6 +23,7 @@ import {
   sopClassName,
   type RenderedFrame,
 } from '../dicom/index.ts';
+import { phash } from '../image/phash.ts';
 
 export interface ProcessedFrame {
   frame: number; // 0-based
@@ -33,6 +34,9 @@ export interface ProcessedFrame {
   samplesPerPixel: number;
   photometric: string;
   pixelHash: string; // hex sha-256
+  // 64-bit perceptual hash of the rendered frame, 16 hex chars (image/phash.ts); always set for
+  // DICOM. Optional only until process-raster-file.ts fills it too.
+  phash?: string;
   windowCenter: number | null;
   windowWidth: number | null;
   windowSource: 'window' | 'voi-lut' | 'min-max';
@@ -124,6 +128,7 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
       samplesPerPixel: decoded.info.samplesPerPixel,
       photometric: info.photometric,
       pixelHash: hash,
+      phash: phash(rendered),
       windowCenter: rendered.window.center,
       windowWidth: rendered.window.width,
       windowSource: rendered.window.source,
