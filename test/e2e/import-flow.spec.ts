@@ -7,7 +7,9 @@ test('a researcher creates a project, imports a DICOM folder and reviews an imag
   medprep,
 }) => {
   const errors = collectPageErrors(page);
-  const files = fs.readdirSync(dicomFixtures).length;
+  const files = (
+    fs.readdirSync(dicomFixtures, { recursive: true, withFileTypes: true }) as fs.Dirent[]
+  ).filter((d) => d.isFile()).length;
 
   await page.goto(medprep.url);
   // The server trades the one-time token for a cookie and sends the page to a clean address.
@@ -49,7 +51,8 @@ test('a researcher creates a project, imports a DICOM folder and reviews an imag
   expect(shown).toBeGreaterThan(10);
   await expect(cards).toHaveCount(shown);
 
-  // Thumbnails load lazily: bring the last one into view, then every one must have decoded pixels.
+  // Thumbnails load lazily: scroll through the grid as a person would, then every one must have decoded pixels.
+  for (let i = 0; i < shown; i += 3) await cards.nth(i).scrollIntoViewIfNeeded();
   await cards.last().scrollIntoViewIfNeeded();
   await expect
     .poll(() =>

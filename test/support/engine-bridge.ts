@@ -10,8 +10,11 @@ export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 export const dicomFixtures = path.join(repoRoot, 'test', 'fixtures', 'dicom');
 
 /** How many files an import of the fixtures folder reads. */
+/** Files the import will see in the fixtures folder (the walk is recursive). */
 export function dicomFixtureCount(): number {
-  return fs.readdirSync(dicomFixtures).length;
+  return (fs.readdirSync(dicomFixtures, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter(
+    (d) => d.isFile(),
+  ).length;
 }
 
 export interface EngineHarness {
