@@ -84,28 +84,23 @@ export function modalityValues(ds: DicomDataset, decoded: DecodedFrame): Float64
   return out;
 }
 
-/** Apply the VOI window function (PS3.3 C.11.2.1.2) mapping to 0..255. */
-function windowed(values: Float64Array, c: number, w: number, fn: string): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i] ?? 0;
-    let y: number;
-    if (fn === 'SIGMOID') {
-      y = 255 / (1 + Math.exp((-4 * (x - c)) / w));
-    } else if (fn === 'LINEAR_EXACT') {
-      if (x <= c - w / 2) y = 0;
-      else if (x > c + w / 2) y = 255;
-      else y = ((x - c) / w + 0.5) * 255;
-    } else if (x <= c - 0.5 - (w - 1) / 2) {
-      y = 0;
-    } else if (x > c - 0.5 + (w - 1) / 2) {
-      y = 255;
-    } else {
-      y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255;
-    }
-    out[i] = Math.round(Math.min(255, Math.max(0, y)));
+/** The VOI window function (PS3.3 C.11.2.1.2) for one modality value, mapped to 0..255. */
+function windowValue(x: number, c: number, w: number, fn: string): number {
+  let y: number;
+  if (fn === 'SIGMOID') {
+    y = 255 / (1 + Math.exp((-4 * (x - c)) / w));
+  } else if (fn === 'LINEAR_EXACT') {
+    if (x <= c - w / 2) y = 0;
+    else if (x > c + w / 2) y = 255;
+    else y = ((x - c) / w + 0.5) * 255;
+  } else if (x <= c - 0.5 - (w - 1) / 2) {
+    y = 0;
+  } else if (x > c - 0.5 + (w - 1) / 2) {
+    y = 255;
+  } else {
+    y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255;
   }
-  return out;
+  return Math.round(Math.min(255, Math.max(0, y)));
 }
 
 function firstWindow(ds: DicomDataset, frame: number): { c: number; w: number; fn: string } | undefined {
@@ -120,38 +115,93 @@ function firstWindow(ds: DicomDataset, frame: number): { c: number; w: number; f
   return undefined;
 }
 
-function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array; window: WindowUsed } {
-  const values = modalityValues(ds, decoded);
-  let data: Uint8Array;
-  let window: WindowUsed;
+/** Largest stored-value range rendered through a lookup table (covers 16-bit data; 32-bit falls back). */
+const MAX_LUT_RANGE = 1 << 20;
+
+/**
+ * The grayscale pipeline as one function from a modality value to 8 bits, plus the window it used.
+ * `range` gives the modality values' extremes for the min–max fallback.
+ */
+function grayPipeline(
+  ds: DicomDataset,
+  decoded: DecodedFrame,
+  range: () => { min: number; max: number },
+): { map: (v: number) => number; window: WindowUsed } {
+  const invert = decoded.info.photometric === 'MONOCHROME1';
+  const out = (y: number) => (invert ? 255 - y : y);
   const win = firstWindow(ds, decoded.frame);
+  if (win !== undefined) {
+    return {
+      map: (v) => out(windowValue(v, win.c, win.w, win.fn)),
+      window: { center: win.c, width: win.w, source: 'window' },
+    };
+  }
   const voiItem = getItems(ds, 0x00283010)[0];
   const voiLut = voiItem === undefined ? undefined : readLut(voiItem, decoded.info.pixelRepresentation === 1);
-  if (win !== undefined) {
-    data = windowed(values, win.c, win.w, win.fn);
-    window = { center: win.c, width: win.w, source: 'window' };
-  } else if (voiLut !== undefined) {
-    data = new Uint8Array(values.length);
+  if (voiLut !== undefined) {
     const scale = 255 / (2 ** voiLut.bits - 1);
-    for (let i = 0; i < values.length; i++) {
-      data[i] = Math.round(Math.min(255, lookup(voiLut, values[i] ?? 0) * scale));
-    }
-    window = { center: null, width: null, source: 'voi-lut' };
-  } else {
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of values) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    const width = max - min;
-    data =
-      width > 0 ? windowed(values, (min + max) / 2, width, 'LINEAR_EXACT') : new Uint8Array(values.length);
-    window = { center: (min + max) / 2, width, source: 'min-max' };
+    return {
+      map: (v) => out(Math.round(Math.min(255, lookup(voiLut, v) * scale))),
+      window: { center: null, width: null, source: 'voi-lut' },
+    };
   }
-  if (decoded.info.photometric === 'MONOCHROME1')
-    for (let i = 0; i < data.length; i++) data[i] = 255 - (data[i] ?? 0);
-  return { data, window };
+  const { min, max } = range();
+  const width = max - min;
+  const center = (min + max) / 2;
+  return {
+    map: (v) => out(width > 0 ? windowValue(v, center, width, 'LINEAR_EXACT') : 0),
+    window: { center, width, source: 'min-max' },
+  };
+}
+
+/**
+ * Stored values are integers in a bounded range, so the whole pipeline is computed once per distinct value
+ * into a table and applied with one lookup per pixel: the same numbers as evaluating it per pixel, an order
+ * of magnitude faster on 3000×2500 radiographs.
+ */
+function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array; window: WindowUsed } {
+  const { data } = decoded;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const s = data[i]!;
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
+  const n = data.length;
+  if (n === 0 || hi - lo >= MAX_LUT_RANGE || hi > 0x7fffffff) {
+    const values = modalityValues(ds, decoded);
+    const pipeline = grayPipeline(ds, decoded, () => extremes(values));
+    const result = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) result[i] = pipeline.map(values[i]!);
+    return { data: result, window: pipeline.window };
+  }
+  const size = hi - lo + 1;
+  const ramp = new Int32Array(size);
+  for (let k = 0; k < size; k++) ramp[k] = lo + k;
+  const modality = modalityValues(ds, { ...decoded, data: ramp });
+  const pipeline = grayPipeline(ds, decoded, () => {
+    // Extremes over the values present: a Modality LUT need not be monotonic.
+    const present = new Uint8Array(size);
+    for (let i = 0; i < n; i++) present[data[i]! - lo] = 1;
+    return extremes(modality.filter((_, k) => present[k] === 1));
+  });
+  const table = new Uint8Array(size);
+  for (let k = 0; k < size; k++) table[k] = pipeline.map(modality[k]!);
+  const result = new Uint8Array(n);
+  for (let i = 0; i < n; i++) result[i] = table[data[i]! - lo]!;
+  return { data: result, window: pipeline.window };
+}
+
+function extremes(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
 }
 
 function renderColor(decoded: DecodedFrame): Uint8Array {

@@ -16,7 +16,7 @@ const BLOCK = 8;
 
 /** 16 lowercase hex characters, most significant bit first. */
 export function phash(image: GrayOrRgbImage): string {
-  const small = boxResize(luma(image), image.width, image.height, SIZE);
+  const small = areaAverage(image, SIZE);
   const coefficients = lowFrequencies(dct2(small));
   const sorted = [...coefficients].sort((a, b) => a - b);
   const median = ((sorted[31] ?? 0) + (sorted[32] ?? 0)) / 2;
@@ -36,53 +36,76 @@ export function hamming(a: string, b: string): number {
   return count;
 }
 
-function luma({ width, height, channels, data }: GrayOrRgbImage): Float64Array {
-  const out = new Float64Array(width * height);
-  if (channels === 1) {
-    for (let i = 0; i < out.length; i++) out[i] = data[i] ?? 0;
-    return out;
+/** For each source index along one axis: the (at most two) output cells it overlaps, with the overlap. */
+function axisWeights(n: number, size: number): { bin: Int32Array; weight: Float64Array } {
+  const scale = n / size;
+  const bin = new Int32Array(n * 2).fill(-1);
+  const weight = new Float64Array(n * 2);
+  for (let o = 0; o < size; o++) {
+    const start = o * scale;
+    const end = start + scale;
+    for (let i = Math.floor(start); i < Math.min(n, Math.ceil(end)); i++) {
+      const w = Math.min(end, i + 1) - Math.max(start, i);
+      if (w <= 0) continue;
+      const slot = bin[i * 2] === -1 ? i * 2 : i * 2 + 1;
+      bin[slot] = o;
+      weight[slot] = w;
+    }
   }
-  for (let i = 0; i < out.length; i++) {
-    out[i] = 0.299 * (data[i * 3] ?? 0) + 0.587 * (data[i * 3 + 1] ?? 0) + 0.114 * (data[i * 3 + 2] ?? 0);
-  }
-  return out;
+  return { bin, weight };
 }
 
 /**
- * Area-weighted average onto size x size: each output cell averages exactly the source area it
- * covers (fractional pixels weighted), so a resized copy lands on the same values. Also upsamples.
+ * Luma averaged onto size x size by area: each output cell averages exactly the source area it covers
+ * (fractional pixels weighted), so a resized copy lands on the same values. Separable (rows, then columns)
+ * and read straight from the 8-bit pixels, so a 3000x2500 radiograph costs two passes, no copies.
+ * When the image is smaller than size, a source pixel spans several cells and the same weights upsample.
  */
-function boxResize(src: Float64Array, width: number, height: number, size: number): Float64Array {
-  const weights = (n: number): { index: number; weight: number }[][] => {
-    const scale = n / size;
-    return Array.from({ length: size }, (_, o) => {
-      const start = o * scale;
-      const end = start + scale;
-      const list: { index: number; weight: number }[] = [];
-      for (let i = Math.floor(start); i < Math.min(n, Math.ceil(end)); i++) {
-        const weight = Math.min(end, i + 1) - Math.max(start, i);
-        if (weight > 0) list.push({ index: i, weight });
-      }
-      return list;
-    });
-  };
-  const xs = weights(width);
-  const ys = weights(height);
-  const out = new Float64Array(size * size);
-  for (let oy = 0; oy < size; oy++) {
-    for (let ox = 0; ox < size; ox++) {
-      let sum = 0;
-      let total = 0;
-      for (const y of ys[oy] ?? []) {
-        for (const x of xs[ox] ?? []) {
-          const w = y.weight * x.weight;
-          sum += (src[y.index * width + x.index] ?? 0) * w;
-          total += w;
+function areaAverage({ width, height, channels, data }: GrayOrRgbImage, size: number): Float64Array {
+  const xs = axisWeights(width, size);
+  const ys = axisWeights(height, size);
+  const upsampleX = width < size;
+  const rows = new Float64Array(height * size);
+  for (let y = 0; y < height; y++) {
+    const row = y * size;
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      const v =
+        channels === 1
+          ? data[p]!
+          : 0.299 * data[p * 3]! + 0.587 * data[p * 3 + 1]! + 0.114 * data[p * 3 + 2]!;
+      if (upsampleX) {
+        const scale = width / size;
+        for (let o = Math.floor(x / scale); o < size && o * scale < x + 1; o++) {
+          const w = Math.min((o + 1) * scale, x + 1) - Math.max(o * scale, x);
+          if (w > 0) rows[row + o]! += v * w;
         }
+        continue;
       }
-      out[oy * size + ox] = total > 0 ? sum / total : 0;
+      rows[row + xs.bin[x * 2]!]! += v * xs.weight[x * 2]!;
+      const b1 = xs.bin[x * 2 + 1]!;
+      if (b1 >= 0) rows[row + b1]! += v * xs.weight[x * 2 + 1]!;
     }
   }
+  const out = new Float64Array(size * size);
+  const scaleY = height / size;
+  for (let y = 0; y < height; y++) {
+    const targets: [number, number][] = [];
+    if (height < size) {
+      for (let o = Math.floor(y / scaleY); o < size && o * scaleY < y + 1; o++) {
+        const w = Math.min((o + 1) * scaleY, y + 1) - Math.max(o * scaleY, y);
+        if (w > 0) targets.push([o, w]);
+      }
+    } else {
+      targets.push([ys.bin[y * 2]!, ys.weight[y * 2]!]);
+      if (ys.bin[y * 2 + 1]! >= 0) targets.push([ys.bin[y * 2 + 1]!, ys.weight[y * 2 + 1]!]);
+    }
+    for (const [o, w] of targets)
+      for (let u = 0; u < size; u++) out[o * size + u]! += rows[y * size + u]! * w;
+  }
+  // Every cell covers the same area (width/size x height/size source pixels).
+  const area = (width / size) * (height / size);
+  for (let i = 0; i < out.length; i++) out[i]! /= area;
   return out;
 }
 
