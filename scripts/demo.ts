@@ -26,10 +26,11 @@ function medprep(...args: string[]): string {
 fs.rmSync(project, { recursive: true, force: true });
 fs.mkdirSync(out, { recursive: true });
 medprep('init', project, '--name', 'MedPrep demo');
-medprep('import', project, path.join(root, 'resources', 'sample-data', 'mimic-cxr'), '--format', 'dicom');
+medprep('import', project, path.join(root, 'resources', 'sample-data', 'mimic-cxr'));
+medprep('import', project, path.join(root, 'resources', 'sample-data', 'padchest'));
 medprep('stats', project);
 console.log(`\nProject: ${project}`);
 console.log(
   'Bundle: not written yet — de-identification, curation, SFT and export are still to land (see the README).',
 );
-console.log(`Browse it: medprep serve ${path.relative(process.cwd(), project) || project}`);
+console.log(`Browse it: npx medprep serve ${project}`);

@@ -199,6 +199,10 @@ function parse(command: Command, rest: string[]) {
   }
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function print(ctx: CommandContext, doc: unknown, human: string): void {
   ctx.io.stdout.write(ctx.json ? JSON.stringify(doc) + '\n' : human + '\n');
 }
@@ -267,8 +271,8 @@ async function importCommand(ctx: CommandContext): Promise<void> {
       ctx,
       summary,
       [
-        `Imported ${summary.imported} images and ${summary.reports} reports; ${summary.skipped} files skipped, ` +
-          `${summary.unchanged} unchanged, ${summary.errors.length} errors.`,
+        `Imported ${plural(summary.imported, 'image')} and ${plural(summary.reports, 'report')}; ` +
+          `${plural(summary.skipped, 'file')} skipped, ${summary.unchanged} unchanged, ${plural(summary.errors.length, 'error')}.`,
         ...errorLines,
       ].join('\n'),
     );

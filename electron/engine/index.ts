@@ -152,7 +152,7 @@ export class Engine {
       info = await this.setProject(Project.create(dir, 'Sample project', this.version));
     }
     if (projectStats(this.requireProject().db).images === 0) {
-      this.startImport(path.join(this.opts.sampleDataDir, 'mimic-cxr'), 'dicom');
+      this.startImport(path.join(this.opts.sampleDataDir, 'mimic-cxr'), 'mimic-cxr');
     }
     return info;
   }

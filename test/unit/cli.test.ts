@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA } from '../../electron/engine/project/migrations.ts';
 import { makeDicomTree, medprep, repoRoot, tempDir } from '../support/dicom-tree.ts';
 
 const work = tempDir('medprep-cli-');
@@ -50,7 +51,7 @@ describe('the medprep command', () => {
     const created = medprep(['init', dir, '--name', 'Chest study', '--json']);
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({
-      project: { dir, name: 'Chest study', schemaVersion: 1 },
+      project: { dir, name: 'Chest study', schemaVersion: LATEST_SCHEMA },
     });
     const again = medprep(['init', dir]);
     expect(again.code).toBe(1);

@@ -6,26 +6,30 @@ import type { JobContext } from '../jobs/jobs.ts';
 import { WorkerPool, siblingModule } from '../jobs/worker-pool.ts';
 import type { Project } from '../project/project.ts';
 import { detectFormat } from './detect.ts';
-import type { ImportTask } from './import-worker.ts';
-import type { ProcessedFile } from './process-dicom-file.ts';
-import { walkFiles } from './walk.ts';
-import { ResultWriter, type FileOutcome } from './write-results.ts';
+import type { ImportTask, TaskResult } from './import-worker.ts';
+import { dicomLayout } from './layouts/dicom-layout.ts';
+import { findManifest, isManifest, manifestLayout } from './layouts/manifest-layout.ts';
+import { mimicLayout } from './layouts/mimic-layout.ts';
+import { findPadchestCsv, padchestLayout } from './layouts/padchest-layout.ts';
+import type { ImportItem, Layout } from './layouts/types.ts';
+import { ResultWriter, type BatchEntry } from './write-results.ts';
 
 export interface ImportPlan {
   source: string;
   format: Exclude<ImportFormat, 'auto'>;
   sourceIsFile: boolean;
+  /** PADCHEST: the labels CSV's name inside the source folder. */
+  csv?: string;
+  /** Manifest: the manifest file's absolute path (the source itself, or the one found inside it). */
+  manifest?: string;
 }
-
-/** Formats the import can read today; the others answer "not available yet" before anything is written. */
-const AVAILABLE: ReadonlySet<ImportFormat> = new Set(['dicom']);
 
 const BATCH_SIZE = 64;
 const BATCH_MS = 250;
 
 /**
- * Checks the source before a job exists, so a missing or unreadable source fails fast and leaves the project
- * unchanged.
+ * Checks the source before a job exists, so a missing or unreadable source, or one that lacks what its layout
+ * needs, fails fast and leaves the project unchanged.
  */
 export function planImport(source: string, format: ImportFormat = 'auto'): ImportPlan {
   const abs = path.resolve(source);
@@ -45,13 +49,29 @@ export function planImport(source: string, format: ImportFormat = 'auto'): Impor
     throw new ApiError('bad-request', `Source ${abs} ${why}.`);
   }
   const resolved = format === 'auto' ? detectFormat(abs).format : format;
-  if (!AVAILABLE.has(resolved)) {
-    throw new ApiError(
-      'unavailable',
-      `Importing the ${resolved} layout is not available yet; use --format dicom to import only its DICOM files.`,
-    );
+  const plan: ImportPlan = { source: abs, format: resolved, sourceIsFile: st.isFile() };
+  const needFolder = () => {
+    if (plan.sourceIsFile)
+      throw new ApiError('bad-request', `The ${resolved} layout is a folder; ${abs} is a file.`);
+  };
+  if (resolved === 'mimic-cxr' || resolved === 'mimic-cxr-jpg') needFolder();
+  if (resolved === 'padchest') {
+    needFolder();
+    const csv = findPadchestCsv(abs);
+    if (!csv) throw new ApiError('bad-request', `No PADCHEST_*.csv in ${abs}.`);
+    plan.csv = csv;
   }
-  return { source: abs, format: resolved, sourceIsFile: st.isFile() };
+  if (resolved === 'manifest') {
+    const manifest = plan.sourceIsFile ? (isManifest(abs) ? abs : null) : findManifest(abs);
+    if (!manifest) {
+      throw new ApiError(
+        'bad-request',
+        `No manifest in ${abs}: a .jsonl, or a .csv with a path, image, image_path or file column.`,
+      );
+    }
+    plan.manifest = plan.sourceIsFile ? manifest : path.join(abs, manifest);
+  }
+  return plan;
 }
 
 /** Finds or adds the source row; sources are keyed by their absolute path. */
@@ -65,68 +85,124 @@ export function sourceId(project: Project, plan: ImportPlan): number {
   return row.id;
 }
 
+async function openLayout(plan: ImportPlan, projectDir: string): Promise<Layout> {
+  switch (plan.format) {
+    case 'dicom':
+      return dicomLayout(plan.source, projectDir);
+    case 'mimic-cxr':
+    case 'mimic-cxr-jpg':
+      return mimicLayout(plan.source, projectDir);
+    case 'padchest':
+      return padchestLayout(plan.source, plan.csv!, projectDir);
+    case 'manifest':
+      return manifestLayout(plan.manifest!);
+  }
+}
+
 /**
- * Imports a DICOM folder: a streaming walk feeds a worker pool (bounded in flight, so memory stays flat on
- * huge trees), results are written in batched transactions, unchanged files are skipped. Cancel stops the
- * walk, lets in-flight files finish, and keeps everything committed.
+ * Imports a source in its layout: the layout yields items (files with their patient/study context, plus
+ * files to record as skipped or broken), a worker pool reads them (bounded in flight, so memory stays flat on
+ * huge trees), and results are written in batched transactions. Unchanged files (path, size, mtime) are not
+ * read again. When a CSV the layout read is new or changed (or a run died before finishing with it), the
+ * unchanged files' studies get their records (labels, split, reports) re-applied without re-reading pixels.
+ * Cancel stops the listing, lets in-flight files finish, and keeps everything committed.
  */
 export async function runImport(project: Project, plan: ImportPlan, ctx: JobContext): Promise<string> {
   const srcId = sourceId(project, plan);
   const writer = new ResultWriter(project.db, srcId, ctx.id);
-  const known = project.db.prepare('SELECT size, mtime_ms FROM files WHERE source_id = ? AND rel_path = ?');
-  const pool = new WorkerPool<ImportTask, ProcessedFile>(siblingModule(import.meta.url, 'import-worker'));
-  const maxInFlight = pool.capacity * 2;
-  const projectDir = project.dir + path.sep;
+  const known = project.db.prepare(
+    'SELECT size, mtime_ms, status FROM files WHERE source_id = ? AND rel_path = ?',
+  );
+  const unchanged = (rel: string, size: number, mtimeMs: number) => {
+    const prev = known.get(srcId, rel) as { size: number; mtime_ms: number } | undefined;
+    return !!prev && size >= 0 && prev.size === size && prev.mtime_ms === mtimeMs;
+  };
 
   let total = 0;
   let done = 0;
   let errors = 0;
-  let batch: FileOutcome[] = [];
+  let batch: BatchEntry[] = [];
   let lastFlush = performance.now();
-  const inFlight = new Set<Promise<void>>();
-
   const flush = () => {
     if (batch.length === 0) return;
     writer.writeBatch(batch);
     batch = [];
     lastFlush = performance.now();
   };
-  const settle = (o: FileOutcome) => {
-    batch.push(o);
-    done++;
-    if (o.result.kind === 'error') errors++;
+  const push = (e: BatchEntry) => {
+    batch.push(e);
     if (batch.length >= BATCH_SIZE || performance.now() - lastFlush >= BATCH_MS) flush();
+  };
+  const settle = (e: BatchEntry & { kind: 'outcome' }) => {
+    done++;
+    if (e.result.kind === 'error') errors++;
+    push(e);
     ctx.progress({ done, errors });
   };
 
+  ctx.progress({ message: 'reading the layout' });
+  const layout = await openLayout(plan, project.dir + path.sep);
+  let refresh = false;
+  for (const side of layout.sideFiles) {
+    const changed = !unchanged(side.rel, side.size, side.mtimeMs);
+    refresh ||= changed;
+    writer.openSideFile(side.rel, changed, side.error);
+    total++;
+    if (side.error && changed) errors++;
+    if (!changed) done++;
+  }
+  ctx.progress({ total, done, errors });
+
+  const pool = new WorkerPool<ImportTask, TaskResult>(siblingModule(import.meta.url, 'import-worker'));
+  const maxInFlight = pool.capacity * 2;
+  const inFlight = new Set<Promise<void>>();
   try {
     ctx.progress({ message: 'reading files' });
-    for await (const entry of walkFiles(plan.source)) {
+    for await (const item of layout.items(ctx.signal) as AsyncIterable<ImportItem>) {
       if (ctx.signal.aborted) break;
-      if (entry.kind === 'file' && entry.abs.startsWith(projectDir)) continue; // never import the project itself
       total++;
       ctx.progress({ total });
-      if (entry.kind === 'unreadable') {
-        flush();
-        writer.recordUnreadable(entry.rel, entry.reason);
-        done++;
-        errors++;
-        ctx.progress({ done, errors });
+      if (item.kind === 'error') {
+        const e: BatchEntry = {
+          kind: 'outcome',
+          rel: item.rel,
+          size: item.size,
+          mtimeMs: item.mtimeMs,
+          result: { kind: 'error', reason: item.reason },
+        };
+        if (item.study) e.study = item.study;
+        settle(e);
         continue;
       }
-      const prev = known.get(srcId, entry.rel) as { size: number; mtime_ms: number } | undefined;
-      if (prev && prev.size === entry.size && prev.mtime_ms === entry.mtimeMs) {
+      if (unchanged(item.rel, item.size, item.mtimeMs)) {
+        if (refresh && item.kind === 'file' && item.study) push({ kind: 'touch', study: item.study });
         done++;
         ctx.progress({ done });
         continue;
       }
+      if (item.kind === 'skip') {
+        const { rel, size, mtimeMs, reason } = item;
+        settle({ kind: 'outcome', rel, size, mtimeMs, result: { kind: 'skipped', reason } });
+        continue;
+      }
       const task = pool
-        .run({ path: entry.abs, cacheDir: project.cacheDir })
-        .catch((err: unknown): ProcessedFile => ({
+        .run({ kind: item.task, path: item.abs, cacheDir: project.cacheDir })
+        .catch((err: unknown): TaskResult => ({
           kind: 'error',
           reason: err instanceof Error ? err.message : String(err),
         }))
-        .then((result) => settle({ rel: entry.rel, size: entry.size, mtimeMs: entry.mtimeMs, result }));
+        .then((result) => {
+          const e: BatchEntry = {
+            kind: 'outcome',
+            rel: item.rel,
+            size: item.size,
+            mtimeMs: item.mtimeMs,
+            result,
+          };
+          if (item.study) e.study = item.study;
+          if (item.image) e.image = item.image;
+          settle(e);
+        });
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
@@ -138,6 +214,15 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
     });
     await Promise.all(inFlight);
     flush();
+    // Side files are complete only once every item that uses them is written.
+    if (!ctx.signal.aborted) {
+      for (const side of layout.sideFiles) {
+        if (unchanged(side.rel, side.size, side.mtimeMs)) continue;
+        writer.completeSideFile(side.rel, side.size, side.mtimeMs, side.error);
+        done++;
+      }
+      ctx.progress({ done });
+    }
   } finally {
     await pool.close();
   }

@@ -23,6 +23,15 @@ async function image(name: string, thumbSize?: number): Promise<ProcessedImage> 
 }
 
 describe('processDicomFile', () => {
+  it('writes a training rendering at the requested size beside the thumbnail when asked', async () => {
+    const result = await processDicomFile(FIXTURES + 'cr_12bit.dcm', { cacheDir, trainingSize: 32 });
+    if (result.kind !== 'image') throw new Error(result.kind);
+    const [frame] = result.frames;
+    expect(frame?.training).toBe(`renders/32/${frame?.pixelHash.slice(0, 2)}/${frame?.pixelHash}.png`);
+    const meta = await sharp(join(cacheDir, frame!.training!)).metadata();
+    expect([meta.width, meta.height]).toEqual([32, 24]);
+  });
+
   it('turns a radiograph into identity, header and a windowed thumbnail', async () => {
     const r = await image('cr_12bit.dcm');
     expect(r).toMatchObject({

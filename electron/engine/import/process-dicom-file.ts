@@ -3,9 +3,8 @@
  * pixels and write content-addressed PNG thumbnails. Bad input never throws; it becomes a
  * 'skipped' or 'error' result whose reason holds only structural facts (never patient data).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
 import {
@@ -21,9 +20,9 @@ import {
   readPixelInfo,
   renderFrame,
   sopClassName,
-  type RenderedFrame,
 } from '../dicom/index.ts';
 import { phash } from '../image/phash.ts';
+import { writeRendering } from './thumbnail.ts';
 
 export interface ProcessedFrame {
   frame: number; // 0-based
@@ -41,6 +40,8 @@ export interface ProcessedFrame {
   windowWidth: number | null;
   windowSource: 'window' | 'voi-lut' | 'min-max';
   thumbnail: string; // path relative to cacheDir, e.g. 'thumbs/ab/<pixelHash>.png'
+  /** With `trainingSize`: the training rendering, relative to cacheDir ('renders/512/ab/<pixelHash>.png'). */
+  training?: string;
 }
 
 export interface ProcessedImage {
@@ -73,6 +74,8 @@ export type ProcessedFile =
 export interface ProcessOptions {
   cacheDir: string;
   thumbSize?: number;
+  /** Also write a PNG rendering fitting within this many pixels (what export would train on). */
+  trainingSize?: number;
 }
 
 let sharpConfigured = false;
@@ -118,7 +121,17 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
     const decoded = decodeFrame(file, frame, info);
     const hash = pixelHash(decoded);
     const rendered = renderFrame(ds, decoded);
-    const thumbnail = await writeThumbnail(opts.cacheDir, hash, rendered, thumbSize);
+    const thumbnail = await writeRendering(opts.cacheDir, 'thumbs', hash, rendered, thumbSize);
+    const training =
+      opts.trainingSize === undefined
+        ? undefined
+        : await writeRendering(
+            opts.cacheDir,
+            `renders/${opts.trainingSize}`,
+            hash,
+            rendered,
+            opts.trainingSize,
+          );
     frames.push({
       frame,
       rows: decoded.info.rows,
@@ -133,6 +146,7 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
       windowWidth: rendered.window.width,
       windowSource: rendered.window.source,
       thumbnail,
+      ...(training === undefined ? {} : { training }),
     });
   }
 
@@ -169,41 +183,6 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
 function integer(ds: DicomDataset, tag: number): number | null {
   const n = getNumber(ds, tag);
   return n === undefined || !Number.isFinite(n) ? null : Math.trunc(n);
-}
-
-async function writeThumbnail(
-  cacheDir: string,
-  hash: string,
-  r: RenderedFrame,
-  size: number,
-): Promise<string> {
-  const rel = `thumbs/${hash.slice(0, 2)}/${hash}.png`;
-  const dest = join(cacheDir, rel);
-  if (await exists(dest)) return rel; // content-addressed: same pixels, same thumbnail
-  const png = await sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-    .png()
-    .toBuffer();
-  await mkdir(join(cacheDir, 'thumbs', hash.slice(0, 2)), { recursive: true });
-  // Write then rename so a concurrent reader (or a crash) never sees half a PNG.
-  const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    await writeFile(tmp, png);
-    await rename(tmp, dest);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  return rel;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function errorCode(err: unknown): string {

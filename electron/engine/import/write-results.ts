@@ -1,23 +1,34 @@
 import type { Db } from '../project/database.ts';
-import type { ProcessedFile, ProcessedImage } from './process-dicom-file.ts';
+import type { TaskResult } from './import-worker.ts';
+import type { ImageContext, ReportRecord, StudyContext } from './layouts/types.ts';
+import type { ProcessedImage } from './process-dicom-file.ts';
+import type { ProcessedReport } from './process-report-file.ts';
 
 export interface FileOutcome {
   rel: string;
   size: number;
   mtimeMs: number;
-  result: ProcessedFile;
+  result: TaskResult;
+  study?: StudyContext;
+  image?: ImageContext;
 }
 
+/** A batch entry: a file's outcome, or a study whose layout records must be (re)applied without its file. */
+export type BatchEntry = ({ kind: 'outcome' } & FileOutcome) | { kind: 'touch'; study: StudyContext };
+
 /**
- * Writes finished files in one transaction per batch: a file's row and its image rows land together or not
- * at all, so a kill between batches leaves nothing half-imported, and re-running rewrites a changed file's
- * rows instead of adding duplicates.
+ * Writes finished files in one transaction per batch: a file's row, its image or report rows and its study's
+ * records (labels, split, a CSV-borne report) land together or not at all, so a kill between batches leaves
+ * nothing half-imported, and re-running rewrites a changed file's rows instead of adding duplicates.
  */
 export class ResultWriter {
   private readonly db: Db;
   private readonly sourceId: number;
   private readonly jobId: string;
   private readonly stmts;
+  /** `${studyId}|${source}` whose stored labels this run has already replaced. */
+  private readonly replaced = new Set<string>();
+  private readonly sideIds = new Map<string, number>();
 
   constructor(db: Db, sourceId: number, jobId: string) {
     this.db = db;
@@ -25,17 +36,38 @@ export class ResultWriter {
     this.jobId = jobId;
     this.stmts = {
       patient: db.prepare(
-        `INSERT INTO patients (patient_key, sex, birth_date) VALUES (?, ?, ?)
+        `INSERT INTO patients (patient_key, sex, birth_date, birth_year) VALUES (?, ?, ?, ?)
          ON CONFLICT (patient_key) DO UPDATE SET sex = coalesce(patients.sex, excluded.sex),
-           birth_date = coalesce(patients.birth_date, excluded.birth_date)
+           birth_date = coalesce(patients.birth_date, excluded.birth_date),
+           birth_year = coalesce(patients.birth_year, excluded.birth_year)
          RETURNING id`,
       ),
       study: db.prepare(
         `INSERT INTO studies (patient_id, study_uid, study_date, study_time, accession, description)
          VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (study_uid) DO UPDATE SET study_date = coalesce(studies.study_date, excluded.study_date)
-         RETURNING id`,
+         ON CONFLICT (study_uid) DO UPDATE SET study_date = coalesce(studies.study_date, excluded.study_date),
+           study_time = coalesce(studies.study_time, excluded.study_time)
+         RETURNING id, patient_id`,
       ),
+      fillPatient: db.prepare(
+        'UPDATE patients SET sex = coalesce(sex, ?), birth_date = coalesce(birth_date, ?) WHERE patient_key = ?',
+      ),
+      fillStudy: db.prepare(
+        `UPDATE studies SET study_date = coalesce(study_date, ?), study_time = coalesce(study_time, ?),
+           accession = coalesce(accession, ?), description = coalesce(description, ?) WHERE id = ?`,
+      ),
+      split: db.prepare('UPDATE studies SET official_split = ? WHERE id = ?'),
+      clearLabels: db.prepare('DELETE FROM labels WHERE study_id = ? AND source = ?'),
+      label: db.prepare(
+        `INSERT INTO labels (study_id, source, name, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (study_id, source, name) DO UPDATE SET value = excluded.value`,
+      ),
+      report: db.prepare(
+        `INSERT INTO reports (study_id, file_id, raw_text, sections, language, stemmed) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (study_id, file_id) DO UPDATE SET raw_text = excluded.raw_text, sections = excluded.sections,
+           language = excluded.language, stemmed = excluded.stemmed`,
+      ),
+      clearReports: db.prepare('DELETE FROM reports WHERE file_id = ?'),
       series: db.prepare(
         `INSERT INTO series (study_id, series_uid, modality, series_number) VALUES (?, ?, ?, ?)
          ON CONFLICT (series_uid) DO UPDATE SET modality = coalesce(series.modality, excluded.modality)
@@ -47,12 +79,13 @@ export class ResultWriter {
            status = excluded.status, reason = excluded.reason, job_id = excluded.job_id
          RETURNING id`,
       ),
+      sideFile: db.prepare('SELECT id FROM files WHERE source_id = ? AND rel_path = ?'),
       clearImages: db.prepare('DELETE FROM images WHERE file_id = ?'),
       image: db.prepare(
         `INSERT INTO images (file_id, series_id, frame, sop_uid, sop_class_uid, instance_number, rows, columns,
            bits_allocated, bits_stored, samples_per_pixel, photometric, modality, body_part, view_position,
-           transfer_syntax, pixel_hash, window_center, window_width, window_source, thumbnail, header)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           transfer_syntax, pixel_hash, phash, window_center, window_width, window_source, thumbnail, header, meta)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
   }
@@ -62,16 +95,57 @@ export class ResultWriter {
     this.stmts.file.get(this.sourceId, rel, -1, -1, 'error', reason, this.jobId);
   }
 
-  writeBatch(batch: FileOutcome[]): void {
+  /**
+   * Opens a side file (a CSV the layout read) for this run. A new or changed one gets a row marked
+   * incomplete (size -1) until `completeSideFile`, so a run killed before the end re-applies it.
+   */
+  openSideFile(rel: string, changed: boolean, error: string | undefined): number {
+    if (!changed) {
+      const row = this.stmts.sideFile.get(this.sourceId, rel) as { id: number } | undefined;
+      if (row) {
+        this.sideIds.set(rel, row.id);
+        return row.id;
+      }
+    }
+    const status = error ? 'error' : 'imported';
+    const { id } = this.stmts.file.get(this.sourceId, rel, -1, -1, status, error ?? null, this.jobId) as {
+      id: number;
+    };
+    this.sideIds.set(rel, id);
+    return id;
+  }
+
+  completeSideFile(rel: string, size: number, mtimeMs: number, error: string | undefined): void {
+    this.stmts.file.get(
+      this.sourceId,
+      rel,
+      size,
+      mtimeMs,
+      error ? 'error' : 'imported',
+      error ?? null,
+      this.jobId,
+    );
+  }
+
+  writeBatch(batch: BatchEntry[]): void {
     this.db.transaction(() => {
-      for (const o of batch) this.writeOne(o);
+      for (const e of batch) {
+        if (e.kind === 'touch') this.touchStudy(e.study);
+        else this.writeOne(e);
+      }
     })();
   }
 
   private writeOne(o: FileOutcome): void {
-    const r = o.result;
-    const status = r.kind === 'image' ? 'imported' : r.kind;
-    const reason = r.kind === 'image' ? null : r.reason;
+    let r = o.result;
+    let studyId: number | null = null;
+    if (o.study) {
+      studyId = this.touchStudy(o.study);
+      if (studyId === null)
+        r = { kind: 'error', reason: `study ${o.study.studyKey} is already recorded under another patient` };
+    }
+    const status = r.kind === 'image' || r.kind === 'report' ? 'imported' : r.kind;
+    const reason = r.kind === 'image' || r.kind === 'report' ? null : r.reason;
     const { id: fileId } = this.stmts.file.get(
       this.sourceId,
       o.rel,
@@ -84,37 +158,112 @@ export class ResultWriter {
       id: number;
     };
     this.stmts.clearImages.run(fileId);
-    if (r.kind === 'image') this.writeImage(fileId, r);
+    this.stmts.clearReports.run(fileId);
+    if (r.kind === 'image') this.writeImage(fileId, r, studyId, o);
+    else if (r.kind === 'report' && studyId !== null) this.writeReport(fileId, studyId, r);
   }
 
-  private writeImage(fileId: number, r: ProcessedImage): void {
-    const patientKey = r.patientId || `missing-patient-id:${r.studyInstanceUid}`;
-    const { id: patientId } = this.stmts.patient.get(patientKey, r.patientSex, r.patientBirthDate) as {
+  /**
+   * Upserts the patient and study a layout names and applies the study's records. Returns null when the study
+   * already belongs to another patient: the caller records the file as an error rather than mislink it.
+   */
+  private touchStudy(ctx: StudyContext): number | null {
+    const { id: patientId } = this.stmts.patient.get(
+      ctx.patientKey,
+      ctx.sex ?? null,
+      null,
+      ctx.birthYear ?? null,
+    ) as {
       id: number;
     };
-    const { id: studyId } = this.stmts.study.get(
+    const study = this.stmts.study.get(
       patientId,
-      r.studyInstanceUid,
-      r.studyDate,
-      r.studyTime,
-      r.accessionNumber,
-      r.studyDescription,
-    ) as { id: number };
+      ctx.studyKey,
+      ctx.studyDate ?? null,
+      ctx.studyTime ?? null,
+      null,
+      null,
+    ) as {
+      id: number;
+      patient_id: number;
+    };
+    if (study.patient_id !== patientId) return null;
+    if (ctx.split !== undefined) this.stmts.split.run(ctx.split, study.id);
+    for (const set of ctx.labels ?? []) {
+      const key = `${study.id}|${set.source}`;
+      if (!this.replaced.has(key)) {
+        this.stmts.clearLabels.run(study.id, set.source);
+        this.replaced.add(key);
+      }
+      for (const [name, value] of set.values) this.stmts.label.run(study.id, set.source, name, value);
+    }
+    if (ctx.report) this.writeSideReport(study.id, ctx.report);
+    return study.id;
+  }
+
+  private writeSideReport(studyId: number, rep: ReportRecord): void {
+    const fileId = this.sideIds.get(rep.fileRel);
+    if (fileId === undefined) throw new Error(`side file ${rep.fileRel} was not opened`);
+    this.stmts.report.run(
+      studyId,
+      fileId,
+      rep.text,
+      JSON.stringify(rep.sections ?? {}),
+      rep.language,
+      rep.stemmed ? 1 : 0,
+    );
+  }
+
+  private writeReport(fileId: number, studyId: number, r: ProcessedReport): void {
+    this.stmts.report.run(studyId, fileId, r.text, JSON.stringify(r.sections), 'en', 0);
+  }
+
+  private writeImage(fileId: number, r: ProcessedImage, studyId: number | null, o: FileOutcome): void {
+    const ctx = o.image ?? {};
+    let seriesKey: string;
+    if (studyId === null) {
+      const patientKey = r.patientId || `missing-patient-id:${r.studyInstanceUid}`;
+      const { id: patientId } = this.stmts.patient.get(
+        patientKey,
+        r.patientSex,
+        r.patientBirthDate,
+        null,
+      ) as {
+        id: number;
+      };
+      const study = this.stmts.study.get(
+        patientId,
+        r.studyInstanceUid,
+        r.studyDate,
+        r.studyTime,
+        r.accessionNumber,
+        r.studyDescription,
+      ) as { id: number };
+      studyId = study.id;
+      seriesKey = ctx.seriesKey ?? r.seriesInstanceUid;
+    } else {
+      // The layout's study: the DICOM header fills what the layout left blank, never the other way round.
+      this.stmts.fillPatient.run(r.patientSex, r.patientBirthDate, o.study!.patientKey);
+      this.stmts.fillStudy.run(r.studyDate, r.studyTime, r.accessionNumber, r.studyDescription, studyId);
+      // Series keyed under the layout's study, so the same DICOM imported as two layouts never mixes studies.
+      seriesKey = ctx.seriesKey ?? `${o.study!.studyKey}/${r.seriesInstanceUid}`;
+    }
     const { id: seriesId } = this.stmts.series.get(
       studyId,
-      r.seriesInstanceUid,
-      r.modality,
+      seriesKey,
+      r.modality ?? ctx.modality ?? null,
       r.seriesNumber,
     ) as {
       id: number;
     };
-    const header = JSON.stringify(r.header);
+    const header = JSON.stringify(Object.keys(r.header).length > 0 ? r.header : (ctx.header ?? {}));
+    const meta = JSON.stringify(ctx.meta ?? {});
     for (const f of r.frames) {
       this.stmts.image.run(
         fileId,
         seriesId,
         f.frame,
-        r.sopInstanceUid,
+        ctx.sopKey ?? r.sopInstanceUid,
         r.sopClassUid,
         r.instanceNumber,
         f.rows,
@@ -123,16 +272,18 @@ export class ResultWriter {
         f.bitsStored,
         f.samplesPerPixel,
         f.photometric,
-        r.modality,
+        r.modality ?? ctx.modality ?? null,
         r.bodyPart,
-        r.viewPosition,
+        r.viewPosition ?? ctx.viewPosition ?? null,
         r.transferSyntax,
         f.pixelHash,
+        f.phash ?? null,
         f.windowCenter,
         f.windowWidth,
         f.windowSource,
         f.thumbnail,
         header,
+        meta,
       );
     }
   }

@@ -249,6 +249,27 @@ CREATE TABLE exports (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'source layouts',
+    sql: `
+-- PADCHEST gives only a birth year (PatientBirth); birth_date stays the full DICOM date when a header has one.
+ALTER TABLE patients ADD COLUMN birth_year INTEGER;
+
+-- Layout metadata with no column of its own, as a JSON object: PADCHEST's Projection, MethodProjection,
+-- pediatric flag (true/false), MethodLabel, ReportID and CUI lists; MIMIC-CXR's dicom_id and metadata-CSV
+-- descriptions. Never exported as is.
+ALTER TABLE images ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+
+-- 1 when the report text was stemmed or tokenised at the source (PADCHEST's Spanish reports): kept as given,
+-- never used as a target sentence.
+ALTER TABLE reports ADD COLUMN stemmed INTEGER NOT NULL DEFAULT 0 CHECK (stemmed IN (0, 1));
+
+-- A changed report file's rows are replaced by file; the import summary counts reports by file.
+CREATE INDEX reports_file ON reports(file_id);
+CREATE INDEX files_job ON files(job_id);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;
