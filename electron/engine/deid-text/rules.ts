@@ -1,0 +1,444 @@
+/**
+ * Rule detectors: names in context, dates and times, ages over 89, identifiers, contacts and locations. Every
+ * regular expression is compiled once at load; one call runs each over the text once.
+ */
+import { isMedicalWord, isNotNameWord } from './allow-list.ts';
+import { WS, dateKey, scanDates, scanTimes } from './dates.ts';
+import type { Candidate, PhiCategory } from './types.ts';
+
+/** A rule span; `weak` spans give way to the medical allow list. */
+export interface RuleCandidate extends Candidate {
+  weak: boolean;
+}
+
+type Sink = RuleCandidate[];
+
+function push(
+  out: Sink,
+  start: number,
+  end: number,
+  category: PhiCategory,
+  rule: string,
+  confidence: number,
+  weak = false,
+) {
+  if (end > start) out.push({ start, end, category, source: `rule:${rule}`, confidence, weak });
+}
+
+// ---------------------------------------------------------------------------------------------- names
+
+/** One word of a name: Smith, O'Brien, McDonald, Anne-Marie, SMITH, an initial "J." or "Q". */
+const NAME_TOKEN_SRC =
+  "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’]\\p{Ll}+)?(?:-\\p{Lu}\\p{Ll}+)*|\\p{Lu}{2,}(?:[-'’]\\p{Lu}{2,})*|\\p{Lu}\\.(?:[ \\t]?\\p{Lu}\\.)*|\\p{Lu}(?![\\p{L}\\p{N}.'’-]))";
+const NAME_TOKEN = new RegExp(NAME_TOKEN_SRC, 'uy');
+const PARTICLE =
+  /(?:(?:van|von|de|der|den|del|della|da|di|du|la|le|los|las|y|bin|ibn|al|el|dos|das|ter|ten)[ \t]+)+(?=\p{Lu})/uy;
+const TITLE = /(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Rev)\.?/uy;
+/** Between the words of one name: one space, or a line wrap (a wider gap separates columns). */
+const GAP = /(?:[ \t]?\r?\n[ \t]*|[ \t])/uy;
+const CREDENTIAL =
+  /,?[ \t]*(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA-C|PhD|MBBS|FRCR|FRCPC|DNP|APRN|CRNA|RRT|RT\(R\))(?![\p{L}])/uy;
+const LIST_SEP = new RegExp(
+  `(?:[ \\t]*[,;][ \\t]*(?:(?:and|&)${WS})?|${WS}(?:and|&)${WS}|[ \\t]*/[ \\t]*)`,
+  'uy',
+);
+
+type Strength = 'strong' | 'medium';
+
+function sticky(re: RegExp, text: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(text);
+}
+
+/** Parses "[title] Name Name…" at `at`; returns the name's range (title excluded) and where parsing ended. */
+function parseNameItem(text: string, at: number, strength: Strength): { start: number; end: number } | null {
+  let pos = at;
+  const title = sticky(TITLE, text, pos);
+  if (
+    title &&
+    /^[ \t\r\n]/u.test(text.slice(title.index + title[0].length, title.index + title[0].length + 1))
+  ) {
+    const gap = sticky(GAP, text, title.index + title[0].length);
+    if (gap) {
+      pos = gap.index + gap[0].length;
+      strength = 'strong';
+    }
+  }
+  let start = -1;
+  let end = -1;
+  let count = 0;
+  while (count < 5) {
+    let tokenAt = pos;
+    const particle = count > 0 ? sticky(PARTICLE, text, pos) : null;
+    if (particle) tokenAt = pos + particle[0].length;
+    const token = sticky(NAME_TOKEN, text, tokenAt);
+    if (!token) break;
+    const word = token[0];
+    const initial = /^\p{Lu}\./u.test(word);
+    const stop =
+      !initial &&
+      (count === 0 && strength === 'strong'
+        ? isNotNameWord(word) && !isMedicalWord(word)
+        : isNotNameWord(word));
+    if (stop || (count === 0 && strength !== 'strong' && word.length === 1)) break;
+    if (start < 0) start = particle ? pos : token.index;
+    end = token.index + word.length;
+    count++;
+    const gap = sticky(GAP, text, end);
+    if (!gap) break;
+    pos = gap.index + gap[0].length;
+  }
+  if (start < 0) return null;
+  return { start, end };
+}
+
+/** Parses a list of names ("Dr. Smith and Dr. Jones", "Smith, John, MD") from `at`. */
+function parseNameList(
+  text: string,
+  at: number,
+  strength: Strength,
+  out: Sink,
+  rule: string,
+  confidence: number,
+) {
+  let item = parseNameItem(text, at, strength);
+  let guard = 0;
+  while (item && guard++ < 8) {
+    push(out, item.start, item.end, 'NAME', rule, confidence);
+    let pos = item.end;
+    const credential = sticky(CREDENTIAL, text, pos);
+    if (credential) pos += credential[0].length;
+    const sep = sticky(LIST_SEP, text, pos);
+    if (!sep) break;
+    item = parseNameItem(text, pos + sep[0].length, 'medium');
+  }
+}
+
+const TITLE_ANYWHERE =
+  /(?<![\p{L}])(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor)\.?(?=[ \t]*(?:\r?\n[ \t]*)?\p{Lu})/gu;
+
+const NAME_TRIGGER = new RegExp(
+  `(?<![\\p{L}])(?:(?:discussed|discussion|reviewed|spoke|spoken|talked|conferred|communicated|correlated)(?:${WS}(?:directly|in${WS}person|by${WS}(?:tele)?phone|over${WS}the${WS}phone|via${WS}telephone))?${WS}(?:with|w/|to|by)|d/w|notified|informed|(?:paged|called|telephoned|phoned|contacted|faxed|sent)(?:${WS}(?:to|by))?|relayed${WS}to|conveyed${WS}to|reported${WS}to|read${WS}back${WS}(?:by|to)|acknowledged${WS}by|confirmed${WS}by|dictated${WS}by|signed(?:${WS}out)?${WS}by|electronically${WS}signed${WS}by|e-signed${WS}by|read${WS}by|interpreted${WS}by|transcribed${WS}by|verified${WS}by|approved${WS}by|seen${WS}by|examined${WS}by|performed${WS}by|ordered${WS}by|requested${WS}by|referred${WS}by|attending(?:${WS}(?:radiologist|physician))?|resident(?:${WS}physician)?|fellow|radiologist|technologist|technician|tech|referring(?:${WS}(?:physician|provider|doctor|clinician|MD))?|ordering(?:${WS}(?:physician|provider|clinician|MD))?|requesting(?:${WS}(?:physician|clinician))?|primary${WS}care(?:${WS}(?:physician|provider))?|PCP|cc|copy${WS}to|copies${WS}to|dear|patient${WS}name|patient|pt\\.?|name|per|wife|husband|son|daughter|mother|father|sister|brother|spouse|partner|fianc[ée]e?|niece|nephew|grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|guardian|caregiver|friend|neighbou?r|roommate|(?:health${WS}care${WS})?proxy|HCP|POA|next${WS}of${WS}kin|emergency${WS}contact|(?:(?:yours${WS})?(?:sincerely|faithfully|truly)|(?:kind${WS}|best${WS})?regards)(?=[ \\t]*,?[ \\t]*\\r?\\n)|(?:year${WS}?-?old|y/?o|yo)${WS}(?:man|woman|male|female|boy|girl|patient|gentleman|lady)[ \\t]*,)(?![\\p{L}])[ \\t]*[:,#-]?[ \\t]*(?:\\r?\\n[ \\t]*){0,2}(?:named${WS})?`,
+  'giu',
+);
+
+/** A credential after a name marks it: "John Smith, MD", "A. Jones RN". */
+const NAME_BEFORE_CREDENTIAL = new RegExp(
+  `(?<![\\p{L}])(?<name>(?:${NAME_TOKEN_SRC},[ \\t]*)?(?:${NAME_TOKEN_SRC}${WS}){0,3}${NAME_TOKEN_SRC}),?${WS}(?:MD|M\\.D\\.|RN|NP|PA-C|PhD|MBBS|FRCR|FRCPC|DNP|APRN|CRNA)(?![\\p{L}])|(?<![\\p{L}])(?<name2>(?:${NAME_TOKEN_SRC}${WS}){0,3}${NAME_TOKEN_SRC}),[ \\t]*DO(?![\\p{L}])`,
+  'gu',
+);
+/** DICOM person-name form written into text: DOE^JANE^Q. */
+const CARET_NAME = /(?<![\p{L}])\p{Lu}[\p{L}'’-]*\^[\p{L}'’.-]*(?:\^[\p{L}'’.-]*)*/gu;
+/** All-caps "LAST, FIRST" (name lists, worklists). */
+const CAPS_LAST_FIRST =
+  /(?<![\p{L}])(\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?),[ \t]*(\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?)(?:[ \t]+\p{Lu}\.?)?(?![\p{L}])/gu;
+/** Initials of a reader in a header line: "WET READ: CTN", "Initials: AB". */
+const INITIALS =
+  /(?<![\p{L}])(?:WET[ \t]+READ|initials|read[ \t]+by|prelim(?:inary)?[ \t]+read)[ \t]*:?[ \t]*(?<i>\p{Lu}{2,3})(?![\p{L}])/giu;
+
+const LEADING_TOKEN = new RegExp(`${NAME_TOKEN_SRC}|\\p{Lu}[\\p{L}'’.-]*`, 'uy');
+
+/** Words that begin place names although the name rules stop at them. */
+const PLACE_WORDS = new Set([
+  'port',
+  'mount',
+  'lake',
+  'north',
+  'south',
+  'east',
+  'west',
+  'new',
+  'fort',
+  'saint',
+  'st.',
+  'upper',
+  'lower',
+]);
+
+function trimLeadingNotNames(text: string, start: number, end: number, keepPlaces = false): number {
+  const re = LEADING_TOKEN;
+  let pos = start;
+  while (pos < end) {
+    const m = sticky(re, text, pos);
+    if (!m || !isNotNameWord(m[0]) || (keepPlaces && PLACE_WORDS.has(m[0].toLowerCase()))) break;
+    const gap = sticky(GAP, text, m.index + m[0].length);
+    if (!gap) return end;
+    pos = gap.index + gap[0].length;
+  }
+  return pos;
+}
+
+function findNames(text: string, out: Sink) {
+  TITLE_ANYWHERE.lastIndex = 0;
+  for (const m of text.matchAll(TITLE_ANYWHERE))
+    parseNameList(text, m.index, 'strong', out, 'name-title', 0.95);
+  NAME_TRIGGER.lastIndex = 0;
+  for (const m of text.matchAll(NAME_TRIGGER)) {
+    parseNameList(text, m.index + m[0].length, 'medium', out, 'name-context', 0.85);
+  }
+  NAME_BEFORE_CREDENTIAL.lastIndex = 0;
+  for (const m of text.matchAll(NAME_BEFORE_CREDENTIAL)) {
+    const name = m.groups?.name ?? m.groups?.name2 ?? '';
+    const start = trimLeadingNotNames(text, m.index, m.index + name.length);
+    push(out, start, m.index + name.length, 'NAME', 'name-credential', 0.9);
+  }
+  CARET_NAME.lastIndex = 0;
+  for (const m of text.matchAll(CARET_NAME))
+    push(out, m.index, m.index + m[0].length, 'NAME', 'name-dicom', 0.95);
+  CAPS_LAST_FIRST.lastIndex = 0;
+  for (const m of text.matchAll(CAPS_LAST_FIRST)) {
+    const [, last = '', first = ''] = m;
+    // "DOE, JANE" is a name although DOE is an abbreviation; "CT, MRI" (two abbreviations) is not.
+    const notName = (w: string) => isNotNameWord(w) && !isMedicalWord(w);
+    if (notName(last) || notName(first) || (isMedicalWord(last) && isMedicalWord(first))) continue;
+    push(out, m.index, m.index + m[0].length, 'NAME', 'name-last-first', 0.7);
+  }
+  INITIALS.lastIndex = 0;
+  for (const m of text.matchAll(INITIALS)) {
+    const initials = m.groups?.i ?? '';
+    if (isMedicalWord(initials) || initials !== initials.toUpperCase()) continue;
+    const end = m.index + m[0].length;
+    push(out, end - initials.length, end, 'NAME', 'name-initials', 0.8);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- dates, ages
+
+/** Header dates, to mark the spans that match them as header-known. */
+export interface KnownDates {
+  dateKeys: Set<string>;
+  monthDayKeys: Set<string>;
+}
+
+function findDates(text: string, out: Sink, known: KnownDates | undefined) {
+  scanDates(text, (hit) => {
+    const key = dateKey(hit.parts);
+    const monthDay =
+      hit.parts.m !== undefined && hit.parts.d !== undefined
+        ? (key?.slice(4) ?? String(hit.parts.m).padStart(2, '0') + String(hit.parts.d).padStart(2, '0'))
+        : null;
+    if (
+      known &&
+      ((key && known.dateKeys.has(key)) || (!key && monthDay && known.monthDayKeys.has(monthDay)))
+    ) {
+      out.push({
+        start: hit.start,
+        end: hit.end,
+        category: 'DATE',
+        source: 'header',
+        confidence: 0.99,
+        weak: false,
+      });
+      return;
+    }
+    push(out, hit.start, hit.end, 'DATE', hit.rule, hit.parts.y === undefined ? 0.8 : 0.95);
+  });
+  scanTimes(text, (hit) => push(out, hit.start, hit.end, 'DATE', 'time', 0.9));
+}
+
+const OLD_NUMBER = '(?:9\\d|1[01]\\d)';
+const AGE_BEFORE_YEARS = new RegExp(
+  `(?<![\\w.])${OLD_NUMBER}(?=[ \\t]?-?[ \\t]?(?:years?|yrs?|y/?o(?![\\p{L}])|y\\.o\\.|yo(?![\\p{L}])|-?year))`,
+  'giu',
+);
+const AGE_AFTER_WORD = new RegExp(
+  `(?<=(?<![\\p{L}])(?:aged?|age${WS}of|age:)[ \\t]*:?[ \\t]*)${OLD_NUMBER}(?![\\w.]|\\.\\d)`,
+  'giu',
+);
+const AGE_WRITTEN =
+  /(?<![\p{L}])(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one[- ]hundred(?:[- ](?:and[- ])?\w+)?)(?=[ \t]?-?[ \t]?(?:years?|-year))/giu;
+
+function findAges(text: string, out: Sink) {
+  for (const re of [AGE_BEFORE_YEARS, AGE_AFTER_WORD, AGE_WRITTEN]) {
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re)) push(out, m.index, m.index + m[0].length, 'AGE', 'age-over-89', 0.95);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- identifiers
+
+const ID_LABEL = new RegExp(
+  `(?<![\\p{L}])(?:MRN|MR#|MR${WS}No\\.?|Medical${WS}Record(?:${WS}(?:Number|No\\.?|#))?|Unit${WS}(?:No\\.?|Number)|Acc(?:ession)?(?:${WS}(?:No\\.?|Number|#)|#)?|Accn|Account(?:${WS}(?:No\\.?|Number|#))?|Acct\\.?(?:[ \\t]?#)?|Patient${WS}ID|Pt${WS}ID|PID|ID|Encounter(?:${WS}(?:No\\.?|Number|ID|#))?|Visit${WS}(?:No\\.?|Number|ID|#)|Order(?:${WS}(?:No\\.?|Number|ID|#))|Requisition(?:${WS}(?:No\\.?|Number|#))?|Study${WS}ID|Exam${WS}(?:No\\.?|Number|#)|CSN|FIN|HAR|SSN|Social${WS}Security(?:${WS}(?:Number|No\\.?|#))?|Insurance${WS}(?:ID|No\\.?|Number)|Member${WS}ID|Policy(?:${WS}(?:No\\.?|Number|#))|Serial(?:${WS}(?:No\\.?|Number|#))?|License(?:${WS}(?:No\\.?|Number|#))|Device${WS}ID|Badge(?:${WS}(?:No\\.?|#))?)(?![\\p{L}])[ \\t]*(?:[:#=]|no\\.?|number)?[ \\t]*(?:\\r?\\n[ \\t]*)?#?[ \\t]*(?<v>[A-Za-z0-9](?:[A-Za-z0-9]|[-./_](?=[A-Za-z0-9]))*)`,
+  'giu',
+);
+const SSN = /(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w]|-\d)/gu;
+const LONG_NUMBER = /(?<![\w.,/-])\d{5,}(?![\w]|[.,]\d)/gu;
+const CODE = /(?<![\w-])(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]+(?:-[A-Z0-9]+)*(?![\w]|-\w)/gu;
+const SPINAL = /^[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})*$/u;
+
+function findIdentifiers(text: string, out: Sink) {
+  ID_LABEL.lastIndex = 0;
+  for (const m of text.matchAll(ID_LABEL)) {
+    const v = m.groups?.v ?? '';
+    if (!/\d/u.test(v) || v.length < 3) continue;
+    const end = m.index + m[0].length;
+    push(out, end - v.length, end, 'ID', 'id-labelled', 0.95);
+  }
+  SSN.lastIndex = 0;
+  for (const m of text.matchAll(SSN)) push(out, m.index, m.index + m[0].length, 'ID', 'ssn', 0.95);
+  LONG_NUMBER.lastIndex = 0;
+  for (const m of text.matchAll(LONG_NUMBER))
+    push(out, m.index, m.index + m[0].length, 'ID', 'long-number', 0.8);
+  CODE.lastIndex = 0;
+  for (const m of text.matchAll(CODE)) {
+    const code = m[0];
+    const alnum = code.replace(/-/gu, '');
+    const digits = alnum.replace(/\D/gu, '').length;
+    if (alnum.length < 6 || digits < 3 || SPINAL.test(code)) continue;
+    push(out, m.index, m.index + code.length, 'ID', 'id-code', 0.85, true);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- contacts
+
+const EMAIL = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu;
+const URL = /(?<![\w/])(?:https?:\/\/|www\.)[^\s<>"')\]]+[^\s<>"')\].,;:!?]/giu;
+const IP = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w]|\.\d)/gu;
+const PSEP = '(?:[-.]|[ \\t]*\\r?\\n[ \\t]*|[ \\t])';
+const EXTENSION = `(?:,?${WS}?(?:x|ext\\.?|extension|#)[ \\t]*\\d{1,6})?`;
+const PHONE = new RegExp(
+  `(?<![\\w.+-])(?:\\+?1${PSEP}?)?(?:\\(\\d{3}\\)${PSEP}?|\\d{3}${PSEP})\\d{3}${PSEP}\\d{4}${EXTENSION}(?![\\w]|-\\d)|(?<![\\w.+(-])\\d{3}-\\d{4}${EXTENSION}(?![\\w]|-\\d)`,
+  'giu',
+);
+const PHONE_LABELLED = new RegExp(
+  `(?<![\\p{L}])(?:pager|beeper|pgr|page|paged${WS}at|phone|tel|telephone|cell|mobile|fax|facsimile|ext|extension|x|call${WS}back|callback|contact${WS}number|reached${WS}at)\\.?(?![\\p{L}])[ \\t]*(?:number|no\\.?|#)?[ \\t]*[:#]?[ \\t]*(?:\\r?\\n[ \\t]*)?(?<v>\\(?\\d[\\d() .-]{2,}\\d)`,
+  'giu',
+);
+
+function findContacts(text: string, out: Sink) {
+  for (const re of [EMAIL, URL, IP, PHONE]) {
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re))
+      push(out, m.index, m.index + m[0].length, 'CONTACT', contactRule(re), 0.95);
+  }
+  PHONE_LABELLED.lastIndex = 0;
+  for (const m of text.matchAll(PHONE_LABELLED)) {
+    const v = (m.groups?.v ?? '').replace(/[ .-]+$/u, '');
+    if (v.replace(/\D/gu, '').length < 4) continue;
+    const start = m.index + m[0].length - (m.groups?.v ?? '').length;
+    push(out, start, start + v.length, 'CONTACT', 'phone-labelled', 0.9);
+  }
+}
+
+function contactRule(re: RegExp): string {
+  if (re === EMAIL) return 'email';
+  if (re === URL) return 'url';
+  if (re === IP) return 'ip-address';
+  return 'phone';
+}
+
+// ---------------------------------------------------------------------------------------------- locations
+
+const upperToo = (words: string[]) => words.flatMap((w) => [w, w.toUpperCase()]).join('|');
+const CAPW = "(?:\\p{Lu}[\\p{L}'’.-]*)";
+const INSTITUTION_KEYWORD = `(?:${upperToo([
+  'Hospital',
+  'Medical Center',
+  'Medical Centre',
+  'Health Center',
+  'Health System',
+  'Healthcare',
+  'Health Care',
+  'Clinic',
+  'Infirmary',
+  'Institute',
+  'Cancer Center',
+  'Nursing Home',
+  'Rehabilitation Center',
+  'Imaging Center',
+  'Surgical Center',
+  'Memorial',
+]).replace(/ /gu, WS)})`;
+const INSTITUTION = new RegExp(
+  `(?<![\\p{L}])(?:(?:St\\.?|Saint|Mount|Mt\\.?|ST\\.?|SAINT)${WS}|(?:de|del|la|le|van|von|di|da)${WS})?(?:${CAPW}${WS}(?:(?:of|the|and|&|OF|THE|AND)${WS})?){1,5}${INSTITUTION_KEYWORD}(?![\\p{L}])(?:${WS}(?:of|at|OF|AT)${WS}${CAPW}(?:${WS}${CAPW}){0,2})?`,
+  'gu',
+);
+const STARTS_WITH_KEYWORD = new RegExp(`^${INSTITUTION_KEYWORD}`, 'u');
+const STREET_SUFFIX = `(?:${upperToo([
+  'Street',
+  'St',
+  'Avenue',
+  'Ave',
+  'Road',
+  'Rd',
+  'Boulevard',
+  'Blvd',
+  'Lane',
+  'Ln',
+  'Drive',
+  'Court',
+  'Ct',
+  'Way',
+  'Place',
+  'Pl',
+  'Terrace',
+  'Parkway',
+  'Pkwy',
+  'Circle',
+  'Cir',
+  'Highway',
+  'Hwy',
+  'Square',
+  'Trail',
+  'Plaza',
+  'Row',
+  'Pike',
+])})`;
+const STATE_NAMES =
+  'Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming';
+const CITY = `${CAPW}(?:${WS}${CAPW}){0,2}`;
+const STATE_ZIP = `(?:\\p{Lu}{2}${WS}\\d{5}(?:-\\d{4})?|(?:${STATE_NAMES})(?:${WS}\\d{5}(?:-\\d{4})?)?)`;
+const ADDRESS = new RegExp(
+  `(?<![\\w])\\d{1,6}${WS}(?:[NSEW]\\.?${WS})?(?:${CAPW}${WS}){1,3}${STREET_SUFFIX}\\.?(?![\\p{L}])(?:,?[ \\t]*(?:Apt|Apartment|Suite|Ste|Unit|Room|Rm|#)\\.?[ \\t]*#?[\\w-]+)?(?:,${WS}${CITY},?${WS}${STATE_ZIP})?`,
+  'gu',
+);
+const ADDRESS_WITH_TOWN = new RegExp(
+  `(?<![\\w])\\d{1,6}${WS}(?:[NSEW]\\.?${WS})?(?:(?:${CAPW}|\\d{1,3}(?:st|nd|rd|th))${WS}?){1,4}(?:,?[ \\t]*(?:Apt|Apartment|Suite|Ste|Unit|#)\\.?[ \\t]*#?[\\w-]+)?,${WS}${CITY},?${WS}${STATE_ZIP}(?![\\p{L}\\p{N}])`,
+  'gu',
+);
+const CITY_STATE_ZIP = new RegExp(`(?<![\\p{L}])${CITY},${WS}${STATE_ZIP}(?![\\p{L}\\p{N}])`, 'gu');
+const LOCATION_TRIGGER = new RegExp(
+  `(?<![\\p{L}])(?:lives|living|resides|residing|resident|home|born|moved|relocated|transferred|transfer|arrived|visiting|travell?ed|travell?ing|returned|trip|vacation)${WS}(?:in|from|to|of|at)${WS}`,
+  'giu',
+);
+const PLACE = new RegExp(`${CAPW}(?:${WS}${CAPW}){0,2}`, 'uy');
+
+function findLocations(text: string, out: Sink) {
+  INSTITUTION.lastIndex = 0;
+  for (const m of text.matchAll(INSTITUTION)) {
+    const start = trimLeadingNotNames(text, m.index, m.index + m[0].length, true);
+    const inner = text.slice(start, m.index + m[0].length);
+    // "General Hospital" on its own is a kind of place, not a named one.
+    if (!STARTS_WITH_KEYWORD.test(inner) || /^(?:St|Saint|Mount|Mt)\b/iu.test(inner)) {
+      push(out, start, m.index + m[0].length, 'LOCATION', 'institution', 0.85, true);
+    }
+  }
+  for (const re of [ADDRESS, ADDRESS_WITH_TOWN]) {
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re))
+      push(out, m.index, m.index + m[0].length, 'LOCATION', 'street-address', 0.9);
+  }
+  CITY_STATE_ZIP.lastIndex = 0;
+  for (const m of text.matchAll(CITY_STATE_ZIP)) {
+    const start = trimLeadingNotNames(text, m.index, m.index + m[0].length);
+    push(out, start, m.index + m[0].length, 'LOCATION', 'city-state', 0.85, true);
+  }
+  LOCATION_TRIGGER.lastIndex = 0;
+  for (const m of text.matchAll(LOCATION_TRIGGER)) {
+    const place = sticky(PLACE, text, m.index + m[0].length);
+    if (!place || isNotNameWord(place[0].split(/\s/u)[0] ?? '')) continue;
+    push(out, place.index, place.index + place[0].length, 'LOCATION', 'location-context', 0.7, true);
+  }
+}
+
+/** Runs every rule over `text` (placeholders already masked). */
+export function ruleCandidates(text: string, knownDates?: KnownDates): RuleCandidate[] {
+  const out: RuleCandidate[] = [];
+  findNames(text, out);
+  findDates(text, out, knownDates);
+  findAges(text, out);
+  findIdentifiers(text, out);
+  findContacts(text, out);
+  findLocations(text, out);
+  return out;
+}
