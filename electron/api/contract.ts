@@ -121,8 +121,12 @@ export interface FileErrorRow {
   status: 'error' | 'skipped';
 }
 
-/** Invoke map: channel → (argument) → result. Every channel takes exactly one argument object. */
-export interface ApiInvoke {
+/**
+ * Invoke map: channel → (argument) → result. Every channel takes exactly one argument object.
+ * The core channels are here; each later stage adds its own interface in electron/api/<stage>.ts and joins
+ * it to ApiInvoke and CHANNELS below.
+ */
+export interface CoreInvoke {
   'app.info': (args: Record<string, never>) => AppInfo;
   'project.create': (args: { dir: string; name?: string }) => ProjectInfo;
   'project.open': (args: { dir: string }) => ProjectInfo;
@@ -140,6 +144,8 @@ export interface ApiInvoke {
   'files.problems': (args: { offset: number; limit: number }) => { total: number; items: FileErrorRow[] };
 }
 
+export type ApiInvoke = CoreInvoke;
+
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
   'job.updated': JobInfo;
@@ -151,8 +157,7 @@ export type EventName = keyof ApiEvents;
 export type ArgsOf<C extends Channel> = Parameters<ApiInvoke[C]>[0];
 export type ResultOf<C extends Channel> = ReturnType<ApiInvoke[C]>;
 
-/** The list of channels, so transports can register and validate them without reflection. */
-export const CHANNELS = [
+export const CORE_CHANNELS = [
   'app.info',
   'project.create',
   'project.open',
@@ -168,7 +173,10 @@ export const CHANNELS = [
   'images.list',
   'images.get',
   'files.problems',
-] as const satisfies readonly Channel[];
+] as const satisfies readonly (keyof CoreInvoke)[];
+
+/** The list of channels, so transports can register and validate them without reflection. */
+export const CHANNELS = [...CORE_CHANNELS] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.
 type Missing = Exclude<Channel, (typeof CHANNELS)[number]>;

@@ -1,38 +1,20 @@
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { IMPORT_FORMATS, type ImportFormat, type JobInfo } from '../api/contract.ts';
+import { parseArgs } from 'node:util';
+import { IMPORT_FORMATS, type ImportFormat } from '../api/contract.ts';
 import { Engine, ApiError } from '../engine/index.ts';
-import { ProgressLine } from './progress.ts';
+import {
+  UsageError,
+  followJob,
+  plural,
+  print,
+  withProject,
+  type Command,
+  type CommandContext,
+  type Io,
+} from './shared.ts';
 
 // The `medprep` command table is a stable interface for scripts: exit 0 on success, 1 with a one-line error on
 // stderr for a failure, 2 for bad usage. Every command takes --json for one JSON document on stdout.
-
-class UsageError extends Error {}
-
-interface Io {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-interface Command {
-  usage: string;
-  summary: string;
-  /** Positional arguments: [required, max]. */
-  positionals: [number, number];
-  options?: Options;
-  /** Set while the capability has not landed: the command answers that it is not available yet. */
-  pending?: string;
-  run?: (ctx: CommandContext) => Promise<void>;
-}
-
-interface CommandContext {
-  args: string[];
-  values: Record<string, string | boolean | undefined>;
-  json: boolean;
-  io: Io;
-}
 
 const COMMANDS: Record<string, Command> = {
   init: {
@@ -199,24 +181,6 @@ function parse(command: Command, rest: string[]) {
   }
 }
 
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function print(ctx: CommandContext, doc: unknown, human: string): void {
-  ctx.io.stdout.write(ctx.json ? JSON.stringify(doc) + '\n' : human + '\n');
-}
-
-async function withProject<T>(dir: string, body: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = new Engine();
-  try {
-    await engine.invoke('project.open', { dir });
-    return await body(engine);
-  } finally {
-    await engine.close();
-  }
-}
-
 async function init(ctx: CommandContext): Promise<void> {
   const engine = new Engine();
   try {
@@ -233,25 +197,6 @@ function formatOption(v: string | boolean | undefined): ImportFormat {
     throw new UsageError(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
   }
   return v as ImportFormat;
-}
-
-/** Runs a job to its end, drawing progress on a terminal; Ctrl-C cancels it (what is committed stays). */
-async function followJob(engine: Engine, job: JobInfo, ctx: CommandContext, label: string): Promise<JobInfo> {
-  const bar = !ctx.json && ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, label) : null;
-  const off = engine.on('job.updated', (j) => {
-    if (j.id === job.id) bar?.update(j);
-  });
-  const onSigint = () => {
-    void engine.invoke('jobs.cancel', { id: job.id });
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    return await engine.waitForJob(job.id);
-  } finally {
-    process.off('SIGINT', onSigint);
-    off();
-    bar?.end();
-  }
 }
 
 async function importCommand(ctx: CommandContext): Promise<void> {

@@ -4,6 +4,7 @@ import {
   CHANNELS,
   IMPORT_FORMATS,
   type ApiEvents,
+  type ApiInvoke,
   type ArgsOf,
   type Channel,
   type EventName,
@@ -12,6 +13,7 @@ import {
   type ResultOf,
 } from '../api/contract.ts';
 import { appRoot, appVersion } from './app-root.ts';
+import type { EngineContext, HandlersFor } from './context.ts';
 import { int, optStr, str } from './args.ts';
 import { ApiError } from './errors.ts';
 import { detectFormat } from './import/detect.ts';
@@ -29,7 +31,7 @@ export interface EngineOptions {
   sampleDataDir?: string;
 }
 
-type Handlers = { [C in Channel]: (args: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>> };
+type Handlers = HandlersFor<ApiInvoke>;
 type Listener<E extends EventName> = (payload: ApiEvents[E]) => void;
 
 /**
@@ -43,12 +45,21 @@ export class Engine {
   private readonly opts: Required<EngineOptions>;
   private readonly version = appVersion();
   private readonly handlers: Handlers;
+  /** Handed to stage handler factories (electron/engine/<stage>/handlers.ts). */
+  private readonly ctx: EngineContext;
 
   constructor(opts: EngineOptions = {}) {
     this.opts = {
       sampleProjectDir: opts.sampleProjectDir ?? path.join(os.homedir(), 'MedPrep', 'sample-project'),
       sampleDataDir: opts.sampleDataDir ?? path.join(appRoot(), 'resources', 'sample-data'),
     };
+    this.ctx = {
+      version: this.version,
+      requireProject: () => this.requireProject(),
+      startJob: (kind, params, body) => this.requireJobs().start(kind, params, body),
+      emit: (event, payload) => this.emit(event, payload),
+    };
+    // Core channels here; each stage joins with one line: ...stageHandlers(this.ctx)
     this.handlers = {
       'app.info': () => ({
         name: 'MedPrep',
