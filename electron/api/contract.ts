@@ -142,6 +142,8 @@ export interface CoreInvoke {
   'images.list': (args: { offset: number; limit: number }) => ImagePage;
   'images.get': (args: { id: number }) => ImageDetail;
   'files.problems': (args: { offset: number; limit: number }) => { total: number; items: FileErrorRow[] };
+  /** Every problem file as CSV (path, status, reason), for the user to keep or share with IT. */
+  'files.problemsCsv': (args: Record<string, never>) => { filename: string; csv: string };
 }
 
 export type ApiInvoke = CoreInvoke;
@@ -173,6 +175,7 @@ export const CORE_CHANNELS = [
   'images.list',
   'images.get',
   'files.problems',
+  'files.problemsCsv',
 ] as const satisfies readonly (keyof CoreInvoke)[];
 
 /** The list of channels, so transports can register and validate them without reflection. */

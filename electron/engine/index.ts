@@ -20,7 +20,7 @@ import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { Project } from './project/project.ts';
-import { getImage, listImages, listProblems, projectStats, thumbnailFileFor } from './queries.ts';
+import { getImage, listImages, listProblems, problemsCsv, projectStats, thumbnailFileFor } from './queries.ts';
 
 export { ApiError, toErrorShape } from './errors.ts';
 
@@ -90,6 +90,10 @@ export class Engine {
       'images.list': (a) => listImages(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
       'images.get': (a) => getImage(this.requireProject().db, int(a, 'id', 1)),
       'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
+      'files.problemsCsv': () => {
+        const project = this.requireProject();
+        return { filename: `${path.basename(project.dir)}-import-problems.csv`, csv: problemsCsv(project.db) };
+      },
     };
   }
 

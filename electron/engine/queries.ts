@@ -114,6 +114,24 @@ export function listProblems(
   return { total: count(db, "SELECT count(*) AS n FROM files WHERE status != 'imported'"), items };
 }
 
+/**
+ * All problem files as RFC 4180 CSV. A cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR)
+ * gets a leading apostrophe, so opening the file cannot run anything.
+ */
+export function problemsCsv(db: Db): string {
+  const rows = db
+    .prepare(
+      `SELECT rel_path AS path, status, coalesce(reason, '') AS reason FROM files WHERE status != 'imported'
+       ORDER BY status, rel_path`,
+    )
+    .all() as FileErrorRow[];
+  const cell = (v: string) => {
+    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return ['path,status,reason', ...rows.map((r) => [r.path, r.status, r.reason].map(cell).join(','))].join('\r\n') + '\r\n';
+}
+
 /** Thumbnails are content-addressed by pixel hash; this finds the cache path for a served hash. */
 export function thumbnailFileFor(db: Db, pixelHash: string): string | null {
   const r = db

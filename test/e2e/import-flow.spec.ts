@@ -36,6 +36,14 @@ test('a researcher creates a project, imports a DICOM folder and reviews an imag
   const problems = page.getByTestId('problems-table');
   await expect(problems.getByRole('row', { name: /truncated\.dcm/ })).toContainText('Error');
   await expect(problems.getByRole('row', { name: /not_dicom\.txt/ })).toContainText('not a DICOM file');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('chest-xr-import-problems.csv');
+  const csv = fs.readFileSync(await download.path(), 'utf8');
+  expect(csv.split('\r\n')[0]).toBe('path,status,reason');
+  expect(csv).toMatch(/\r\ntruncated\.dcm,error,"truncated: /);
   fs.mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, 'import-done.png'), fullPage: true });
 

@@ -79,6 +79,23 @@ describe('the engine', () => {
     ]);
   });
 
+  it('exports the problem files as CSV that a spreadsheet cannot mistake for formulas', async () => {
+    const engine = await engineWithProject('csv');
+    const src = path.join(work, 'src-csv');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, '=HYPERLINK("x").dcm'), 'not dicom');
+    fs.writeFileSync(path.join(src, 'a, "quoted" name.txt'), 'not dicom');
+    await engine.waitForJob((await engine.invoke('import.start', { source: src, format: 'dicom' })).id);
+    const { filename, csv } = await engine.invoke('files.problemsCsv', {});
+    expect(filename).toBe('csv-import-problems.csv');
+    expect(csv.split('\r\n')).toEqual([
+      'path,status,reason',
+      '"\'=HYPERLINK(""x"").dcm",skipped,not a DICOM file',
+      '"a, ""quoted"" name.txt",skipped,not a DICOM file',
+      '',
+    ]);
+  });
+
   it('serves media only from inside the project cache', async () => {
     const engine = await engineWithProject('media');
     expect(engine.resolveMedia('media/thumbs/../../project.db')).toBeNull();

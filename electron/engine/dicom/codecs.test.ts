@@ -113,7 +113,7 @@ describe('streams that cannot be decoded', () => {
   const corrupt: [string, RegExp][] = [
     ['corrupt_j2k.dcm', /^JPEG 2000 stream could not be decoded: /],
     ['corrupt_htj2k.dcm', /^HTJ2K stream could not be decoded: /],
-    ['corrupt_jpegls.dcm', /^JPEG-LS stream could not be decoded: /],
+    ['corrupt_jpegls.dcm', /^JPEG-LS stream could not be decoded: Invalid JPEG-LS stream/],
     ['corrupt_jpeg_baseline.dcm', /^JPEG stream could not be decoded: /],
     ['corrupt_jpeg_lossless.dcm', /^JPEG stream could not be decoded: /],
     ['corrupt_rle.dcm', /^RLE Lossless stream could not be decoded: /],

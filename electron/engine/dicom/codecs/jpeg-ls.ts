@@ -14,7 +14,7 @@ interface JpegLsDecoder extends Deletable {
 
 interface CharLs {
   JpegLSDecoder: new () => JpegLsDecoder;
-  getExceptionMessage?: (pointer: number) => string[];
+  getExceptionMessage?: (pointer: number) => string | string[];
 }
 
 const charls = new LazyCodec(() =>
@@ -35,9 +35,9 @@ export function decodeJpegLs(input: CodecInput, syntax: string): CodecOutput {
           decoder.decode();
         } catch (err) {
           // C++ exceptions arrive as heap pointers; CharLS can say what they were.
-          throw typeof err === 'number' && codec.getExceptionMessage
-            ? new Error(codec.getExceptionMessage(err).join(' '))
-            : err;
+          if (typeof err !== 'number' || !codec.getExceptionMessage) throw err;
+          const message = codec.getExceptionMessage(err);
+          throw new Error(Array.isArray(message) ? message.join(' ') : String(message), { cause: err });
         }
         const frame = decoder.getFrameInfo();
         return {
