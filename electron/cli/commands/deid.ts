@@ -54,7 +54,7 @@ function linkage(ctx: CommandContext, dir: string, file: string): void {
     print(ctx, { linkageFile: abs, rows }, `Wrote ${plural(rows, 'linkage row')} to ${abs}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-      throw new Error(`${file} exists; choose a new file`);
+      throw new Error(`${file} exists; choose a new file`, { cause: err });
     throw err;
   } finally {
     project.close();
