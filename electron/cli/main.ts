@@ -2,6 +2,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../api/contract.ts';
 import { Engine, ApiError } from '../engine/index.ts';
+import { deidTextCommand } from './commands/deid-text.ts';
+import { deidCommand } from './commands/deid.ts';
+import { evalDeidCommand } from './commands/eval-deid.ts';
 import {
   UsageError,
   followJob,
@@ -32,23 +35,25 @@ const COMMANDS: Record<string, Command> = {
     run: importCommand,
   },
   deid: {
-    usage: 'deid PROJECT',
-    summary: 'de-identify headers, pixels and reports',
+    usage: 'deid PROJECT [--export-linkage FILE]',
+    summary: 'de-identify headers, pixels and reports (or write the linkage map, on request only)',
     positionals: [1, 1],
-    pending: 'DICOM de-identification',
+    options: { 'export-linkage': { type: 'string' } },
+    run: deidCommand,
   },
   'deid-text': {
-    usage: 'deid-text [FILE|-]',
+    usage: 'deid-text [FILE|-] [--mode tags|surrogates]',
     summary: 'de-identify report text',
     positionals: [0, 1],
-    pending: 'report-text de-identification',
+    options: { mode: { type: 'string', default: 'tags' } },
+    run: deidTextCommand,
   },
   'eval-deid': {
     usage: 'eval-deid GOLD.jsonl [--show-misses]',
     summary: 'measure text de-identification recall',
     positionals: [1, 1],
     options: { 'show-misses': { type: 'boolean' } },
-    pending: 'de-identification evaluation',
+    run: evalDeidCommand,
   },
   curate: {
     usage: 'curate PROJECT [--recipe FILE]',

@@ -15,6 +15,7 @@ import {
 import { appRoot, appVersion } from './app-root.ts';
 import type { EngineContext, HandlersFor } from './context.ts';
 import { int, optStr, str } from './args.ts';
+import { deidHandlers } from './deid/index.ts';
 import { ApiError } from './errors.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
@@ -94,6 +95,7 @@ export class Engine {
         const project = this.requireProject();
         return { filename: `${path.basename(project.dir)}-import-problems.csv`, csv: problemsCsv(project.db) };
       },
+      ...deidHandlers(this.ctx),
     };
   }
 

@@ -270,6 +270,49 @@ CREATE INDEX reports_file ON reports(file_id);
 CREATE INDEX files_job ON files(job_id);
 `,
   },
+  {
+    version: 3,
+    name: 'de-identification results',
+    sql: `
+-- Per image, the outcome of the de-identification run that last did it. input_key hashes the options, the
+-- app version and the source file's state, so a resumed or repeated run skips what it would only redo.
+-- De-identified DICOM bytes are never stored: export regenerates them from the source with the project key.
+CREATE TABLE deid_images (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  run_id INTEGER NOT NULL REFERENCES deid_runs(id) ON DELETE CASCADE,
+  input_key TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('done', 'not-applicable', 'error')),
+  reason TEXT,
+  transfer_syntax_changed INTEGER NOT NULL DEFAULT 0 CHECK (transfer_syntax_changed IN (0, 1))
+) STRICT;
+CREATE INDEX deid_images_run ON deid_images(run_id);
+CREATE INDEX deid_actions_image ON deid_actions(image_id);
+
+-- Rectangles a person drew on an image (pixels of the image); blanked in every de-identified copy.
+CREATE TABLE deid_masks (
+  id INTEGER PRIMARY KEY,
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  x INTEGER NOT NULL,
+  y INTEGER NOT NULL,
+  width INTEGER NOT NULL CHECK (width > 0),
+  height INTEGER NOT NULL CHECK (height > 0)
+) STRICT;
+CREATE INDEX deid_masks_image ON deid_masks(image_id);
+
+-- Why an image is in the quarantine: 'header' (its kind), 'detector' (text-like pixels, regions as JSON
+-- rectangles) or 'error' (its pixels could not be checked).
+ALTER TABLE quarantine ADD COLUMN source TEXT NOT NULL DEFAULT 'header';
+ALTER TABLE quarantine ADD COLUMN regions TEXT NOT NULL DEFAULT '[]';
+
+-- The de-identified report (text and its sections) and the run that wrote it; input_key as for images.
+-- Review decisions re-render deid_text at once.
+ALTER TABLE reports ADD COLUMN deid_text TEXT;
+ALTER TABLE reports ADD COLUMN deid_sections TEXT;
+ALTER TABLE reports ADD COLUMN deid_run_id INTEGER REFERENCES deid_runs(id) ON DELETE SET NULL;
+ALTER TABLE reports ADD COLUMN deid_key TEXT;
+CREATE INDEX text_spans_review ON text_spans(review, confidence);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

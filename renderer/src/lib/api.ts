@@ -21,3 +21,18 @@ export type {
   WireMessage,
   WireRequest,
 } from '../../../electron/api/contract.ts';
+export { SPAN_CATEGORIES } from '../../../electron/api/deid.ts';
+export type {
+  DeidOverview,
+  DeidSettings,
+  DeidSettingsInfo,
+  DeidSummary,
+  HeaderDiffRow,
+  MaskRectangle,
+  QuarantineItem,
+  ReportListItem,
+  ReportReview,
+  ReviewQueueItem,
+  ReviewSpan,
+  SpanCategoryName,
+} from '../../../electron/api/deid.ts';

@@ -1,0 +1,206 @@
+/**
+ * The project's de-identification settings: the PS3.15 profile options, the birth-date policy, the date-shift
+ * range and the report-text mode, stored as one JSON value in `settings` under `deid`.
+ *
+ * Defaults, chosen for SFT data that leaves the hospital:
+ * - Modified dates: every date moves by the patient's keyed shift, so intervals between a patient's studies
+ *   ("compared with the radiograph of 3 days earlier") survive while no real date leaves.
+ * - Patient characteristics kept: age and sex change what a radiograph means (heart size, bone density) and
+ *   are allowed by HIPAA Safe Harbor; the profile caps ages over 89.
+ * - Clean descriptors on: study and series descriptions ("CHEST PA") are useful and are scrubbed by the text
+ *   engine instead of being dropped.
+ * - Everything else off (device, institution, UIDs, private data, structured content, graphics): none of it
+ *   helps a model read an image and each can identify a site or a person. Birth date emptied (age is kept).
+ * - Report text as tags ([NAME], [DATE]): every removal stays visible to reviewers and to the leak gate, and a
+ *   model trained on it never learns invented names or dates as facts. Surrogates are one switch away when
+ *   natural-looking text matters.
+ */
+import type { DeidSettings, DeidSettingHelp, DeidSettingsInfo } from '../../api/deid.ts';
+import { DEFAULT_SHIFT_RANGE, type DeidOptions } from '../deid-dicom/index.ts';
+import { ApiError } from '../errors.ts';
+import type { Db } from '../project/database.ts';
+
+const KEY = 'deid';
+
+export const DEFAULT_DEID_SETTINGS: DeidSettings = {
+  longitudinal: 'modified-dates',
+  retainPatientCharacteristics: true,
+  retainDeviceIdentity: false,
+  retainInstitutionIdentity: false,
+  retainUids: false,
+  retainSafePrivate: false,
+  cleanDescriptors: true,
+  cleanStructuredContent: false,
+  cleanGraphics: false,
+  birthDate: 'empty',
+  shiftRange: { ...DEFAULT_SHIFT_RANGE },
+  textMode: 'tags',
+};
+
+export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
+  {
+    key: 'longitudinal',
+    label: 'Dates',
+    help: 'What happens to dates and times in the image headers and reports.',
+    choices: [
+      {
+        value: 'modified-dates',
+        label: 'Shift per patient',
+        help: "Every date of a patient moves back by the same secret number of days, so the time between that patient's studies is kept but no real date leaves.",
+      },
+      {
+        value: 'full-dates',
+        label: 'Keep real dates',
+        help: 'Dates stay as they are. Real dates are identifiers: use only with an agreement that allows them.',
+      },
+      {
+        value: 'remove',
+        label: 'Remove',
+        help: 'Dates are emptied or replaced with a dummy value; the order of studies is lost.',
+      },
+    ],
+  },
+  {
+    key: 'retainPatientCharacteristics',
+    label: 'Keep age, sex, size and weight',
+    help: 'Keeps patient characteristics that matter for reading an image. Ages over 89 are shown as 90.',
+  },
+  {
+    key: 'retainDeviceIdentity',
+    label: 'Keep device details',
+    help: 'Keeps station names and device serial numbers. They can point to one hospital room.',
+  },
+  {
+    key: 'retainInstitutionIdentity',
+    label: 'Keep hospital name',
+    help: 'Keeps the institution name and department. Off unless the hospital agrees to be named.',
+  },
+  {
+    key: 'retainUids',
+    label: 'Keep original UIDs',
+    help: 'Keeps the original study, series and image identifiers. Off: they are replaced by keyed ones that still link the files of one study together.',
+  },
+  {
+    key: 'retainSafePrivate',
+    label: 'Keep safe vendor fields',
+    help: 'Keeps private (vendor) fields known to carry no personal data. All other private fields are always removed.',
+  },
+  {
+    key: 'cleanDescriptors',
+    label: 'Clean descriptions',
+    help: 'Keeps free-text descriptions such as "CHEST PA" after removing names, dates and numbers from them. Off: they are removed.',
+  },
+  {
+    key: 'cleanStructuredContent',
+    label: 'Clean structured reports',
+    help: 'Keeps the text inside structured reports after cleaning it. Off: that content is removed.',
+  },
+  {
+    key: 'cleanGraphics',
+    label: 'Clean graphics',
+    help: 'Keeps drawn annotations and overlays after cleaning their text. Off: they are removed.',
+  },
+  {
+    key: 'birthDate',
+    label: 'Birth date',
+    help: 'What happens to the birth date in the image headers.',
+    choices: [
+      { value: 'empty', label: 'Empty it', help: 'The birth date is left blank (age is kept separately).' },
+      {
+        value: 'shift',
+        label: 'Shift it',
+        help: "Moves it by the patient's date shift, so ages computed from it stay right.",
+      },
+      { value: 'year', label: 'Year only', help: 'Keeps only the year (January 1st of it).' },
+    ],
+  },
+  {
+    key: 'shiftRange',
+    label: 'Date shift range (days)',
+    help: "Each patient's dates move by a secret number of days in this range, the same for all of the patient's files.",
+  },
+  {
+    key: 'textMode',
+    label: 'Report text',
+    help: 'How names, dates and numbers found in report text are replaced.',
+    choices: [
+      {
+        value: 'tags',
+        label: 'Tags',
+        help: 'Each is replaced by its kind in brackets, such as [NAME] or [DATE]. Every removal stays visible.',
+      },
+      {
+        value: 'surrogates',
+        label: 'Realistic substitutes',
+        help: 'Each is replaced by an invented but consistent value (the same name each time; dates shifted like the headers).',
+      },
+    ],
+  },
+];
+
+const CHOICES: Record<string, readonly string[]> = {
+  longitudinal: ['remove', 'full-dates', 'modified-dates'],
+  birthDate: ['empty', 'shift', 'year'],
+  textMode: ['tags', 'surrogates'],
+};
+
+/** Checks a partial update against the settings' shape; throws bad-request naming the first wrong key. */
+export function validateSettings(partial: unknown, base: DeidSettings): DeidSettings {
+  if (typeof partial !== 'object' || partial === null || Array.isArray(partial))
+    throw new ApiError('bad-request', '"settings" must be an object.');
+  const out: DeidSettings = { ...base, shiftRange: { ...base.shiftRange } };
+  for (const [key, value] of Object.entries(partial)) {
+    if (!(key in DEFAULT_DEID_SETTINGS)) throw new ApiError('bad-request', `Unknown setting "${key}".`);
+    const choices = CHOICES[key];
+    if (choices) {
+      if (typeof value !== 'string' || !choices.includes(value))
+        throw new ApiError('bad-request', `"${key}" must be one of ${choices.join(', ')}.`);
+    } else if (key === 'shiftRange') {
+      const r = value as { min?: unknown; max?: unknown } | null;
+      if (
+        typeof r !== 'object' ||
+        r === null ||
+        !Number.isInteger(r.min) ||
+        !Number.isInteger(r.max) ||
+        (r.min as number) > (r.max as number) ||
+        (r.min as number) < -36500 ||
+        (r.max as number) > 36500
+      )
+        throw new ApiError('bad-request', '"shiftRange" must be {min, max}: whole days, min ≤ max.');
+    } else if (typeof value !== 'boolean') {
+      throw new ApiError('bad-request', `"${key}" must be true or false.`);
+    }
+    (out as unknown as Record<string, unknown>)[key] =
+      key === 'shiftRange'
+        ? { min: (value as DeidSettings['shiftRange']).min, max: (value as DeidSettings['shiftRange']).max }
+        : value;
+  }
+  return out;
+}
+
+export function readSettings(db: Db): DeidSettings {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(KEY) as
+    { value: string } | undefined;
+  if (!row) return { ...DEFAULT_DEID_SETTINGS, shiftRange: { ...DEFAULT_DEID_SETTINGS.shiftRange } };
+  // A stored value written by an older version may lack newer keys: defaults fill them.
+  return validateSettings(JSON.parse(row.value) as unknown, DEFAULT_DEID_SETTINGS);
+}
+
+export function writeSettings(db: Db, partial: unknown): DeidSettings {
+  const settings = validateSettings(partial, readSettings(db));
+  db.prepare(
+    'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  ).run(KEY, JSON.stringify(settings));
+  return settings;
+}
+
+export function settingsInfo(settings: DeidSettings): DeidSettingsInfo {
+  return { settings, defaults: DEFAULT_DEID_SETTINGS, help: DEID_SETTINGS_HELP };
+}
+
+/** The DICOM engine's options for the settings (the text mode is not one of them). */
+export function dicomOptions(settings: DeidSettings): DeidOptions {
+  const { textMode: _textMode, ...options } = settings;
+  void _textMode;
+  return { ...options, shiftRange: { ...options.shiftRange } };
+}
