@@ -21,7 +21,14 @@ import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { Project } from './project/project.ts';
-import { getImage, listImages, listProblems, problemsCsv, projectStats, thumbnailFileFor } from './queries.ts';
+import {
+  getImage,
+  listImages,
+  listProblems,
+  problemsCsv,
+  projectStats,
+  thumbnailFileFor,
+} from './queries.ts';
 
 export { ApiError, toErrorShape } from './errors.ts';
 
@@ -93,7 +100,10 @@ export class Engine {
       'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
       'files.problemsCsv': () => {
         const project = this.requireProject();
-        return { filename: `${path.basename(project.dir)}-import-problems.csv`, csv: problemsCsv(project.db) };
+        return {
+          filename: `${path.basename(project.dir)}-import-problems.csv`,
+          csv: problemsCsv(project.db),
+        };
       },
       ...deidHandlers(this.ctx),
     };

@@ -129,7 +129,11 @@ export function problemsCsv(db: Db): string {
     const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
     return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  return ['path,status,reason', ...rows.map((r) => [r.path, r.status, r.reason].map(cell).join(','))].join('\r\n') + '\r\n';
+  return (
+    ['path,status,reason', ...rows.map((r) => [r.path, r.status, r.reason].map(cell).join(','))].join(
+      '\r\n',
+    ) + '\r\n'
+  );
 }
 
 /** Thumbnails are content-addressed by pixel hash; this finds the cache path for a served hash. */
