@@ -1,6 +1,8 @@
 // The one typed API contract. Every front (Electron IPC, browser mode, in-process calls from the CLI and
 // tests) serves exactly these channels; renaming one is a compile error everywhere.
 // This module is types and constants only: the renderer imports it, so it must stay free of Node.
+import { EXPORT_CHANNELS, type ExportInvoke } from './export.ts';
+import { SFT_CHANNELS, type SftInvoke } from './sft.ts';
 
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
@@ -41,7 +43,7 @@ export interface ProjectStats {
   skipped: number;
 }
 
-export type JobKind = 'import';
+export type JobKind = 'import' | 'sft' | 'export';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobInfo {
@@ -144,7 +146,7 @@ export interface CoreInvoke {
   'files.problems': (args: { offset: number; limit: number }) => { total: number; items: FileErrorRow[] };
 }
 
-export type ApiInvoke = CoreInvoke;
+export type ApiInvoke = CoreInvoke & SftInvoke & ExportInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -176,7 +178,11 @@ export const CORE_CHANNELS = [
 ] as const satisfies readonly (keyof CoreInvoke)[];
 
 /** The list of channels, so transports can register and validate them without reflection. */
-export const CHANNELS = [...CORE_CHANNELS] as const satisfies readonly Channel[];
+export const CHANNELS = [
+  ...CORE_CHANNELS,
+  ...SFT_CHANNELS,
+  ...EXPORT_CHANNELS,
+] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.
 type Missing = Exclude<Channel, (typeof CHANNELS)[number]>;

@@ -21,6 +21,8 @@ import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { Project } from './project/project.ts';
 import { getImage, listImages, listProblems, projectStats, thumbnailFileFor } from './queries.ts';
+import { sftHandlers } from './sft/index.ts';
+import { exportHandlers } from './export/index.ts';
 
 export { ApiError, toErrorShape } from './errors.ts';
 
@@ -90,6 +92,8 @@ export class Engine {
       'images.list': (a) => listImages(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
       'images.get': (a) => getImage(this.requireProject().db, int(a, 'id', 1)),
       'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
+      ...sftHandlers(this.ctx),
+      ...exportHandlers(this.ctx),
     };
   }
 
