@@ -71,14 +71,7 @@ describe('the medprep command', () => {
   });
 
   it('says a stage that has not landed is not available yet, in one line, exit 1', () => {
-    for (const args of [
-      ['deid', 'p'],
-      ['curate', 'p'],
-      ['export', 'p', 'out'],
-      ['verify', 'b'],
-      ['models', 'list'],
-      ['deid-text'],
-    ]) {
+    for (const args of [['deid', 'p'], ['curate', 'p'], ['models', 'list'], ['deid-text']]) {
       const r = medprep(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/not available yet/);
@@ -112,7 +105,7 @@ describe('the medprep command', () => {
     expect(piped.stdout).toBe('Imported 0 images and 0 reports; 0 files skipped, 400 unchanged, 0 errors.\n');
   });
 
-  it('npm run demo runs the pipeline on the sample data and says where the project is', () => {
+  it('npm run demo runs the pipeline on the sample data to a bundle that verify accepts', () => {
     const out = path.join(work, 'demo');
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'demo.ts'), out], {
       encoding: 'utf8',
@@ -120,5 +113,11 @@ describe('the medprep command', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Imported 20 images');
     expect(r.stdout).toContain(`Project: ${path.join(out, 'project')}`);
+    const bundle = path.join(out, 'bundle');
+    expect(r.stdout).toContain(`Bundle:  ${bundle}`);
+    expect(r.stdout).toMatch(/bundle OK: 6 checks passed \(llava/);
+    const v = medprep(['verify', bundle, '--project', path.join(out, 'project'), '--json']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, format: 'llava' });
   });
 });

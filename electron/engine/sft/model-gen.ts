@@ -4,7 +4,7 @@
  * drops every output that copies the source (a long shared word run), contradicts the labels, admits not
  * seeing the image, or does not parse. Outputs record the model id as their generator.
  */
-import type { ModelRunner } from '../../../native-models/index.ts';
+import type { ChatMessage, ModelRunner } from '../../../native-models/index.ts';
 import type { ModelSettings, SftRecipe } from './recipe.ts';
 import type { Candidate, Drop, LabelView } from './tasks.ts';
 import { labelText } from './tasks.ts';
@@ -66,7 +66,24 @@ export async function modelGenerate(input: ModelGenInput): Promise<Candidate[]> 
       .concat(candidates.flatMap((c) => words(reportText(c)))),
   );
   const out = [...candidates];
-  const opts = { maxNewTokens: settings.maxNewTokens, ...(input.signal ? { signal: input.signal } : {}) };
+  // One prompt per batch: prompts of different lengths would need padding, which not every model exports.
+  const opts = {
+    maxNewTokens: settings.maxNewTokens,
+    batchSize: 1,
+    ...(input.signal ? { signal: input.signal } : {}),
+  };
+  const clip = (s: string) => s.slice(0, settings.maxInputChars);
+  // A failing model call drops its outputs (counted) rather than the whole run: the template samples stand.
+  const generate = async (task: string, prompts: ChatMessage[][]): Promise<string[]> => {
+    if (prompts.length === 0) return [];
+    try {
+      return (await runner.generateText(settings.id, prompts, opts)).texts;
+    } catch (err) {
+      if (input.signal?.aborted) throw err;
+      for (let i = 0; i < prompts.length; i++) drop(`model-error:${task}`);
+      return [];
+    }
+  };
   if (settings.tasks.includes('rewrite_instruction')) {
     const chosen = out
       .map((c, i) => ({ c, i }))
@@ -75,14 +92,13 @@ export async function modelGenerate(input: ModelGenInput): Promise<Candidate[]> 
     const prompts = chosen.map(({ c }) => [
       {
         role: 'system' as const,
-        content:
-          'Rewrite the instruction in other words. Keep its meaning. Answer with the instruction only.',
+        content: 'Rewrite this instruction in other words.',
       },
-      { role: 'user' as const, content: c.instruction },
+      { role: 'user' as const, content: clip(c.instruction) },
     ]);
-    const { texts } =
-      prompts.length > 0 ? await runner.generateText(settings.id, prompts, opts) : { texts: [] };
+    const texts = await generate('rewrite', prompts);
     chosen.forEach(({ c, i }, k) => {
+      if (texts.length === 0) return;
       const text = (texts[k] ?? '').trim().split('\n')[0]!.trim();
       const reason = !readable(text, vocabulary)
         ? 'unreadable'
@@ -102,14 +118,13 @@ export async function modelGenerate(input: ModelGenInput): Promise<Candidate[]> 
     const prompts = sources.map((c) => [
       {
         role: 'system' as const,
-        content:
-          'You see a chest X-ray. Write one question a clinician could ask about it and its answer, as "Q: … A: …". Do not quote the text.',
+        content: 'Ask and answer one question about this X-ray as "Q: … A: …".',
       },
-      { role: 'user' as const, content: reportText(c) },
+      { role: 'user' as const, content: clip(reportText(c)) },
     ]);
-    const { texts } =
-      prompts.length > 0 ? await runner.generateText(settings.id, prompts, opts) : { texts: [] };
+    const texts = await generate('open_qa', prompts);
     sources.forEach((c, k) => {
+      if (texts.length === 0) return;
       const m = /Q:\s*(.+?)\s*A:\s*(.+)/su.exec(texts[k] ?? '');
       const q = m?.[1]?.trim() ?? '';
       const a = m?.[2]?.trim() ?? '';

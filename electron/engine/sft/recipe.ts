@@ -20,6 +20,8 @@ export interface ModelSettings {
   maxItems: number;
   maxNewTokens: number;
   maxOverlap: number;
+  /** Longest text handed to the model, in characters (small models have short contexts). */
+  maxInputChars: number;
 }
 
 export interface SftRecipe {
@@ -149,6 +151,7 @@ function parseModel(v: unknown): ModelSettings | null {
     maxItems: count(m.max_items ?? 50, 'model.max_items', 1),
     maxNewTokens: count(m.max_new_tokens ?? 64, 'model.max_new_tokens', 1),
     maxOverlap: count(m.max_overlap ?? 8, 'model.max_overlap', 3),
+    maxInputChars: count(m.max_input_chars ?? 1500, 'model.max_input_chars', 16),
   };
 }
 
@@ -172,6 +175,7 @@ export function recipeToYaml(r: SftRecipe): string {
       max_items: r.model.maxItems,
       max_new_tokens: r.model.maxNewTokens,
       max_overlap: r.model.maxOverlap,
+      max_input_chars: r.model.maxInputChars,
     },
     tasks,
     templates: r.templates,
