@@ -255,7 +255,7 @@ describe('verify on tampered bundles', () => {
     const dir = copyOf('llava', 't-byte');
     const img = listFiles(dir).find((f) => f.startsWith('images/'))!;
     const data = fs.readFileSync(path.join(dir, img));
-    data[data.length - 20] ^= 0xff;
+    data.writeUInt8(data.readUInt8(data.length - 20) ^ 0xff, data.length - 20);
     fs.writeFileSync(path.join(dir, img), data);
     expect((await failed(dir)).map((c) => c.name)).toEqual(['checksums']);
   });

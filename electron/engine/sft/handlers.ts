@@ -1,5 +1,5 @@
 import { SFT_TASKS, type SftInvoke, type SftRecipeInfo, type SftTask } from '../../api/sft.ts';
-import { ModelRunner } from '../../../native-models/index.ts';
+import type { ModelRunner } from '../../../native-models/index.ts';
 import { optStr, record } from '../args.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -24,9 +24,11 @@ function taskArg(v: unknown): SftTask | undefined {
   return v as SftTask;
 }
 
-/** A model runner only when the recipe asks for a model; the caller closes it. */
-function runnerFor(recipe: SftRecipe): ModelRunner | null {
-  return recipe.model ? new ModelRunner() : null;
+/** A model runner only when the recipe asks for a model (the model layer loads only then); the caller closes it. */
+async function runnerFor(recipe: SftRecipe): Promise<ModelRunner | null> {
+  if (!recipe.model) return null;
+  const { ModelRunner } = await import('../../../native-models/index.ts');
+  return new ModelRunner();
 }
 
 export async function runSft(
@@ -35,7 +37,7 @@ export async function runSft(
   jobId: string | null,
   signal?: AbortSignal,
 ) {
-  const runner = runnerFor(recipe);
+  const runner = await runnerFor(recipe);
   try {
     const g = await generateSamples(project.db, project.secret(), recipe, {
       runner,
