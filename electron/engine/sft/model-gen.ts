@@ -18,12 +18,13 @@ const STOP = new Set(
   ),
 );
 
-/** Words mostly from the task's vocabulary (the templates and report): a gibberish output is not. */
+/** Words mostly from the task's vocabulary (the templates and report), not repeating: gibberish is neither. */
 function readable(text: string, vocabulary: Set<string>): boolean {
   const w = words(text);
   if (w.length < 3) return false;
   const known = w.filter((x) => vocabulary.has(x) || STOP.has(x)).length;
-  return known / w.length >= 0.6;
+  // Word salad repeats itself ("impression maria maria image"); sentences rarely do.
+  return known / w.length >= 0.75 && new Set(w).size / w.length >= 0.6;
 }
 
 /** An answer that asserts a label the labelers negated, or denies one they found. */
