@@ -2,6 +2,8 @@
 // tests) serves exactly these channels; renaming one is a compile error everywhere.
 // This module is types and constants only: the renderer imports it, so it must stay free of Node.
 import { DEID_CHANNELS, type DeidInvoke } from './deid.ts';
+import { EXPORT_CHANNELS, type ExportInvoke } from './export.ts';
+import { SFT_CHANNELS, type SftInvoke } from './sft.ts';
 
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
@@ -42,7 +44,7 @@ export interface ProjectStats {
   skipped: number;
 }
 
-export type JobKind = 'import' | 'deid';
+export type JobKind = 'import' | 'deid' | 'sft' | 'export';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobInfo {
@@ -147,7 +149,7 @@ export interface CoreInvoke {
   'files.problemsCsv': (args: Record<string, never>) => { filename: string; csv: string };
 }
 
-export type ApiInvoke = CoreInvoke & DeidInvoke;
+export type ApiInvoke = CoreInvoke & DeidInvoke & SftInvoke & ExportInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -180,7 +182,12 @@ export const CORE_CHANNELS = [
 ] as const satisfies readonly (keyof CoreInvoke)[];
 
 /** The list of channels, so transports can register and validate them without reflection. */
-export const CHANNELS = [...CORE_CHANNELS, ...DEID_CHANNELS] as const satisfies readonly Channel[];
+export const CHANNELS = [
+  ...CORE_CHANNELS,
+  ...DEID_CHANNELS,
+  ...SFT_CHANNELS,
+  ...EXPORT_CHANNELS,
+] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.
 type Missing = Exclude<Channel, (typeof CHANNELS)[number]>;

@@ -15,6 +15,10 @@ import {
   type CommandContext,
   type Io,
 } from './shared.ts';
+import { exportCommand } from './commands/export.ts';
+import { runAll } from './commands/run.ts';
+import { sftCommand } from './commands/sft.ts';
+import { verifyCommand } from './commands/verify.ts';
 
 // The `medprep` command table is a stable interface for scripts: exit 0 on success, 1 with a one-line error on
 // stderr for a failure, 2 for bad usage. Every command takes --json for one JSON document on stdout.
@@ -67,21 +71,27 @@ const COMMANDS: Record<string, Command> = {
     summary: 'generate instruction–response samples',
     positionals: [1, 1],
     options: { recipe: { type: 'string' } },
-    pending: 'SFT generation',
+    run: sftCommand,
   },
   export: {
     usage:
-      'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom]',
+      'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom] [--max-side N] [--archive tar|zip]',
     summary: 'write a verified training bundle',
     positionals: [2, 2],
-    options: { format: { type: 'string' }, images: { type: 'string' } },
-    pending: 'bundle export',
+    options: {
+      format: { type: 'string' },
+      images: { type: 'string' },
+      'max-side': { type: 'string' },
+      archive: { type: 'string' },
+    },
+    run: exportCommand,
   },
   verify: {
-    usage: 'verify BUNDLE',
+    usage: 'verify BUNDLE [--project DIR]',
     summary: 'check a bundle: checksums, schemas, splits, leak scan',
     positionals: [1, 1],
-    pending: 'bundle verification',
+    options: { project: { type: 'string' } },
+    run: verifyCommand,
   },
   stats: {
     usage: 'stats PROJECT',
@@ -263,32 +273,4 @@ async function serve(ctx: CommandContext): Promise<void> {
   });
   await server.close();
   await engine.close();
-}
-
-async function runAll(ctx: CommandContext): Promise<void> {
-  const [source, out] = ctx.args as [string, string];
-  const projectDir = typeof ctx.values.project === 'string' ? ctx.values.project : path.join(out, 'project');
-  const engine = new Engine();
-  try {
-    try {
-      await engine.invoke('project.open', { dir: projectDir });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 'not-found')) throw err;
-      await engine.invoke('project.create', { dir: projectDir });
-    }
-    const job = await followJob(
-      engine,
-      await engine.invoke('import.start', { source, format: 'auto' }),
-      ctx,
-      'import',
-    );
-    if (job.state !== 'done') throw new Error(`import ${job.state}: ${job.message}`);
-    const summary = await engine.invoke('import.summary', { jobId: job.id });
-    throw new ApiError(
-      'unavailable',
-      `imported ${summary.imported} images into ${projectDir}, then stopped: de-identification is not available yet, so no bundle was written`,
-    );
-  } finally {
-    await engine.close();
-  }
 }

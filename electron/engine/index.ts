@@ -29,6 +29,8 @@ import {
   projectStats,
   thumbnailFileFor,
 } from './queries.ts';
+import { sftHandlers } from './sft/index.ts';
+import { exportHandlers } from './export/index.ts';
 
 export { ApiError, toErrorShape } from './errors.ts';
 
@@ -106,6 +108,8 @@ export class Engine {
         };
       },
       ...deidHandlers(this.ctx),
+      ...sftHandlers(this.ctx),
+      ...exportHandlers(this.ctx),
     };
   }
 

@@ -73,8 +73,6 @@ describe('the medprep command', () => {
   it('says a stage that has not landed is not available yet, in one line, exit 1', () => {
     for (const args of [
       ['curate', 'p'],
-      ['export', 'p', 'out'],
-      ['verify', 'b'],
       ['models', 'list'],
     ]) {
       const r = medprep(args);
@@ -110,7 +108,7 @@ describe('the medprep command', () => {
     expect(piped.stdout).toBe('Imported 0 images and 0 reports; 0 files skipped, 400 unchanged, 0 errors.\n');
   });
 
-  it('npm run demo runs the pipeline on the sample data and says where the project is', () => {
+  it('npm run demo runs the pipeline on the sample data to a bundle that verify accepts', () => {
     const out = path.join(work, 'demo');
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'demo.ts'), out], {
       encoding: 'utf8',
@@ -118,5 +116,24 @@ describe('the medprep command', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Imported 20 images');
     expect(r.stdout).toContain(`Project: ${path.join(out, 'project')}`);
+    const bundle = path.join(out, 'bundle');
+    expect(r.stdout).toContain(`Bundle:  ${bundle}`);
+    expect(r.stdout).toMatch(/bundle OK: 6 checks passed \(llava/);
+    const v = medprep(['verify', bundle, '--project', path.join(out, 'project'), '--json']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, format: 'llava' });
+  });
+
+  it('refuses to generate SFT samples before de-identification, saying what to run', () => {
+    const project = path.join(work, 'p-sft-first');
+    expect(medprep(['init', project]).code).toBe(0);
+    expect(
+      medprep(['import', project, path.join(repoRoot, 'resources', 'sample-data', 'mimic-cxr')]).code,
+    ).toBe(0);
+    const r = medprep(['sft', project]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(
+      /20 images have not been de-identified yet: run de-identification \(medprep deid\) first/,
+    );
   });
 });

@@ -313,6 +313,30 @@ ALTER TABLE reports ADD COLUMN deid_key TEXT;
 CREATE INDEX text_spans_review ON text_spans(review, confidence);
 `,
   },
+  {
+    version: 4,
+    name: 'sft runs and export results',
+    sql: `
+-- One row per SFT generation run: the resolved recipe (templates included, as JSON), the counts at every step
+-- (eligible images, kept per task and split, dropped by reason) and the model id when a model generated text.
+CREATE TABLE sft_runs (
+  id TEXT PRIMARY KEY,
+  job_id TEXT,
+  recipe TEXT NOT NULL,
+  counts TEXT NOT NULL,
+  model TEXT,
+  created_at TEXT NOT NULL
+) STRICT;
+
+-- The keyed pseudonym of a sample (HMAC of the project secret): its id in every bundle.
+ALTER TABLE sft_samples ADD COLUMN sample_key TEXT;
+CREATE INDEX sft_samples_run ON sft_samples(run_id);
+
+-- What an export ended with (JSON): files, bytes, digest, the leak gate's hits (file, record, category; never
+-- a value) and the error line of a failed one.
+ALTER TABLE exports ADD COLUMN result TEXT NOT NULL DEFAULT '{}';
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

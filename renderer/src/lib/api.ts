@@ -1,5 +1,24 @@
 // The renderer's one door to the API contract: types and constants only, no Node, no Electron.
 export { IMPORT_FORMATS } from '../../../electron/api/contract.ts';
+export { SFT_TASKS } from '../../../electron/api/sft.ts';
+export type {
+  SftCounts,
+  SftPreview,
+  SftRecipeInfo,
+  SftRunSummary,
+  SftSampleView,
+  SftTask,
+  SftTaskSetting,
+} from '../../../electron/api/sft.ts';
+export { EXPORT_FORMATS, EXPORT_IMAGE_KINDS } from '../../../electron/api/export.ts';
+export type {
+  ExportArchive,
+  ExportFormat,
+  ExportImageKind,
+  ExportPlan,
+  ExportResult,
+  VerifyReport,
+} from '../../../electron/api/export.ts';
 export type {
   ApiErrorShape,
   ApiEvents,

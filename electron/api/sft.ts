@@ -1,0 +1,95 @@
+// SFT generation: the channels and shapes of the instruction–response stage (types and constants only).
+import type { JobInfo } from './contract.ts';
+
+export const SFT_TASKS = [
+  'findings',
+  'findings_with_indication',
+  'impression',
+  'summarization',
+  'closed_vqa',
+  'open_vqa',
+  'classification',
+  'view',
+  'localization',
+  'comparison',
+] as const;
+export type SftTask = (typeof SFT_TASKS)[number];
+
+/** Patient-level splits; MIMIC-CXR's official names. */
+export type SftSplit = 'train' | 'validate' | 'test';
+
+export interface SftTaskSetting {
+  task: SftTask;
+  enabled: boolean;
+  /** Share of the task's candidate samples kept (0–1), chosen with the recipe's seed. */
+  weight: number;
+}
+
+export interface SftRecipeInfo {
+  /** The effective recipe as YAML (the project's saved one, else the shipped default). */
+  yaml: string;
+  source: 'default' | 'project';
+  tasks: SftTaskSetting[];
+  /** Instruction pools per task (at least eight each). */
+  templates: Record<SftTask, string[]>;
+}
+
+export interface SftCounts {
+  eligibleImages: number;
+  studies: number;
+  patients: number;
+  /** Kept samples per task. */
+  byTask: Partial<Record<SftTask, number>>;
+  bySplit: Partial<Record<SftSplit, number>>;
+  /** Candidates dropped, by reason (`prior-sentences-only`, `redaction`, `no-finding-cap`, `weight`, `model-filter:…`). */
+  dropped: Record<string, number>;
+}
+
+export interface SftSampleView {
+  /** Keyed pseudonym of the sample (never an original identifier). */
+  key: string;
+  task: SftTask;
+  templateId: string;
+  generator: string;
+  split: SftSplit;
+  instruction: string;
+  response: string;
+  /** Number of images the sample shows. */
+  images: number;
+}
+
+export interface SftPreview {
+  counts: SftCounts;
+  samples: SftSampleView[];
+}
+
+export interface SftRunSummary {
+  runId: string;
+  counts: SftCounts;
+  /** Model id when model-based generation ran, else null. */
+  model: string | null;
+  createdAt: string;
+}
+
+export interface SftRecipeEdit {
+  /** A whole recipe as YAML; '' resets the project to the shipped default. */
+  yaml?: string;
+  tasks?: SftTaskSetting[];
+  templates?: Partial<Record<SftTask, string[]>>;
+}
+
+export interface SftInvoke {
+  'sft.recipe': (args: Record<string, never>) => SftRecipeInfo;
+  'sft.saveRecipe': (args: SftRecipeEdit) => SftRecipeInfo;
+  'sft.preview': (args: { yaml?: string; task?: SftTask; limit?: number }) => SftPreview;
+  'sft.run': (args: { yaml?: string }) => JobInfo;
+  'sft.summary': (args: Record<string, never>) => SftRunSummary | null;
+}
+
+export const SFT_CHANNELS = [
+  'sft.recipe',
+  'sft.saveRecipe',
+  'sft.preview',
+  'sft.run',
+  'sft.summary',
+] as const satisfies readonly (keyof SftInvoke)[];

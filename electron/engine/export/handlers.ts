@@ -1,0 +1,100 @@
+import path from 'node:path';
+import {
+  EXPORT_FORMATS,
+  EXPORT_IMAGE_KINDS,
+  type ExportInvoke,
+  type ExportOptions,
+  type ExportResult,
+} from '../../api/export.ts';
+import { record, str } from '../args.ts';
+import type { EngineContext, HandlersFor } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import type { Db } from '../project/database.ts';
+import { verifyBundle } from './verify.ts';
+import { LeakError, exportPlan, writeBundle } from './write.ts';
+
+export function exportOptions(a: unknown): ExportOptions {
+  const r = record(a);
+  const format = r.format;
+  if (typeof format !== 'string' || !(EXPORT_FORMATS as readonly string[]).includes(format))
+    throw new ApiError('bad-request', `"format" must be one of ${EXPORT_FORMATS.join(', ')}.`);
+  const o: ExportOptions = { format: format as ExportOptions['format'] };
+  if (r.images !== undefined) {
+    if (typeof r.images !== 'string' || !(EXPORT_IMAGE_KINDS as readonly string[]).includes(r.images))
+      throw new ApiError('bad-request', `"images" must be one of ${EXPORT_IMAGE_KINDS.join(', ')}.`);
+    o.images = r.images as ExportOptions['images'];
+  }
+  if (r.maxSide !== undefined) {
+    if (typeof r.maxSide !== 'number' || !Number.isInteger(r.maxSide))
+      throw new ApiError('bad-request', '"maxSide" must be an integer.');
+    o.maxSide = r.maxSide;
+  }
+  if (r.archive !== undefined && r.archive !== null) {
+    if (r.archive !== 'tar' && r.archive !== 'zip')
+      throw new ApiError('bad-request', '"archive" must be tar or zip.');
+    o.archive = r.archive;
+  }
+  return o;
+}
+
+function recordExport(db: Db, jobId: string, out: string, o: ExportOptions): number {
+  return Number(
+    db
+      .prepare(
+        `INSERT INTO exports (job_id, out_path, format, options, state, created_at) VALUES (?, ?, ?, ?, 'writing', ?)`,
+      )
+      .run(jobId, out, o.format, JSON.stringify(o), new Date().toISOString()).lastInsertRowid,
+  );
+}
+
+export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
+  return {
+    'export.plan': (a) => exportPlan(ctx.requireProject(), exportOptions(a), ctx.version),
+    'export.run': (a) => {
+      const project = ctx.requireProject();
+      const o = exportOptions(a);
+      const out = path.resolve(str(a, 'out'));
+      return ctx.startJob('export', { ...o, out }, async (job) => {
+        const id = recordExport(project.db, job.id, out, o);
+        const finish = (state: 'complete' | 'failed', result: ExportResult) =>
+          project.db
+            .prepare('UPDATE exports SET state = ?, digest = ?, result = ? WHERE id = ?')
+            .run(state, result.digest, JSON.stringify(result), id);
+        try {
+          const result = await writeBundle(project, o, out, ctx.version, (u) => job.progress(u), job.signal);
+          finish('complete', result);
+          return {
+            message: `${result.samples} samples and ${result.images} images written to ${result.out}`,
+          };
+        } catch (err) {
+          const message = (err as Error).message.split('\n')[0]!;
+          finish('failed', {
+            ok: false,
+            out: null,
+            format: o.format,
+            digest: null,
+            files: 0,
+            bytes: 0,
+            samples: 0,
+            images: 0,
+            leak: err instanceof LeakError ? err.leak : { ok: true, hits: [], textsScanned: 0 },
+            error: message,
+          });
+          throw err;
+        }
+      });
+    },
+    'export.result': (a) => {
+      const row = ctx
+        .requireProject()
+        .db.prepare('SELECT result FROM exports WHERE job_id = ?')
+        .get(str(a, 'jobId')) as { result: string } | undefined;
+      if (!row || row.result === '{}') throw new ApiError('not-found', 'No finished export for this job.');
+      return JSON.parse(row.result) as ExportResult;
+    },
+    'export.verify': async (a) => {
+      const withProject = record(a).withProject === true;
+      return verifyBundle(path.resolve(str(a, 'bundle')), withProject ? ctx.requireProject() : null);
+    },
+  };
+}

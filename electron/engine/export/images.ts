@@ -1,0 +1,93 @@
+/**
+ * Bundle images, rendered from the source pixels: DICOM through our decoder and VOI rendering, PNG/JPEG
+ * sources through the raster decoder; resized to fit the chosen side and written as PNG or JPEG. The PNG
+ * rendering is cached content-addressed in the project (cache/renders/<side>/), so a second export reads it.
+ * `dicom` writes de-identified Part 10 (PS3.15 Basic Profile) for DICOM sources; raster sources stay PNG.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { deidentifyDicom } from '../deid-dicom/index.ts';
+import { decodeFrame, parseDicom, readPixelInfo, renderFrame } from '../dicom/index.ts';
+import { decodeRaster, render8 } from '../import/process-raster-file.ts';
+import { writeRendering } from '../import/thumbnail.ts';
+import type { Project } from '../project/project.ts';
+import type { ExportImageKind } from '../../api/export.ts';
+
+export interface SourceImage {
+  id: number;
+  frame: number;
+  sopUid: string;
+  pixelHash: string;
+  abs: string;
+  patientKey: string;
+  transferSyntax: string;
+}
+
+export function sourceImages(project: Project, ids: readonly number[]): Map<number, SourceImage> {
+  const stmt = project.db.prepare(
+    `SELECT i.id, i.frame, i.sop_uid AS sopUid, i.pixel_hash AS pixelHash, i.transfer_syntax AS transferSyntax,
+            src.path AS root, f.rel_path AS rel, p.patient_key AS patientKey
+     FROM images i JOIN files f ON f.id = i.file_id JOIN sources src ON src.id = f.source_id
+     JOIN series se ON se.id = i.series_id JOIN studies s ON s.id = se.study_id
+     JOIN patients p ON p.id = s.patient_id WHERE i.id = ?`,
+  );
+  const out = new Map<number, SourceImage>();
+  for (const id of ids) {
+    const r = stmt.get(id) as (Omit<SourceImage, 'abs'> & { root: string; rel: string }) | undefined;
+    if (!r) throw new Error(`image ${id} is not in the project`);
+    out.set(id, { ...r, abs: path.join(r.root, r.rel) });
+  }
+  return out;
+}
+
+const isDicom = (im: SourceImage) => !/\.(?:png|jpe?g)$/iu.test(im.abs);
+
+export function extensionFor(im: SourceImage, kind: ExportImageKind): 'png' | 'jpg' | 'dcm' {
+  if (kind === 'dicom') return isDicom(im) ? 'dcm' : 'png';
+  return kind === 'jpeg' ? 'jpg' : 'png';
+}
+
+async function renderPng(project: Project, im: SourceImage, maxSide: number): Promise<Buffer> {
+  const folder = `renders/${maxSide}`;
+  const cached = path.join(project.cacheDir, folder, im.pixelHash.slice(0, 2), `${im.pixelHash}.png`);
+  if (!fs.existsSync(cached)) {
+    const bytes = fs.readFileSync(im.abs);
+    let rendered;
+    if (isDicom(im)) {
+      const file = parseDicom(bytes);
+      const info = readPixelInfo(file.dataset);
+      rendered = renderFrame(file.dataset, decodeFrame(file, im.frame, info));
+    } else {
+      rendered = render8(await decodeRaster(bytes)).image;
+    }
+    await writeRendering(project.cacheDir, folder, im.pixelHash, rendered, maxSide);
+  }
+  return fs.readFileSync(cached);
+}
+
+/** The bytes of one bundle image, and the de-identified header text of a DICOM one (for the leak gate). */
+export async function imageBytes(
+  project: Project,
+  im: SourceImage,
+  kind: ExportImageKind,
+  maxSide: number,
+  appVersion: string,
+): Promise<Buffer> {
+  const ext = extensionFor(im, kind);
+  if (ext === 'dcm') {
+    const result = await deidentifyDicom(fs.readFileSync(im.abs), {
+      secret: project.secret(),
+      appVersion,
+      patientKey: im.patientKey,
+      // Burned-in text is the de-identification stage's decision (quarantine); export only takes what it let through.
+      detectText: false,
+    });
+    if (result.quarantine)
+      throw new Error(`an image is flagged for burned-in text by its header; review it first`);
+    return Buffer.from(result.bytes);
+  }
+  const png = await renderPng(project, im, maxSide);
+  if (ext === 'png') return png;
+  return sharp(png).jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer();
+}

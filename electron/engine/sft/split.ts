@@ -1,0 +1,50 @@
+/**
+ * Patient-level splits: every study of a patient lands in one split, so no patient is in two. A patient with
+ * an official split (MIMIC-CXR's split CSV) keeps it; the others are stratified by their first positive label
+ * (or "normal" / "unlabeled") and dealt out in seeded order by the recipe's ratios.
+ */
+import type { SftSplit } from '../../api/sft.ts';
+import type { SftRecipe } from './recipe.ts';
+import type { Seeded } from './rng.ts';
+import type { StudyRec } from './source.ts';
+import type { LabelView } from './tasks.ts';
+
+export function officialSplit(v: string | null): SftSplit | null {
+  const s = (v ?? '').toLowerCase();
+  if (s === 'train') return 'train';
+  if (s === 'validate' || s === 'validation' || s === 'val') return 'validate';
+  if (s === 'test') return 'test';
+  return null;
+}
+
+export function assignSplits(
+  studies: StudyRec[],
+  labels: Map<number, LabelView | null>,
+  recipe: SftRecipe,
+  seeded: Seeded,
+): Map<number, SftSplit> {
+  const byPatient = new Map<number, StudyRec[]>();
+  for (const s of studies) byPatient.set(s.patientId, [...(byPatient.get(s.patientId) ?? []), s]);
+  const out = new Map<number, SftSplit>();
+  const strata = new Map<string, { id: number; key: string }[]>();
+  for (const [patientId, list] of byPatient) {
+    const official = list.map((s) => officialSplit(s.officialSplit)).find((s) => s !== null);
+    if (official) {
+      out.set(patientId, official);
+      continue;
+    }
+    const views = list.map((s) => labels.get(s.id)).filter((l): l is LabelView => !!l);
+    const positives = views.flatMap((l) => l.positives).sort();
+    const stratum = positives[0] ?? (views.some((l) => l.normal) ? 'normal' : 'unlabeled');
+    strata.set(stratum, [...(strata.get(stratum) ?? []), { id: patientId, key: list[0]!.patientKey }]);
+  }
+  const { train, validate } = recipe.splits;
+  for (const [stratum, patients] of strata) {
+    const order = seeded.shuffle(`split:${stratum}`, patients, (p) => p.key);
+    order.forEach((p, k) => {
+      const at = (k + 0.5) / order.length;
+      out.set(p.id, at < train ? 'train' : at < train + validate ? 'validate' : 'test');
+    });
+  }
+  return out;
+}

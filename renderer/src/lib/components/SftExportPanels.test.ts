@@ -1,0 +1,70 @@
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import SessionHost from '../../../test-host/SessionHost.svelte';
+import { Session } from '../session.svelte.ts';
+import { startEngine, type EngineHarness } from '../../../../test/support/engine-bridge.ts';
+import { sampleData } from '../../../../test/support/sample-project.ts';
+import ExportPanel from './ExportPanel.svelte';
+import SftPanel from './SftPanel.svelte';
+
+let h: EngineHarness;
+let session: Session;
+
+beforeEach(async () => {
+  h = startEngine();
+  await h.engine.invoke('project.create', { dir: h.at('project') });
+  const job = await h.engine.invoke('import.start', {
+    source: `${sampleData}/mimic-cxr`,
+    format: 'mimic-cxr',
+  });
+  await h.engine.waitForJob(job.id);
+  await h.engine.waitForJob((await h.engine.invoke('deid.start', {})).id);
+  session = new Session(h.bridge);
+  await session.start();
+});
+
+afterEach(async () => {
+  cleanup();
+  session.dispose();
+  await h.dispose();
+});
+
+describe('SFT and export panels (real engine)', () => {
+  it('shows tasks and paraphrases, previews samples of a task, and generates', async () => {
+    render(SessionHost, { props: { session, panel: SftPanel } });
+    expect(await screen.findByLabelText('Weight of closed_vqa')).toBeInTheDocument();
+    expect((screen.getByLabelText('Paraphrases, one per line') as HTMLTextAreaElement).value).toContain(
+      'Describe the findings of this chest X-ray.',
+    );
+    await fireEvent.change(screen.getByLabelText('Preview task'), { target: { value: 'view' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Preview' }));
+    const preview = await screen.findByTestId('sft-preview');
+    expect(preview).toHaveTextContent('view · view#');
+    await fireEvent.click(screen.getByRole('button', { name: 'Generate samples' }));
+    await waitFor(
+      () => expect(screen.getByTestId('sft-summary')).toHaveTextContent(/Latest run: \d+ samples/),
+      {
+        timeout: 20_000,
+      },
+    );
+  });
+
+  it('checks the leak gate and the card before writing, then writes and verifies the bundle', async () => {
+    await h.engine.waitForJob((await h.engine.invoke('sft.run', {})).id);
+    render(SessionHost, { props: { session, panel: ExportPanel } });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Check leak gate and card' }));
+    expect(await screen.findByTestId('export-plan')).toHaveTextContent(
+      /Leak gate: \d+ texts scanned, no hits/,
+    );
+    expect(screen.getByTestId('export-card')).toHaveTextContent('MedPrep SFT bundle');
+    await fireEvent.input(screen.getByLabelText('Bundle path'), { target: { value: h.at('bundle') } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Write bundle' }));
+    expect(await screen.findByTestId('export-out', {}, { timeout: 20_000 })).toHaveTextContent(
+      h.at('bundle'),
+    );
+    await fireEvent.click(screen.getByRole('button', { name: 'Verify bundle' }));
+    expect(await screen.findByTestId('verify-summary', {}, { timeout: 20_000 })).toHaveTextContent(
+      'bundle OK',
+    );
+  });
+});
