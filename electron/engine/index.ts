@@ -16,6 +16,7 @@ import { appRoot, appVersion } from './app-root.ts';
 import type { EngineContext, HandlersFor } from './context.ts';
 import { int, optStr, str } from './args.ts';
 import { ApiError } from './errors.ts';
+import { curateHandlers } from './curate/handlers.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
@@ -90,6 +91,7 @@ export class Engine {
       'images.list': (a) => listImages(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
       'images.get': (a) => getImage(this.requireProject().db, int(a, 'id', 1)),
       'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
+      ...curateHandlers(this.ctx),
     };
   }
 
