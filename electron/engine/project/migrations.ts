@@ -312,7 +312,7 @@ CREATE TABLE phash_bands (
   value INTEGER NOT NULL,
   image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
   PRIMARY KEY (band, value, image_id)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX phash_bands_image ON phash_bands(image_id);
 
 -- The samples the latest (not analyse-only) curation run kept, with their split: what the export stage reads
