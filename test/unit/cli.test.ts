@@ -73,7 +73,6 @@ describe('the medprep command', () => {
   it('says a stage that has not landed is not available yet, in one line, exit 1', () => {
     for (const args of [
       ['deid', 'p'],
-      ['curate', 'p'],
       ['export', 'p', 'out'],
       ['verify', 'b'],
       ['models', 'list'],

@@ -361,8 +361,11 @@ async function curate(
       'dedup.review',
       'duplicates confirmed in review',
     );
-    const gone = new Set(dedupRemovals.map((r) => r.imageId));
-    pool = pool.filter((s) => !gone.has(s.id));
+    // Copies of one picture are one candidate for the next rung: only the representative goes on.
+    const copies = new Set(
+      built.flatMap((c) => c.members.filter((m) => m.imageId !== c.representative).map((m) => m.imageId)),
+    );
+    pool = pool.filter((s) => !copies.has(s.id));
   }
   if (recipe.dedup.nearImage.enabled) {
     job.progress({ message: 'near-duplicate images' });
