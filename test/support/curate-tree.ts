@@ -36,7 +36,11 @@ export function syntheticImage(seed: number, size = SIZE): Buffer {
   return data;
 }
 
-async function png(raw: Buffer, size: number, opts: sharp.PngOptions = {}): Promise<Buffer> {
+async function png(
+  raw: Buffer,
+  size: number,
+  opts: Parameters<ReturnType<typeof sharp>['png']>[0] = {},
+): Promise<Buffer> {
   return sharp(raw, { raw: { width: size, height: size, channels: 1 } })
     .png(opts)
     .toBuffer();
