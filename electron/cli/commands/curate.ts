@@ -18,6 +18,7 @@ async function curate(ctx: CommandContext): Promise<void> {
     } catch (err) {
       throw new Error(
         `cannot read the recipe ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+        { cause: err },
       );
     }
   }
