@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { listModels, ModelRunner, resolveModelDirs, type PixelImage } from '../../../native-models/index.ts';
+import type { ModelRunner, PixelImage, resolveModelDirs } from '../../../native-models/index.ts';
 import type { CurateSummary, FunnelStage, OperatorSummary, Split } from '../../api/curate.ts';
 import type { JobContext } from '../jobs/jobs.ts';
 import type { Project } from '../project/project.ts';
@@ -63,16 +63,36 @@ async function thumbnailPixels(cacheDir: string, rel: string | null): Promise<Pi
   }
 }
 
-function modelAccess(project: Project, opts: CurateRunOptions, signal: AbortSignal) {
-  const dirs = opts.modelDirs ?? resolveModelDirs({ projectDir: project.dir });
+type ModelLayer = typeof import('../../../native-models/index.ts');
+
+/**
+ * The model layer, loaded only when a run starts (it is the heaviest import of the engine); a layer that
+ * cannot load makes model operators "not run", never a failure.
+ */
+async function loadModelLayer(): Promise<ModelLayer | null> {
+  try {
+    return await import('../../../native-models/index.ts');
+  } catch {
+    return null;
+  }
+}
+
+function modelAccess(
+  layer: ModelLayer | null,
+  project: Project,
+  opts: CurateRunOptions,
+  signal: AbortSignal,
+) {
+  const dirs = layer ? (opts.modelDirs ?? layer.resolveModelDirs({ projectDir: project.dir })) : [];
   let runner: ModelRunner | null = null;
   const problem = (model: string, task = 'image-text-embedding'): string | null => {
-    const entry = listModels({ dirs }).models.find((m) => m.manifest.id === model);
+    if (!layer) return 'not run: the model layer could not load';
+    const entry = layer.listModels({ dirs }).models.find((m) => m.manifest.id === model);
     if (!entry || entry.status !== 'found') return 'not run: no model installed';
     if (entry.manifest.task !== task) return `not run: model ${model} is not an image–text model`;
     return null;
   };
-  const getRunner = () => (runner ??= new ModelRunner({ models: { dirs }, device: 'auto' }));
+  const getRunner = () => (runner ??= new layer!.ModelRunner({ models: { dirs }, device: 'auto' }));
   return {
     problem,
     align: async (model: string, samples: Sample[]): Promise<(number | null)[]> => {
@@ -207,7 +227,7 @@ export async function runCuration(project: Project, opts: CurateRunOptions): Pro
   db.prepare(
     `INSERT INTO curate_runs (id, job_id, recipe, analyse, state, created_at) VALUES (?, ?, ?, ?, 'running', ?)`,
   ).run(runId, job.id, opts.recipeText, opts.analyse ? 1 : 0, new Date().toISOString());
-  const models = modelAccess(project, opts, job.signal);
+  const models = modelAccess(await loadModelLayer(), project, opts, job.signal);
   try {
     const { funnel, ...summary } = await curate(project, recipe, runId, opts, models);
     db.prepare(`UPDATE curate_runs SET state = 'done', finished_at = ?, summary = ? WHERE id = ?`).run(

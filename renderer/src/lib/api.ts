@@ -21,3 +21,13 @@ export type {
   WireMessage,
   WireRequest,
 } from '../../../electron/api/contract.ts';
+export { CLUSTER_METHODS } from '../../../electron/api/curate.ts';
+export type {
+  Cluster,
+  ClusterMethod,
+  Funnel,
+  OperatorHistogram,
+  OperatorInfo,
+  PreviewResult,
+  SampleTrace,
+} from '../../../electron/api/curate.ts';
