@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type * as NativeModels from '../../../native-models/index.ts';
 import type { ModelRunner, PixelImage, resolveModelDirs } from '../../../native-models/index.ts';
 import type { CurateSummary, FunnelStage, OperatorSummary, Split } from '../../api/curate.ts';
 import type { JobContext } from '../jobs/jobs.ts';
@@ -63,7 +64,7 @@ async function thumbnailPixels(cacheDir: string, rel: string | null): Promise<Pi
   }
 }
 
-type ModelLayer = typeof import('../../../native-models/index.ts');
+type ModelLayer = typeof NativeModels;
 
 /**
  * The model layer, loaded only when a run starts (it is the heaviest import of the engine); a layer that

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import CuratePanel from './CuratePanel.svelte';
@@ -58,7 +57,7 @@ describe('the Curate view', () => {
 
     // The trace of a removed sample.
     const tiny = (await h.engine.invoke('images.list', { offset: 0, limit: 100 })).items.find(
-      (i) => path.basename(i.path) === 'tiny.png',
+      (i) => i.path === 'tiny.png',
     )!;
     await fireEvent.input(screen.getByLabelText('Image number'), { target: { value: String(tiny.id) } });
     await fireEvent.click(screen.getByRole('button', { name: 'Show trace' }));
