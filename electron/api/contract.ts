@@ -5,6 +5,8 @@ import { DEID_CHANNELS, type DeidInvoke } from './deid.ts';
 import { EXPORT_CHANNELS, type ExportInvoke } from './export.ts';
 import { SFT_CHANNELS, type SftInvoke } from './sft.ts';
 
+import { CURATE_CHANNELS, type CurateInvoke } from './curate.ts';
+
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
   'auto',
@@ -44,7 +46,7 @@ export interface ProjectStats {
   skipped: number;
 }
 
-export type JobKind = 'import' | 'deid' | 'sft' | 'export';
+export type JobKind = 'import' | 'deid' | 'curate' | 'sft' | 'export';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobInfo {
@@ -149,7 +151,7 @@ export interface CoreInvoke {
   'files.problemsCsv': (args: Record<string, never>) => { filename: string; csv: string };
 }
 
-export type ApiInvoke = CoreInvoke & DeidInvoke & SftInvoke & ExportInvoke;
+export type ApiInvoke = CoreInvoke & DeidInvoke & CurateInvoke & SftInvoke & ExportInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -185,6 +187,7 @@ export const CORE_CHANNELS = [
 export const CHANNELS = [
   ...CORE_CHANNELS,
   ...DEID_CHANNELS,
+  ...CURATE_CHANNELS,
   ...SFT_CHANNELS,
   ...EXPORT_CHANNELS,
 ] as const satisfies readonly Channel[];

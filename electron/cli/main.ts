@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../api/contract.ts';
 import { Engine, ApiError } from '../engine/index.ts';
+import { curateCommand } from './commands/curate.ts';
 import { deidTextCommand } from './commands/deid-text.ts';
 import { deidCommand } from './commands/deid.ts';
 import { evalDeidCommand } from './commands/eval-deid.ts';
@@ -59,13 +60,7 @@ const COMMANDS: Record<string, Command> = {
     options: { 'show-misses': { type: 'boolean' } },
     run: evalDeidCommand,
   },
-  curate: {
-    usage: 'curate PROJECT [--recipe FILE]',
-    summary: 'filter and deduplicate',
-    positionals: [1, 1],
-    options: { recipe: { type: 'string' } },
-    pending: 'curation',
-  },
+  curate: curateCommand,
   sft: {
     usage: 'sft PROJECT [--recipe FILE]',
     summary: 'generate instruction–response samples',

@@ -17,6 +17,7 @@ import type { EngineContext, HandlersFor } from './context.ts';
 import { int, optStr, str } from './args.ts';
 import { deidHandlers } from './deid/index.ts';
 import { ApiError } from './errors.ts';
+import { curateHandlers } from './curate/handlers.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
@@ -108,6 +109,7 @@ export class Engine {
         };
       },
       ...deidHandlers(this.ctx),
+      ...curateHandlers(this.ctx),
       ...sftHandlers(this.ctx),
       ...exportHandlers(this.ctx),
     };

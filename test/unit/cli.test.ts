@@ -71,10 +71,7 @@ describe('the medprep command', () => {
   });
 
   it('says a stage that has not landed is not available yet, in one line, exit 1', () => {
-    for (const args of [
-      ['curate', 'p'],
-      ['models', 'list'],
-    ]) {
+    for (const args of [['models', 'list']]) {
       const r = medprep(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/not available yet/);

@@ -4,17 +4,14 @@ import { followJob, print, type CommandContext } from '../shared.ts';
 import { readRecipe } from './sft.ts';
 
 /**
- * `medprep run SOURCE OUT`: import, de-identification, every later stage this version has (a stage not yet
- * available is skipped with a note), SFT with the recipe, a LLaVA export, verify.
+ * `medprep run SOURCE OUT`: import, de-identification, curation with the default recipe, SFT with the recipe,
+ * a LLaVA export, verify.
  */
 export async function runAll(ctx: CommandContext): Promise<void> {
   const [source, out] = ctx.args as [string, string];
   const projectDir = typeof ctx.values.project === 'string' ? ctx.values.project : path.join(out, 'project');
   const bundle = path.join(out, 'bundle');
   const yaml = readRecipe(ctx.values.recipe);
-  const note = (line: string) => {
-    if (!ctx.json) ctx.io.stderr.write(`${line}\n`);
-  };
   const engine = new Engine();
   try {
     try {
@@ -32,7 +29,8 @@ export async function runAll(ctx: CommandContext): Promise<void> {
     if (imported.state !== 'done') throw new Error(`import ${imported.state}: ${imported.message}`);
     const deid = await followJob(engine, await engine.invoke('deid.start', {}), ctx, 'deid');
     if (deid.state !== 'done') throw new Error(`de-identification ${deid.state}: ${deid.message}`);
-    note('curation is not available yet in this version: skipped');
+    const curated = await followJob(engine, await engine.invoke('curate.run', {}), ctx, 'curate');
+    if (curated.state !== 'done') throw new Error(`curation ${curated.state}: ${curated.message}`);
     const sft = await followJob(engine, await engine.invoke('sft.run', yaml ? { yaml } : {}), ctx, 'sft');
     if (sft.state !== 'done') throw new Error(`SFT generation ${sft.state}: ${sft.message}`);
     const job = await followJob(

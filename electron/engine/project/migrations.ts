@@ -337,6 +337,74 @@ CREATE INDEX sft_samples_run ON sft_samples(run_id);
 ALTER TABLE exports ADD COLUMN result TEXT NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    version: 5,
+    name: 'curation',
+    sql: `
+-- One row per curation run: the recipe as given (YAML text), whether it only analysed, and its summary.
+CREATE TABLE curate_runs (
+  id TEXT PRIMARY KEY,
+  job_id TEXT,
+  recipe TEXT NOT NULL,
+  analyse INTEGER NOT NULL CHECK (analyse IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),
+  created_at TEXT NOT NULL,
+  finished_at TEXT,
+  summary TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX curate_runs_job ON curate_runs(job_id);
+
+-- sample_stats.operator holds a statistic key: the operator plus the parameters that change its value
+-- (report.repetition(n=5)), so a changed threshold re-decides from cached values and a changed statistic
+-- parameter gets its own rows. label: a categorical statistic (language, view class, modality).
+-- input: what the value was computed from (a report id, a quarantine state, a model id); a row whose input
+-- no longer matches is recomputed.
+ALTER TABLE sample_stats ADD COLUMN label TEXT;
+ALTER TABLE sample_stats ADD COLUMN input TEXT;
+CREATE INDEX sample_stats_operator ON sample_stats(operator, value);
+CREATE INDEX filter_decisions_image ON filter_decisions(image_id);
+
+-- Clusters belong to the run that found them. status: 'auto' (removed without review: same patient, tiny
+-- distance), 'review' (kept until a person decides), 'merged' (a person chose the representative).
+ALTER TABLE dedup_clusters ADD COLUMN run_id TEXT;
+ALTER TABLE dedup_clusters ADD COLUMN status TEXT NOT NULL DEFAULT 'auto' CHECK (status IN ('auto', 'review', 'merged'));
+ALTER TABLE dedup_clusters ADD COLUMN chosen_by TEXT NOT NULL DEFAULT 'rule' CHECK (chosen_by IN ('rule', 'user'));
+CREATE INDEX dedup_clusters_method ON dedup_clusters(method, id);
+CREATE INDEX dedup_members_image ON dedup_members(image_id);
+
+-- Banded index of the 64-bit perceptual hash: band b holds bits of the hash as an integer, so two hashes
+-- within Hamming radius r < bands share at least one (band, value) row (pigeonhole). No foreign key and no
+-- index by image: either would make building it for 400,000 images ten times slower. phash_indexed (one row
+-- per image, removed with the image) says which images and hashes the bands hold; rows of images no longer
+-- there are swept before the next build.
+CREATE TABLE phash_bands (
+  band INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  image_id INTEGER NOT NULL,
+  PRIMARY KEY (band, value, image_id)
+) STRICT;
+CREATE TABLE phash_indexed (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  phash TEXT NOT NULL
+) STRICT;
+
+-- The samples the latest (not analyse-only) curation run kept, with their split: what the export stage reads
+-- through keptSamples(). Replaced by every run; a changed cluster representative updates it.
+CREATE TABLE curate_kept (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  run_id TEXT NOT NULL,
+  split TEXT NOT NULL CHECK (split IN ('train', 'validate', 'test'))
+) STRICT;
+
+-- The split of every patient as the latest curation run set it: 'official' (the source's split),
+-- 'hashed' (keyed hash of the patient key) or 'linked' (moved to a duplicate's split).
+CREATE TABLE patient_splits (
+  patient_id INTEGER PRIMARY KEY REFERENCES patients(id) ON DELETE CASCADE,
+  split TEXT NOT NULL CHECK (split IN ('train', 'validate', 'test')),
+  source TEXT NOT NULL CHECK (source IN ('official', 'hashed', 'linked'))
+) STRICT;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -12,7 +12,7 @@ import type { Db } from '../project/database.ts';
 import { modelGenerate } from './model-gen.ts';
 import type { SftRecipe } from './recipe.ts';
 import { Seeded } from './rng.ts';
-import { eligibleImages, loadStudies, type StudyRec } from './source.ts';
+import { curatedSplits, eligibleImages, loadStudies, type StudyRec } from './source.ts';
 import { assignSplits } from './split.ts';
 import {
   comparisonTask,
@@ -89,7 +89,7 @@ export async function generateSamples(
   const labels = new Map<number, LabelView | null>(
     studies.map((s) => [s.id, labelView(s, recipe, padchestVocabulary)]),
   );
-  const splits = assignSplits(studies, labels, recipe, seeded);
+  const splits = assignSplits(studies, labels, recipe, seeded, curatedSplits(db));
   const ctx: TaskContext = { recipe, seeded, padchestVocabulary, drop };
 
   let candidates: Candidate[] = [];

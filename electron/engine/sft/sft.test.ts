@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRecipeText } from '../curate/index.ts';
 import { SFT_TASKS } from '../../api/sft.ts';
 import { ModelRunner } from '../../../native-models/index.ts';
 import { TEST_MODELS } from '../../../native-models/test-helpers.ts';
@@ -181,21 +182,27 @@ describe('SFT generation on the sample data', () => {
 
   it('uses only images curation kept and quarantine released', async () => {
     const all = eligibleImages(project.db);
-    const [a, b] = all as [number, number];
-    project.db
-      .prepare('INSERT INTO jobs (id, kind, state, params, started_at) VALUES (?, ?, ?, ?, ?)')
-      .run('cur-1', 'curate', 'done', '{}', '2030-01-01');
-    project.db
-      .prepare(
-        "INSERT INTO filter_decisions (run_id, image_id, operator, decision) VALUES ('cur-1', ?, 'blur', 'remove')",
-      )
-      .run(a);
+    const lateral = (
+      project.db.prepare("SELECT id FROM images WHERE view_position = 'LATERAL'").all() as { id: number }[]
+    ).map((r) => r.id);
+    expect(lateral.length).toBeGreaterThan(0);
+    // A real curation run with the default recipe narrowed to frontal views removes the laterals.
+    const recipe = defaultRecipeText().replace('keep: [frontal, lateral]', 'keep: [frontal]');
+    const job = await sp.engine.waitForJob((await sp.engine.invoke('curate.run', { recipe })).id);
+    expect(job.state, job.message).toBe('done');
+    const kept = eligibleImages(project.db);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.some((id) => lateral.includes(id))).toBe(false);
+    expect(kept.every((id) => all.includes(id))).toBe(true);
+    const [b] = kept as [number];
     project.db.prepare("INSERT INTO quarantine (image_id, reason) VALUES (?, 'burned-in text')").run(b);
-    expect(eligibleImages(project.db)).toEqual(all.filter((id) => id !== a && id !== b));
+    expect(eligibleImages(project.db)).not.toContain(b);
     project.db.prepare("UPDATE quarantine SET decision = 'release' WHERE image_id = ?").run(b);
-    expect(eligibleImages(project.db)).toEqual(all.filter((id) => id !== a));
-    project.db.prepare('DELETE FROM filter_decisions').run();
+    expect(eligibleImages(project.db)).toContain(b);
     project.db.prepare('DELETE FROM quarantine').run();
+    // Later tests generate from every image again: a curation run that keeps everything it can.
+    const again = await sp.engine.waitForJob((await sp.engine.invoke('curate.run', {})).id);
+    expect(again.state).toBe('done');
   });
 
   it('runs model generation with the tiny test model, records the model, and filters its gibberish out', async () => {

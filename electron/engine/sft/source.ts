@@ -5,6 +5,8 @@
  */
 import type { KnownIdentifiers } from '../deid-text/index.ts';
 import { deidentifyTextSync } from '../deid-text/index.ts';
+import { keptSamples } from '../curate/index.ts';
+import type { SftSplit } from '../../api/sft.ts';
 import type { Db } from '../project/database.ts';
 
 export type LabelValue = 1 | 0 | -1 | null;
@@ -47,27 +49,40 @@ export interface StudyRec {
 
 /**
  * Images the SFT stage (and so every export) may use: de-identified by the de-identification stage (its
- * quarantine check ran: an image never looked at for burned-in text must not leave), not removed by the
- * latest curation run (`filter_decisions` decision 'remove') and not in quarantine without a 'release'
- * decision.
+ * quarantine check ran: an image never looked at for burned-in text must not leave), not in quarantine
+ * without a 'release' decision, and — once curation has decided — kept by its latest deciding run.
  */
 export function eligibleImages(db: Db): number[] {
-  const latest = db
-    .prepare(
-      `SELECT fd.run_id AS run FROM filter_decisions fd LEFT JOIN jobs j ON j.id = fd.run_id
-       ORDER BY j.started_at DESC, fd.run_id DESC LIMIT 1`,
-    )
-    .get() as { run: string } | undefined;
+  // Curation's kept set when a deciding run exists (it checks quarantine itself at call time).
+  const curated = keptSamples(db).map((k) => k.imageId);
   const rows = db
     .prepare(
       `SELECT i.id FROM images i
        WHERE i.id IN (SELECT image_id FROM deid_images WHERE status IN ('done', 'not-applicable'))
-         AND i.id NOT IN (SELECT image_id FROM filter_decisions WHERE run_id = ? AND decision = 'remove')
          AND i.id NOT IN (SELECT image_id FROM quarantine WHERE decision IS NULL OR decision <> 'release')
        ORDER BY i.id`,
     )
-    .all(latest?.run ?? '') as { id: number }[];
-  return rows.map((r) => r.id);
+    .all() as { id: number }[];
+  const ids = rows.map((r) => r.id);
+  if (!hasDecidingCurationRun(db)) return ids;
+  const kept = new Set(curated);
+  return ids.filter((id) => kept.has(id));
+}
+
+function hasDecidingCurationRun(db: Db): boolean {
+  return (
+    db.prepare("SELECT 1 FROM curate_runs WHERE analyse = 0 AND state = 'done' LIMIT 1").get() !== undefined
+  );
+}
+
+/** The patient splits the latest deciding curation run fixed (empty before any). */
+export function curatedSplits(db: Db): Map<number, SftSplit> {
+  if (!hasDecidingCurationRun(db)) return new Map();
+  const rows = db.prepare('SELECT patient_id AS id, split FROM patient_splits').all() as {
+    id: number;
+    split: SftSplit;
+  }[];
+  return new Map(rows.map((r) => [r.id, r.split]));
 }
 
 const NAME_KEYS = ['PatientName', 'OtherPatientNames', 'PatientMotherBirthName', 'PatientBirthName'];

@@ -1,6 +1,7 @@
 /**
- * Patient-level splits: every study of a patient lands in one split, so no patient is in two. A patient with
- * an official split (MIMIC-CXR's split CSV) keeps it; the others are stratified by their first positive label
+ * Patient-level splits: every study of a patient lands in one split, so no patient is in two. A patient whose
+ * split curation fixed keeps it (duplicates never straddle splits); else a patient with an official split
+ * (MIMIC-CXR's split CSV) keeps it; the others are stratified by their first positive label
  * (or "normal" / "unlabeled") and dealt out in seeded order by the recipe's ratios.
  */
 import type { SftSplit } from '../../api/sft.ts';
@@ -22,12 +23,19 @@ export function assignSplits(
   labels: Map<number, LabelView | null>,
   recipe: SftRecipe,
   seeded: Seeded,
+  /** Splits curation already fixed per patient (its leakage check relies on them): they win. */
+  curated: ReadonlyMap<number, SftSplit> = new Map(),
 ): Map<number, SftSplit> {
   const byPatient = new Map<number, StudyRec[]>();
   for (const s of studies) byPatient.set(s.patientId, [...(byPatient.get(s.patientId) ?? []), s]);
   const out = new Map<number, SftSplit>();
   const strata = new Map<string, { id: number; key: string }[]>();
   for (const [patientId, list] of byPatient) {
+    const fixed = curated.get(patientId);
+    if (fixed) {
+      out.set(patientId, fixed);
+      continue;
+    }
     const official = list.map((s) => officialSplit(s.officialSplit)).find((s) => s !== null);
     if (official) {
       out.set(patientId, official);

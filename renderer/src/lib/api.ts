@@ -55,3 +55,13 @@ export type {
   ReviewSpan,
   SpanCategoryName,
 } from '../../../electron/api/deid.ts';
+export { CLUSTER_METHODS } from '../../../electron/api/curate.ts';
+export type {
+  Cluster,
+  ClusterMethod,
+  Funnel,
+  OperatorHistogram,
+  OperatorInfo,
+  PreviewResult,
+  SampleTrace,
+} from '../../../electron/api/curate.ts';

@@ -1,0 +1,548 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type * as NativeModels from '../../../native-models/index.ts';
+import type { ModelRunner, PixelImage, resolveModelDirs } from '../../../native-models/index.ts';
+import type { CurateSummary, FunnelStage, OperatorSummary, Split } from '../../api/curate.ts';
+import type { JobContext } from '../jobs/jobs.ts';
+import type { Project } from '../project/project.ts';
+import {
+  exactPixelClusters,
+  nearImageClusters,
+  semanticClusters,
+  textClusters,
+  compareRepresentative,
+  type BuiltCluster,
+  type Removal,
+} from './dedup.ts';
+import {
+  decide,
+  formatThreshold,
+  statKey,
+  thresholdOf,
+  type ComputeContext,
+  type OperatorDef,
+  type Params,
+  type StatValue,
+} from './operators.ts';
+import { parseRecipe, type Recipe } from './recipe.ts';
+import { loadSamples, reportBody, type Sample } from './samples.ts';
+import { assignSplits } from './split.ts';
+import { funnelFromRemovals, leakageCheck } from './queries.ts';
+
+const CHUNK = 2000;
+
+export interface CurateRunOptions {
+  recipeText: string;
+  analyse: boolean;
+  job: Pick<JobContext, 'id' | 'signal' | 'progress'>;
+  /** Where models are looked for (default: the project's models folder, then the user's). */
+  modelDirs?: ReturnType<typeof resolveModelDirs>;
+  workers?: number;
+}
+
+/** Image ids of the dedup stages, in ladder order, for the funnel. */
+export const DEDUP_STAGES = [
+  'dedup.exact_pixels',
+  'dedup.near_image',
+  'dedup.review',
+  'dedup.text_cap',
+  'leakage',
+] as const;
+
+async function thumbnailPixels(cacheDir: string, rel: string | null): Promise<PixelImage | null> {
+  if (!rel) return null;
+  try {
+    const { data, info } = await sharp(path.join(cacheDir, rel))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, channels: 1, data: new Uint8Array(data) };
+  } catch {
+    return null;
+  }
+}
+
+type ModelLayer = typeof NativeModels;
+
+/**
+ * The model layer, loaded only when a run starts (it is the heaviest import of the engine); a layer that
+ * cannot load makes model operators "not run", never a failure.
+ */
+async function loadModelLayer(): Promise<ModelLayer | null> {
+  try {
+    return await import('../../../native-models/index.ts');
+  } catch {
+    return null;
+  }
+}
+
+function modelAccess(
+  layer: ModelLayer | null,
+  project: Project,
+  opts: CurateRunOptions,
+  signal: AbortSignal,
+) {
+  const dirs = layer ? (opts.modelDirs ?? layer.resolveModelDirs({ projectDir: project.dir })) : [];
+  let runner: ModelRunner | null = null;
+  const problem = (model: string, task = 'image-text-embedding'): string | null => {
+    if (!layer) return 'not run: the model layer could not load';
+    const entry = layer.listModels({ dirs }).models.find((m) => m.manifest.id === model);
+    if (!entry || entry.status !== 'found') return 'not run: no model installed';
+    if (entry.manifest.task !== task) return `not run: model ${model} is not an image–text model`;
+    return null;
+  };
+  const getRunner = () => (runner ??= new layer!.ModelRunner({ models: { dirs }, device: 'auto' }));
+  return {
+    problem,
+    align: async (model: string, samples: Sample[]): Promise<(number | null)[]> => {
+      const out: (number | null)[] = samples.map(() => null);
+      for (let i = 0; i < samples.length; i += 64) {
+        const batch = samples.slice(i, i + 64);
+        const pairs: { image: PixelImage; text: string }[] = [];
+        const at: number[] = [];
+        for (const [k, s] of batch.entries()) {
+          const image = await thumbnailPixels(project.cacheDir, s.thumbnail);
+          const text = reportBody(s.sections, s.reportRaw).slice(0, 1000);
+          if (!image || !text) continue;
+          pairs.push({ image, text });
+          at.push(i + k);
+        }
+        if (pairs.length === 0) continue;
+        const { scores } = await getRunner().alignImageText(model, pairs, { signal });
+        scores.forEach((v, k) => (out[at[k]!] = v));
+      }
+      return out;
+    },
+    embed: async (model: string, samples: Sample[]) => {
+      const ids: number[] = [];
+      const images: PixelImage[] = [];
+      for (const s of samples) {
+        const image = await thumbnailPixels(project.cacheDir, s.thumbnail);
+        if (!image) continue;
+        ids.push(s.id);
+        images.push(image);
+      }
+      const { vectors } = await getRunner().embedImages(model, images, { signal });
+      return { ids, vectors };
+    },
+    close: () => runner?.close(),
+  };
+}
+
+interface OperatorRun {
+  def: OperatorDef;
+  params: Params;
+  key: string;
+  stats: Map<number, StatValue>;
+  summary: OperatorSummary;
+}
+
+/** Computes what is missing or stale for one operator and returns all its statistics. */
+async function computeStats(
+  project: Project,
+  def: OperatorDef,
+  params: Params,
+  key: string,
+  samples: Sample[],
+  ctx: ComputeContext,
+  job: CurateRunOptions['job'],
+): Promise<{ stats: Map<number, StatValue>; computed: number }> {
+  const db = project.db;
+  const stored = new Map<number, { value: number | null; label: string | null; input: string | null }>();
+  for (const r of db
+    .prepare('SELECT image_id AS id, value, label, input FROM sample_stats WHERE operator = ?')
+    .iterate(key) as IterableIterator<{
+    id: number;
+    value: number | null;
+    label: string | null;
+    input: string | null;
+  }>)
+    stored.set(r.id, r);
+  const stats = new Map<number, StatValue>();
+  const todo: Sample[] = [];
+  const inputs = new Map<number, string>();
+  for (const s of samples) {
+    const input = def.input(s, params);
+    const row = stored.get(s.id);
+    if (row && row.input === input) stats.set(s.id, { value: row.value, label: row.label });
+    else {
+      todo.push(s);
+      inputs.set(s.id, input);
+    }
+  }
+  const write = db.prepare(
+    `INSERT INTO sample_stats (image_id, operator, value, label, input) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (image_id, operator) DO UPDATE SET value = excluded.value, label = excluded.label, input = excluded.input`,
+  );
+  for (let i = 0; i < todo.length; i += CHUNK) {
+    if (job.signal.aborted) throw new Error('cancelled');
+    const chunk = todo.slice(i, i + CHUNK);
+    const values = await def.compute(chunk, params, ctx);
+    db.transaction(() => {
+      chunk.forEach((s, k) => {
+        const v = values[k]!;
+        const value = v.value === null || Number.isFinite(v.value) ? v.value : null;
+        write.run(s.id, key, value, v.label, inputs.get(s.id)!);
+        stats.set(s.id, { value, label: v.label });
+      });
+    })();
+    job.progress({ message: `${def.name}: ${Math.min(i + CHUNK, todo.length)} of ${todo.length} computed` });
+  }
+  return { stats, computed: todo.length };
+}
+
+/** Per source, the score at the top `percent` % (DataComp's rule): samples below it are removed. */
+function topPercentCut(
+  samples: Sample[],
+  stats: Map<number, StatValue>,
+  percent: number,
+): Map<number, number> {
+  const bySource = new Map<number, number[]>();
+  for (const s of samples) {
+    const v = stats.get(s.id)?.value;
+    if (v === null || v === undefined) continue;
+    let l = bySource.get(s.sourceId);
+    if (!l) bySource.set(s.sourceId, (l = []));
+    l.push(v);
+  }
+  const cut = new Map<number, number>();
+  for (const [src, values] of bySource) {
+    values.sort((a, b) => b - a);
+    const keep = Math.max(1, Math.ceil((values.length * percent) / 100));
+    cut.set(src, values[Math.min(values.length, keep) - 1]!);
+  }
+  return cut;
+}
+
+/**
+ * Runs a recipe: statistics (cached), decisions, and unless `analyse`, the dedup ladder, splits and leakage
+ * removal, replacing the previous run's clusters, kept set and patient splits in one transaction.
+ */
+export async function runCuration(project: Project, opts: CurateRunOptions): Promise<CurateSummary> {
+  const recipe = parseRecipe(opts.recipeText);
+  const db = project.db;
+  const runId = randomUUID();
+  const { job } = opts;
+  db.prepare(
+    `INSERT INTO curate_runs (id, job_id, recipe, analyse, state, created_at) VALUES (?, ?, ?, ?, 'running', ?)`,
+  ).run(runId, job.id, opts.recipeText, opts.analyse ? 1 : 0, new Date().toISOString());
+  const models = modelAccess(await loadModelLayer(), project, opts, job.signal);
+  try {
+    const { funnel, ...summary } = await curate(project, recipe, runId, opts, models);
+    db.prepare(`UPDATE curate_runs SET state = 'done', finished_at = ?, summary = ? WHERE id = ?`).run(
+      new Date().toISOString(),
+      JSON.stringify(funnel ? { ...summary, funnel } : summary),
+      runId,
+    );
+    return summary;
+  } catch (err) {
+    db.prepare(`UPDATE curate_runs SET state = 'failed', finished_at = ? WHERE id = ?`).run(
+      new Date().toISOString(),
+      runId,
+    );
+    throw err;
+  } finally {
+    models.close();
+  }
+}
+
+/** What curate_runs.summary holds: the summary, and for an analyse run the funnel it would give. */
+type StoredSummary = CurateSummary & { funnel?: FunnelStage[] };
+
+async function curate(
+  project: Project,
+  recipe: Recipe,
+  runId: string,
+  opts: CurateRunOptions,
+  models: ReturnType<typeof modelAccess>,
+): Promise<StoredSummary> {
+  const db = project.db;
+  const { job } = opts;
+  const samples = loadSamples(db);
+  job.progress({ total: samples.length, totalKnown: true, done: 0, message: `${samples.length} samples` });
+  const ctx: ComputeContext = {
+    cacheDir: project.cacheDir,
+    signal: job.signal,
+    modelProblem: (m) => models.problem(m),
+    align: (m, ss) => models.align(m, ss),
+  };
+
+  const runs: OperatorRun[] = [];
+  const removals: Removal[] = [];
+  for (const { def, params } of recipe.filters) {
+    const key = statKey(def, params);
+    const threshold = thresholdOf(def, params);
+    const summary: OperatorSummary = {
+      operator: def.name,
+      kind: def.kind,
+      statistic: def.statistic,
+      direction: def.direction,
+      threshold: threshold ?? (def.direction === 'in' ? [] : 0),
+      status: 'ran',
+      computed: 0,
+      cached: 0,
+      removed: 0,
+      missing: 0,
+    };
+    const problem = def.unavailable?.(params, ctx) ?? null;
+    if (problem) {
+      summary.status = problem;
+      runs.push({ def, params, key, stats: new Map(), summary });
+      continue;
+    }
+    const { stats, computed } = await computeStats(project, def, params, key, samples, ctx, job);
+    summary.computed = computed;
+    summary.cached = samples.length - computed;
+    const topPercent = typeof params.top_percent === 'number' ? params.top_percent : null;
+    const cut = topPercent !== null ? topPercentCut(samples, stats, topPercent) : null;
+    for (const s of samples) {
+      const stat = stats.get(s.id);
+      const t = cut ? (cut.get(s.sourceId) ?? null) : threshold;
+      const d = decide(def, stat, t);
+      if (d === null) summary.missing++;
+      if (d !== 'remove') continue;
+      summary.removed++;
+      removals.push({
+        imageId: s.id,
+        operator: def.name,
+        statistic: stat?.value ?? null,
+        threshold:
+          (cut ? `top ${topPercent} % of its source (≥ ${t})` : formatThreshold(def, t)) +
+          (stat?.label ? `; value ${stat.label}` : ''),
+      });
+    }
+    runs.push({ def, params, key, stats, summary });
+  }
+  const removed = new Set(removals.map((r) => r.imageId));
+  const survivors = samples.filter((s) => !removed.has(s.id));
+  const operators = runs.map((r) => r.summary);
+  const statsComputed = operators.reduce((n, o) => n + o.computed, 0);
+  const order = [...recipe.filters.map((f) => f.def.name), ...DEDUP_STAGES];
+
+  if (opts.analyse) {
+    const funnel = funnelFromRemovals(samples.length, removals, order);
+    return {
+      runId,
+      analyse: true,
+      samples: samples.length,
+      kept: samples.length,
+      removed: 0,
+      review: 0,
+      statsComputed,
+      operators,
+      dedup: [],
+      splits: { train: 0, validate: 0, test: 0 },
+      leakage: { ok: true, patientsInSeveralSplits: 0, violations: [] },
+      funnel,
+    };
+  }
+
+  // The dedup ladder over the survivors.
+  job.progress({ message: 'looking for duplicates' });
+  const byId = new Map(samples.map((s) => [s.id, s]));
+  const clusters: BuiltCluster[] = [];
+  const dedupRemovals: Removal[] = [];
+  const applyClusters = (built: BuiltCluster[], operator: string, threshold: string) => {
+    for (const c of built) {
+      clusters.push(c);
+      if (c.status === 'review') continue;
+      for (const m of c.members)
+        if (m.imageId !== c.representative)
+          dedupRemovals.push({ imageId: m.imageId, operator, statistic: m.distance, threshold });
+    }
+  };
+  const userChoices = new Map<string, number>();
+  for (const r of db
+    .prepare(`SELECT method, representative_image_id AS id FROM dedup_clusters WHERE chosen_by = 'user'`)
+    .iterate() as IterableIterator<{ method: string; id: number | null }>)
+    if (r.id !== null) userChoices.set(`${r.method}:${r.id}`, r.id);
+  const adoptUserChoice = (c: BuiltCluster) => {
+    const chosen = c.members.find((m) => userChoices.has(`${c.method}:${m.imageId}`));
+    if (!chosen) return c;
+    return {
+      ...c,
+      representative: chosen.imageId,
+      chosenBy: 'user' as const,
+      status: c.status === 'review' ? ('merged' as const) : c.status,
+    };
+  };
+
+  let pool = survivors;
+  if (recipe.dedup.exactPixels) {
+    const built = exactPixelClusters(pool).map(adoptUserChoice);
+    applyClusters(
+      built.filter((c) => c.status !== 'merged'),
+      'dedup.exact_pixels',
+      'identical decoded pixels, same patient',
+    );
+    applyClusters(
+      built.filter((c) => c.status === 'merged'),
+      'dedup.review',
+      'duplicates confirmed in review',
+    );
+    // Copies of one picture are one candidate for the next rung: only the representative goes on.
+    const copies = new Set(
+      built.flatMap((c) => c.members.filter((m) => m.imageId !== c.representative).map((m) => m.imageId)),
+    );
+    pool = pool.filter((s) => !copies.has(s.id));
+  }
+  if (recipe.dedup.nearImage.enabled) {
+    job.progress({ message: 'near-duplicate images' });
+    const built = nearImageClusters(
+      db,
+      pool.filter((s) => s.phash),
+      recipe.dedup.nearImage,
+    ).map(adoptUserChoice);
+    applyClusters(
+      built.filter((c) => c.status !== 'merged'),
+      'dedup.near_image',
+      `perceptual hash within ${recipe.dedup.nearImage.autoRadius} bits, same patient and view`,
+    );
+    applyClusters(
+      built.filter((c) => c.status === 'merged'),
+      'dedup.review',
+      'duplicates confirmed in review',
+    );
+  }
+  const imageGone = new Set(dedupRemovals.map((r) => r.imageId));
+  const textPool = survivors.filter((s) => !imageGone.has(s.id));
+  if (recipe.dedup.nearText.enabled) {
+    job.progress({ message: 'near-duplicate report text' });
+    const workers = opts.workers ?? Math.max(1, Math.min(4, os.availableParallelism()));
+    const text = await textClusters(textPool, recipe.dedup.nearText, project.secret(), workers);
+    for (const c of text.clusters) clusters.push(adoptUserChoice(c));
+    dedupRemovals.push(...text.removals);
+  }
+  const semanticStatus: string[] = [];
+  if (recipe.dedup.semantic.enabled) {
+    const problem = models.problem(recipe.dedup.semantic.model);
+    if (problem) semanticStatus.push(problem);
+    else {
+      const live = textPool.filter((s) => !dedupRemovals.some((r) => r.imageId === s.id));
+      if (live.length > 20_000)
+        semanticStatus.push('not run: more than 20,000 images for a brute-force search');
+      else {
+        const { ids, vectors } = await models.embed(recipe.dedup.semantic.model, live);
+        for (const c of semanticClusters(ids, vectors, recipe.dedup.semantic.threshold)) {
+          const rep = c.members.map((m) => byId.get(m.imageId)!).sort(compareRepresentative)[0]!;
+          clusters.push(adoptUserChoice({ ...c, representative: rep.id }));
+        }
+      }
+    }
+  }
+
+  // Splits: by patient, linked through image duplicate clusters whose members are still kept.
+  const allRemovals = [...removals, ...dedupRemovals];
+  const gone = new Set(allRemovals.map((r) => r.imageId));
+  const patients = new Map<number, { key: string; official: string | null }>();
+  for (const s of samples) {
+    const p = patients.get(s.patientId);
+    if (!p) patients.set(s.patientId, { key: s.patientKey, official: s.officialSplit });
+    else if (!p.official && s.officialSplit) p.official = s.officialSplit;
+  }
+  // Confirmed duplicates only: identical pixels, and near-duplicates removed automatically or in review. A
+  // review-band pair is a suspicion; once confirmed its other copies are removed, so it cannot leak.
+  const imageClusters = clusters.filter(
+    (c) => c.method === 'exact-pixels' || (c.method === 'near-image' && c.status !== 'review'),
+  );
+  const links = imageClusters.map((c) => [
+    ...new Set(c.members.filter((m) => !gone.has(m.imageId)).map((m) => byId.get(m.imageId)!.patientId)),
+  ]);
+  const splits = assignSplits(
+    patients,
+    links.filter((l) => l.length > 1),
+    project.secret(),
+    recipe.split.ratios,
+  );
+  const splitOf = (imageId: number): Split => splits.get(byId.get(imageId)!.patientId)!.split;
+  // Copies that official splits put on both sides: those outside the representative's split go.
+  for (const c of imageClusters) {
+    const repSplit = splitOf(c.representative);
+    for (const m of c.members) {
+      if (gone.has(m.imageId) || splitOf(m.imageId) === repSplit) continue;
+      allRemovals.push({
+        imageId: m.imageId,
+        operator: 'leakage',
+        statistic: m.distance,
+        threshold: `duplicate of image ${c.representative} in split ${repSplit}`,
+      });
+      gone.add(m.imageId);
+    }
+  }
+
+  job.progress({ message: 'writing decisions' });
+  const kept = samples.filter((s) => !gone.has(s.id));
+  db.transaction(() => {
+    const decision = db.prepare(
+      `INSERT INTO filter_decisions (run_id, image_id, operator, statistic, threshold, decision)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    for (const r of allRemovals)
+      decision.run(runId, r.imageId, r.operator, r.statistic, r.threshold, 'remove');
+    db.prepare('DELETE FROM dedup_clusters').run();
+    const insCluster = db.prepare(
+      `INSERT INTO dedup_clusters (method, representative_image_id, run_id, status, chosen_by) VALUES (?, ?, ?, ?, ?)`,
+    );
+    const insMember = db.prepare(
+      'INSERT INTO dedup_members (cluster_id, image_id, distance) VALUES (?, ?, ?)',
+    );
+    for (const c of clusters) {
+      const id = Number(
+        insCluster.run(c.method, c.representative, runId, c.status, c.chosenBy).lastInsertRowid,
+      );
+      for (const m of c.members) {
+        insMember.run(id, m.imageId, m.distance);
+        if (c.status === 'review' && m.imageId !== c.representative && !gone.has(m.imageId))
+          decision.run(runId, m.imageId, `dedup.${c.method}`, m.distance, 'kept for review', 'review');
+      }
+    }
+    db.prepare('DELETE FROM patient_splits').run();
+    const insSplit = db.prepare('INSERT INTO patient_splits (patient_id, split, source) VALUES (?, ?, ?)');
+    for (const [p, s] of splits) insSplit.run(p, s.split, s.source);
+    db.prepare('DELETE FROM curate_kept').run();
+    const insKept = db.prepare('INSERT INTO curate_kept (image_id, run_id, split) VALUES (?, ?, ?)');
+    for (const s of kept) insKept.run(s.id, runId, splitOf(s.id));
+  })();
+
+  const splitCounts: Record<Split, number> = { train: 0, validate: 0, test: 0 };
+  for (const s of kept) splitCounts[splitOf(s.id)]++;
+  const reviewIds = new Set<number>();
+  for (const c of clusters)
+    if (c.status === 'review') for (const m of c.members) if (!gone.has(m.imageId)) reviewIds.add(m.imageId);
+  const dedup = (['exact-pixels', 'near-image', 'exact-text', 'near-text', 'semantic'] as const).map(
+    (method) => ({
+      method,
+      status:
+        method === 'semantic'
+          ? (semanticStatus[0] ?? (recipe.dedup.semantic.enabled ? 'ran' : 'off'))
+          : 'ran',
+      clusters: clusters.filter((c) => c.method === method).length,
+      removed: dedupRemovals.filter(
+        (r) =>
+          r.operator ===
+          {
+            'exact-pixels': 'dedup.exact_pixels',
+            'near-image': 'dedup.near_image',
+            'exact-text': '',
+            'near-text': 'dedup.text_cap',
+            semantic: '',
+          }[method],
+      ).length,
+    }),
+  );
+  return {
+    runId,
+    analyse: false,
+    samples: samples.length,
+    kept: kept.length,
+    removed: samples.length - kept.length,
+    review: reviewIds.size,
+    statsComputed,
+    operators,
+    dedup,
+    splits: splitCounts,
+    leakage: leakageCheck(db),
+  };
+}
