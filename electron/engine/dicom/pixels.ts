@@ -84,7 +84,7 @@ function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo): PixelArr
     // a new array, one pass instead of a copy and a second pass. Same values as the general path below.
     const src = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
     const out = new Uint16Array(n);
-    const mask16 = 2 ** bitsStored - 1;
+    const mask16 = (1 << bitsStored) - 1;
     for (let i = 0; i < n; i++) out[i] = (src[i]! >>> shift) & mask16;
     return out;
   }
