@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../api/contract.ts';
 import { Engine, ApiError } from '../engine/index.ts';
+import { modelsCommand } from './commands/models.ts';
 import {
   UsageError,
   followJob,
@@ -84,13 +85,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: [1, 1],
     run: stats,
   },
-  models: {
-    usage: 'models list|check|bench [--device DEVICE]',
-    summary: 'on-device models',
-    positionals: [1, 1],
-    options: { device: { type: 'string' } },
-    pending: 'the on-device model layer',
-  },
+  models: modelsCommand,
   serve: {
     usage: 'serve [PROJECT] [--port N]',
     summary: 'browser mode on 127.0.0.1 with a session token',

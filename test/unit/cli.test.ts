@@ -76,7 +76,6 @@ describe('the medprep command', () => {
       ['curate', 'p'],
       ['export', 'p', 'out'],
       ['verify', 'b'],
-      ['models', 'list'],
       ['deid-text'],
     ]) {
       const r = medprep(args);
