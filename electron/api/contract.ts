@@ -2,6 +2,8 @@
 // tests) serves exactly these channels; renaming one is a compile error everywhere.
 // This module is types and constants only: the renderer imports it, so it must stay free of Node.
 
+import { MODELS_CHANNELS, type ModelJobKind, type ModelsInvoke } from './models.ts';
+
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
   'auto',
@@ -41,7 +43,7 @@ export interface ProjectStats {
   skipped: number;
 }
 
-export type JobKind = 'import';
+export type JobKind = 'import' | ModelJobKind;
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobInfo {
@@ -144,7 +146,7 @@ export interface CoreInvoke {
   'files.problems': (args: { offset: number; limit: number }) => { total: number; items: FileErrorRow[] };
 }
 
-export type ApiInvoke = CoreInvoke;
+export type ApiInvoke = CoreInvoke & ModelsInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -176,7 +178,7 @@ export const CORE_CHANNELS = [
 ] as const satisfies readonly (keyof CoreInvoke)[];
 
 /** The list of channels, so transports can register and validate them without reflection. */
-export const CHANNELS = [...CORE_CHANNELS] as const satisfies readonly Channel[];
+export const CHANNELS = [...CORE_CHANNELS, ...MODELS_CHANNELS] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.
 type Missing = Exclude<Channel, (typeof CHANNELS)[number]>;

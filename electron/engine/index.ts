@@ -19,6 +19,7 @@ import { ApiError } from './errors.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
+import { ModelsStage } from './models/handlers.ts';
 import { Project } from './project/project.ts';
 import { getImage, listImages, listProblems, projectStats, thumbnailFileFor } from './queries.ts';
 
@@ -47,6 +48,7 @@ export class Engine {
   private readonly handlers: Handlers;
   /** Handed to stage handler factories (electron/engine/<stage>/handlers.ts). */
   private readonly ctx: EngineContext;
+  private readonly models: ModelsStage;
 
   constructor(opts: EngineOptions = {}) {
     this.opts = {
@@ -59,6 +61,7 @@ export class Engine {
       startJob: (kind, params, body) => this.requireJobs().start(kind, params, body),
       emit: (event, payload) => this.emit(event, payload),
     };
+    this.models = new ModelsStage(this.ctx);
     // Core channels here; each stage joins with one line: ...stageHandlers(this.ctx)
     this.handlers = {
       'app.info': () => ({
@@ -90,6 +93,7 @@ export class Engine {
       'images.list': (a) => listImages(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
       'images.get': (a) => getImage(this.requireProject().db, int(a, 'id', 1)),
       'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
+      ...this.models.handlers,
     };
   }
 
@@ -131,6 +135,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.closeProject();
+    this.models.close();
     this.listeners.clear();
   }
 
