@@ -21,3 +21,11 @@ export type {
   WireMessage,
   WireRequest,
 } from '../../../electron/api/contract.ts';
+export { MODEL_DEVICES } from '../../../electron/api/models.ts';
+export type {
+  ModelDevice,
+  ModelInfo,
+  ModelStatus,
+  ModelsOverview,
+  ModelsResult,
+} from '../../../electron/api/models.ts';
