@@ -182,12 +182,20 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
   const rate = (key: string) => median(samples.get(key)!.map((m) => count / m.seconds));
   const rss = (key: string) => median(samples.get(key)!.map((m) => m.peakRssMiB));
   const labelOf = (key: string) => list.find((c) => c.key === key)!.label;
+  // Ratios are the median of the per-round ratios: each round runs every contender back to back, so a
+  // ratio within a round shares the machine's load at that moment (others use the same cores).
+  const ratio = (key: string, base: string, of: (m: Measured) => number) => {
+    const a = samples.get(key)!;
+    const b = samples.get(base)!;
+    return median(a.map((m, i) => of(m) / of(b[i]!)));
+  };
+  const speed = (m: Measured) => count / m.seconds;
   const vs = (label: string, key: string, base: string, unit = 'files/s', scale = 1): Figure => ({
     label,
     value: rate(key) * scale,
     unit,
     baseline: { label: labelOf(base), value: rate(base) * scale },
-    ratio: rate(key) / rate(base),
+    ratio: ratio(key, base, speed),
   });
   const mbPerFile = megabytes / count;
   const figures: Figure[] = [
@@ -210,7 +218,7 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
     name: 'import',
     figures,
     notes: [
-      `${count} generated files, 3056×2544 12-bit in 16, ${megabytes.toFixed(0)} MB; medians of ${runs} runs, wall time of the whole process (start-up included), files in the page cache`,
+      `${count} generated files, 3056×2544 12-bit in 16, ${megabytes.toFixed(0)} MB; medians of ${runs} runs (ratios: median of the per-round ratios), wall time of the whole process (start-up included), files in the page cache`,
       `MedPrep pipeline = processDicomFile (decode, render, pixel hash, phash, 512-px training PNG, 256-px thumbnail) in a WorkerPool of ${defaultWorkerCount()} worker threads; the CLI import also walks the folder and writes SQLite, and renders thumbnails only`,
       'Python does the same with pydicom + numpy + Pillow (LANCZOS); dcmtk writes one 512-px windowed PNG per file, no thumbnail, no hash',
       'peak RSS: /usr/bin/time -v maximum resident set size; for Pool(2) and xargs it is the largest single process, not the sum',
