@@ -36,6 +36,8 @@ const CLI = path.join(root, 'electron', 'cli', 'bin.js');
 interface Measured {
   seconds: number;
   peakRssMiB: number;
+  /** User + system CPU seconds of the process and its children: work done, whatever the machine's load. */
+  cpuSeconds: number;
 }
 
 interface Contender {
@@ -77,7 +79,9 @@ function timed(argv: string[]): Measured {
   if (r.status !== 0)
     throw new Error(`${argv.join(' ').slice(0, 200)} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { seconds, peakRssMiB: rss ? Number(rss[1]) / 1024 : NaN };
+  const cpu = (what: string) =>
+    Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
+  return { seconds, peakRssMiB: rss ? Number(rss[1]) / 1024 : NaN, cpuSeconds: cpu('User') + cpu('System') };
 }
 
 function contenders(files: string[], sourceDir: string): Contender[] {
@@ -181,6 +185,7 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
 
   const rate = (key: string) => median(samples.get(key)!.map((m) => count / m.seconds));
   const rss = (key: string) => median(samples.get(key)!.map((m) => m.peakRssMiB));
+  const cpuPerFile = (key: string) => (median(samples.get(key)!.map((m) => m.cpuSeconds)) / count) * 1000;
   const labelOf = (key: string) => list.find((c) => c.key === key)!.label;
   // Ratios are the median of the per-round ratios: each round runs every contender back to back, so a
   // ratio within a round shares the machine's load at that moment (others use the same cores).
@@ -210,6 +215,13 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
       unit: 'MiB',
       baseline: { label: labelOf('python2'), value: rss('python2') },
       ratio: rss(key) / rss('python2'),
+    })),
+    ...(['python', 'dcmtk'] as const).map((base): Figure => ({
+      label: 'MedPrep pipeline CPU time per file (lower is better)',
+      value: cpuPerFile('ours'),
+      unit: 'ms',
+      baseline: { label: labelOf(base), value: cpuPerFile(base) },
+      ratio: ratio('ours', base, (m) => m.cpuSeconds),
     })),
     { label: 'Python (1 process) peak RSS', value: rss('python'), unit: 'MiB' },
     { label: 'dcmtk peak RSS (largest process)', value: rss('dcmtk'), unit: 'MiB' },
