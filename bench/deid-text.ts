@@ -1,7 +1,7 @@
 /**
  * Report-text de-identification speed: reports per second, single thread, median of several runs.
  *
- *   node bench/deid-text.ts [--runs 7] [--file test/fixtures/deid/heldout.jsonl]
+ *   node bench/deid-text.ts [--runs 7] [--file test/fixtures/deid/heldout.jsonl]   (bench/run.ts calls run())
  *
  * Passes over the same generated reports: rules only; rules with header-informed scrubbing, the header
  * matcher compiled once per identifiers object (cached) and compiled for every report; surrogates with the
@@ -9,21 +9,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseGold } from '../electron/engine/deid-text/evaluate.ts';
+import { parseGold, type GoldRecord } from '../electron/engine/deid-text/evaluate.ts';
 import { deidentifyTextSync } from '../electron/engine/deid-text/index.ts';
 import type { DeidTextOptions } from '../electron/engine/deid-text/index.ts';
+import { isMain, median, type BenchOptions, type BenchResult } from './lib/types.ts';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '7' },
-    file: { type: 'string', default: 'test/fixtures/deid/heldout.jsonl' },
-  },
-});
-const records = parseGold(readFileSync(values.file, 'utf8'));
-const runs = Number(values.runs);
 const secret = Buffer.from('bench-secret');
 
-function measure(label: string, options: (i: number) => DeidTextOptions, fresh = false) {
+/** Median reports/s over `runs` runs of three passes each, after a warm-up pass. */
+function measure(
+  records: GoldRecord[],
+  runs: number,
+  options: (i: number) => DeidTextOptions,
+  fresh = false,
+): number {
   let opts = records.map((_, i) => options(i));
   // Warm up so the JIT and the header cache are in their steady state, as in a long export.
   for (const [i, r] of records.entries()) deidentifyTextSync(r.text, opts[i]);
@@ -38,24 +37,71 @@ function measure(label: string, options: (i: number) => DeidTextOptions, fresh =
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     rates.push((3 * records.length) / seconds);
   }
-  rates.sort((a, b) => a - b);
-  const median = rates[Math.floor(rates.length / 2)] ?? 0;
-  console.log(
-    `${label.padEnd(34)} ${Math.round(median).toLocaleString('en-US').padStart(7)} reports/s (median of ${runs})`,
-  );
+  return median(rates);
 }
 
-const chars = records.reduce((n, r) => n + r.text.length, 0);
-console.log(
-  `${records.length} reports, ${Math.round(chars / records.length)} characters on average, one thread`,
-);
-measure('rules only (tags)', () => ({}));
-measure('rules + header (tags)', (i) => ({ known: records[i]?.header }));
-measure('rules + header, compiled per report', (i) => ({ known: records[i]?.header }), true);
-measure('rules + header (surrogates)', (i) => ({
-  known: records[i]?.header,
-  mode: 'surrogates',
-  secret,
-  patientKey: `p${i}`,
-  shiftDays: 30,
-}));
+export async function run(opts: BenchOptions): Promise<BenchResult> {
+  const { values } = parseArgs({
+    args: opts.argv,
+    options: {
+      runs: { type: 'string', default: '7' },
+      file: { type: 'string', default: 'test/fixtures/deid/heldout.jsonl' },
+    },
+    strict: false,
+  });
+  const records = parseGold(readFileSync(String(values.file), 'utf8'));
+  const runs = Number(values.runs);
+  const rate = (options: (i: number) => DeidTextOptions, fresh = false) =>
+    measure(records, runs, options, fresh);
+  const rules = rate(() => ({}));
+  const header = rate((i) => ({ known: records[i]?.header }));
+  const perReport = rate((i) => ({ known: records[i]?.header }), true);
+  const surrogates = rate((i) => ({
+    known: records[i]?.header,
+    mode: 'surrogates',
+    secret,
+    patientKey: `p${i}`,
+    shiftDays: 30,
+  }));
+  const target = { label: 'target', value: 2000 };
+  const chars = records.reduce((n, r) => n + r.text.length, 0);
+  return {
+    name: 'deid-text',
+    figures: [
+      { label: 'rules only (tags)', value: rules, unit: 'reports/s', baseline: target, ratio: rules / 2000 },
+      {
+        label: 'rules + header (tags)',
+        value: header,
+        unit: 'reports/s',
+        baseline: { label: 'rules only', value: rules },
+        ratio: header / rules,
+      },
+      {
+        label: 'rules + header, compiled per report',
+        value: perReport,
+        unit: 'reports/s',
+        baseline: { label: 'header compiled once', value: header },
+        ratio: perReport / header,
+      },
+      {
+        label: 'rules + header (surrogates)',
+        value: surrogates,
+        unit: 'reports/s',
+        baseline: { label: 'rules + header (tags)', value: header },
+        ratio: surrogates / header,
+      },
+    ],
+    notes: [
+      `${records.length} reports, ${Math.round(chars / records.length)} characters on average, one thread, median of ${runs} runs`,
+    ],
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const result = await run({ argv: process.argv.slice(2) });
+  process.stdout.write(`${result.notes?.[0] ?? ''}\n`);
+  for (const f of result.figures) {
+    const n = Math.round(f.value).toLocaleString('en-US').padStart(7);
+    process.stdout.write(`${f.label.padEnd(34)} ${n} ${f.unit}\n`);
+  }
+}

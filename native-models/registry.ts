@@ -11,7 +11,9 @@ export const FOLDER_MANIFEST = 'medprep.json';
 export const CHECKSUMS_FILE = 'SHA256SUMS';
 
 /** The manifests shipped with MedPrep (third-party candidates; their hashes are pinned by the user). */
-export const BUILTIN_MANIFESTS_DIR = fileURLToPath(new URL('./manifests/', import.meta.url));
+// Joined from this module's folder, not `new URL('./manifests/', import.meta.url)`: Vite rewrites that
+// pattern into an asset URL when the engine runs under the renderer's test build.
+export const BUILTIN_MANIFESTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'manifests');
 
 export type ModelDirScope = 'project' | 'configured' | 'user';
 

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_HOOKS_ENV } from './protocol.ts';
 import type { HostReply, HostRequest, ModelSpec, RunReply, TaskOutput, TaskPayload } from './protocol.ts';
@@ -34,8 +35,10 @@ export interface HostProcess {
 export type SpawnHost = (script: string, opts: { env: NodeJS.ProcessEnv }) => HostProcess;
 
 /** The host script beside this module, with the extension the running code has (.ts from source, .js built). */
-export const HOST_SCRIPT = fileURLToPath(
-  new URL(`./host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+// (Joined from this module's folder: Vite rewrites `new URL(…, import.meta.url)` in the renderer's test build.)
+export const HOST_SCRIPT = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  `host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
 );
 
 /** Default spawn: a Node child with an IPC channel; typed arrays cross it as they are ('advanced'). */

@@ -7,6 +7,8 @@ import { SFT_CHANNELS, type SftInvoke } from './sft.ts';
 
 import { CURATE_CHANNELS, type CurateInvoke } from './curate.ts';
 
+import { MODELS_CHANNELS, type ModelJobKind, type ModelsInvoke } from './models.ts';
+
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
   'auto',
@@ -46,7 +48,7 @@ export interface ProjectStats {
   skipped: number;
 }
 
-export type JobKind = 'import' | 'deid' | 'curate' | 'sft' | 'export';
+export type JobKind = 'import' | 'deid' | 'curate' | 'sft' | 'export' | ModelJobKind;
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobInfo {
@@ -151,7 +153,7 @@ export interface CoreInvoke {
   'files.problemsCsv': (args: Record<string, never>) => { filename: string; csv: string };
 }
 
-export type ApiInvoke = CoreInvoke & DeidInvoke & CurateInvoke & SftInvoke & ExportInvoke;
+export type ApiInvoke = CoreInvoke & DeidInvoke & CurateInvoke & SftInvoke & ExportInvoke & ModelsInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -190,6 +192,7 @@ export const CHANNELS = [
   ...CURATE_CHANNELS,
   ...SFT_CHANNELS,
   ...EXPORT_CHANNELS,
+  ...MODELS_CHANNELS,
 ] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.

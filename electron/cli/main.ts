@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../api/contract.ts';
-import { Engine, ApiError } from '../engine/index.ts';
+import { Engine } from '../engine/index.ts';
 import { curateCommand } from './commands/curate.ts';
 import { deidTextCommand } from './commands/deid-text.ts';
 import { deidCommand } from './commands/deid.ts';
 import { evalDeidCommand } from './commands/eval-deid.ts';
+import { modelsCommand } from './commands/models.ts';
 import {
   UsageError,
   followJob,
@@ -94,13 +95,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: [1, 1],
     run: stats,
   },
-  models: {
-    usage: 'models list|check|bench [--device DEVICE]',
-    summary: 'on-device models',
-    positionals: [1, 1],
-    options: { device: { type: 'string' } },
-    pending: 'the on-device model layer',
-  },
+  models: modelsCommand,
   serve: {
     usage: 'serve [PROJECT] [--port N]',
     summary: 'browser mode on 127.0.0.1 with a session token',
@@ -119,9 +114,7 @@ const COMMANDS: Record<string, Command> = {
 
 export function usage(): string {
   const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
-  const lines = Object.values(COMMANDS).map(
-    (c) => `  medprep ${c.usage.padEnd(width)}  ${c.summary}${c.pending ? ' (not available yet)' : ''}`,
-  );
+  const lines = Object.values(COMMANDS).map((c) => `  medprep ${c.usage.padEnd(width)}  ${c.summary}`);
   return [
     'Usage:',
     ...lines,
@@ -153,12 +146,6 @@ export async function main(
     if (positionals.length < min || positionals.length > max) {
       throw new UsageError(
         `expected ${min === max ? min : `${min} to ${max}`} argument(s): medprep ${command.usage}`,
-      );
-    }
-    if (command.pending || !command.run) {
-      throw new ApiError(
-        'unavailable',
-        `${command.pending ?? name} is not available yet in this version of MedPrep`,
       );
     }
     await command.run({ args: positionals, values, json: values.json === true, io });

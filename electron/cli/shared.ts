@@ -20,9 +20,7 @@ export interface Command {
   /** Positional arguments: [required, max]. */
   positionals: [number, number];
   options?: Options;
-  /** Set while the capability has not landed: the command answers that it is not available yet. */
-  pending?: string;
-  run?: (ctx: CommandContext) => Promise<void>;
+  run: (ctx: CommandContext) => Promise<void>;
 }
 
 export interface CommandContext {

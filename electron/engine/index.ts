@@ -21,6 +21,7 @@ import { curateHandlers } from './curate/handlers.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
+import { ModelsStage } from './models/handlers.ts';
 import { Project } from './project/project.ts';
 import {
   getImage,
@@ -58,6 +59,7 @@ export class Engine {
   private readonly handlers: Handlers;
   /** Handed to stage handler factories (electron/engine/<stage>/handlers.ts). */
   private readonly ctx: EngineContext;
+  private readonly models: ModelsStage;
 
   constructor(opts: EngineOptions = {}) {
     this.opts = {
@@ -70,6 +72,7 @@ export class Engine {
       startJob: (kind, params, body) => this.requireJobs().start(kind, params, body),
       emit: (event, payload) => this.emit(event, payload),
     };
+    this.models = new ModelsStage(this.ctx);
     // Core channels here; each stage joins with one line: ...stageHandlers(this.ctx)
     this.handlers = {
       'app.info': () => ({
@@ -112,6 +115,7 @@ export class Engine {
       ...curateHandlers(this.ctx),
       ...sftHandlers(this.ctx),
       ...exportHandlers(this.ctx),
+      ...this.models.handlers,
     };
   }
 
@@ -153,6 +157,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.closeProject();
+    this.models.close();
     this.listeners.clear();
   }
 

@@ -70,13 +70,8 @@ describe('the medprep command', () => {
     });
   });
 
-  it('says a stage that has not landed is not available yet, in one line, exit 1', () => {
-    for (const args of [['models', 'list']]) {
-      const r = medprep(args);
-      expect(r.code, args.join(' ')).toBe(1);
-      expect(r.stderr).toMatch(/not available yet/);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    }
+  it('offers every stage of the pipeline: no command is left "not available yet"', () => {
+    expect(medprep(['--help']).stdout).not.toMatch(/not available yet/);
   });
 
   it('fails in one line when the project does not exist', () => {

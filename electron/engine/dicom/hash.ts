@@ -21,7 +21,9 @@ export function pixelHash(decoded: DecodedFrame): string {
   const buf = new Int32Array(Math.min(CHUNK, data.length));
   for (let start = 0; start < data.length; start += CHUNK) {
     const n = Math.min(CHUNK, data.length - start);
-    for (let i = 0; i < n; i++) buf[i] = data[start + i] ?? 0; // uint32 wraps to int32: bits preserved
+    // TypedArray#set converts natively (uint32 wraps to int32: bits preserved), several times faster
+    // than an element loop; the bytes hashed are the same.
+    buf.set(data.subarray(start, start + n));
     hash.update(new Uint8Array(buf.buffer, 0, n * 4));
   }
   return hash.digest('hex');

@@ -161,14 +161,19 @@ function grayPipeline(
  */
 function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array; window: WindowUsed } {
   const { data } = decoded;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const s = data[i]!;
-    if (s < lo) lo = s;
-    if (s > hi) hi = s;
-  }
   const n = data.length;
+  // 8- and 16-bit samples: a table over the type's whole range (at most 65,536 entries, cheaper to fill than
+  // a pass over 7.8 million pixels for their extremes), indexed without bounds to check.
+  const typeRange = typedRange(data);
+  let lo = typeRange?.lo ?? Infinity;
+  let hi = typeRange?.hi ?? -Infinity;
+  if (typeRange === undefined) {
+    for (let i = 0; i < n; i++) {
+      const s = data[i]!;
+      if (s < lo) lo = s;
+      if (s > hi) hi = s;
+    }
+  }
   if (n === 0 || hi - lo >= MAX_LUT_RANGE || hi > 0x7fffffff) {
     const values = modalityValues(ds, decoded);
     const pipeline = grayPipeline(ds, decoded, () => extremes(values));
@@ -189,8 +194,17 @@ function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array
   const table = new Uint8Array(size);
   for (let k = 0; k < size; k++) table[k] = pipeline.map(modality[k]!);
   const result = new Uint8Array(n);
-  for (let i = 0; i < n; i++) result[i] = table[data[i]! - lo]!;
+  if (lo === 0) for (let i = 0; i < n; i++) result[i] = table[data[i]!]!;
+  else for (let i = 0; i < n; i++) result[i] = table[data[i]! - lo]!;
   return { data: result, window: pipeline.window };
+}
+
+function typedRange(data: DecodedFrame['data']): { lo: number; hi: number } | undefined {
+  if (data instanceof Uint8Array) return { lo: 0, hi: 0xff };
+  if (data instanceof Uint16Array) return { lo: 0, hi: 0xffff };
+  if (data instanceof Int8Array) return { lo: -0x80, hi: 0x7f };
+  if (data instanceof Int16Array) return { lo: -0x8000, hi: 0x7fff };
+  return undefined;
 }
 
 function extremes(values: ArrayLike<number>): { min: number; max: number } {

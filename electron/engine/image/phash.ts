@@ -65,8 +65,9 @@ function areaAverage({ width, height, channels, data }: GrayOrRgbImage, size: nu
   const xs = axisWeights(width, size);
   const ys = axisWeights(height, size);
   const upsampleX = width < size;
-  const rows = new Float64Array(height * size);
-  for (let y = 0; y < height; y++) {
+  const gray = channels === 1 && !upsampleX;
+  const rows = gray ? grayRowSums(data, width, height, xs, size) : new Float64Array(height * size);
+  for (let y = 0; y < height && !gray; y++) {
     const row = y * size;
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
@@ -107,6 +108,54 @@ function areaAverage({ width, height, channels, data }: GrayOrRgbImage, size: nu
   const area = (width / size) * (height / size);
   for (let i = 0; i < out.length; i++) out[i]! /= area;
   return out;
+}
+
+/**
+ * The row pass of areaAverage for a gray image at least `size` wide, with the same result. Every weight is
+ * a multiple of 1/size (a power of two, so exact in binary) and every partial sum stays far below
+ * 2^53/size, so the sums are exact in any order: each cell's whole pixels are added as integers, then its
+ * split edge pixels with their weights. Several times faster than a weighted add per pixel.
+ */
+function grayRowSums(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  xs: { bin: Int32Array; weight: Float64Array },
+  size: number,
+): Float64Array {
+  const first = new Int32Array(size).fill(-1);
+  const end = new Int32Array(size);
+  const splitX: number[] = [];
+  const splitBin: number[] = [];
+  const splitWeight: number[] = [];
+  for (let x = 0; x < width; x++) {
+    for (let slot = x * 2; slot <= x * 2 + 1; slot++) {
+      const o = xs.bin[slot]!;
+      if (o < 0) continue;
+      const w = xs.weight[slot]!;
+      if (w === 1) {
+        if (first[o] === -1) first[o] = x;
+        end[o] = x + 1;
+      } else {
+        splitX.push(x);
+        splitBin.push(o);
+        splitWeight.push(w);
+      }
+    }
+  }
+  const rows = new Float64Array(height * size);
+  for (let y = 0; y < height; y++) {
+    const p = y * width;
+    const row = y * size;
+    for (let o = 0; o < size; o++) {
+      let sum = 0;
+      for (let x = first[o]!, e = end[o]!; x >= 0 && x < e; x++) sum += data[p + x]!;
+      rows[row + o] = sum;
+    }
+    for (let k = 0; k < splitX.length; k++)
+      rows[row + splitBin[k]!]! += data[p + splitX[k]!]! * splitWeight[k]!;
+  }
+  return rows;
 }
 
 const COS = Array.from({ length: SIZE }, (_, u) =>

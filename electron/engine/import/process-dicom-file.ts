@@ -22,7 +22,7 @@ import {
   sopClassName,
 } from '../dicom/index.ts';
 import { phash } from '../image/phash.ts';
-import { writeRendering } from './thumbnail.ts';
+import { writeRendering, writeRenderings } from './thumbnail.ts';
 
 export interface ProcessedFrame {
   frame: number; // 0-based
@@ -121,17 +121,16 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
     const decoded = decodeFrame(file, frame, info);
     const hash = pixelHash(decoded);
     const rendered = renderFrame(ds, decoded);
-    const thumbnail = await writeRendering(opts.cacheDir, 'thumbs', hash, rendered, thumbSize);
-    const training =
+    const { thumbnail, training } =
       opts.trainingSize === undefined
-        ? undefined
-        : await writeRendering(
-            opts.cacheDir,
-            `renders/${opts.trainingSize}`,
-            hash,
-            rendered,
-            opts.trainingSize,
-          );
+        ? {
+            thumbnail: await writeRendering(opts.cacheDir, 'thumbs', hash, rendered, thumbSize),
+            training: undefined,
+          }
+        : await writeRenderings(opts.cacheDir, hash, rendered, {
+            thumbSize,
+            trainingSize: opts.trainingSize,
+          });
     frames.push({
       frame,
       rows: decoded.info.rows,

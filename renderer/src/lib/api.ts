@@ -65,3 +65,11 @@ export type {
   PreviewResult,
   SampleTrace,
 } from '../../../electron/api/curate.ts';
+export { MODEL_DEVICES } from '../../../electron/api/models.ts';
+export type {
+  ModelDevice,
+  ModelInfo,
+  ModelStatus,
+  ModelsOverview,
+  ModelsResult,
+} from '../../../electron/api/models.ts';

@@ -1,0 +1,242 @@
+/**
+ * Import speed on MIMIC-CXR-size radiographs (issue 3): files/s, MB/s and peak RSS for decode + render +
+ * 512-px training PNG + 256-px thumbnail + hashes, side by side with the baselines, measured in the same run.
+ *
+ *   node bench/import.ts [--files 16] [--runs 3]      (or npm run bench -- import --files 16)
+ *
+ * Contenders, each a child process under /usr/bin/time -v (wall time and peak RSS), interleaved per round
+ * and reported as medians:
+ * - ours: bench/lib/pipeline.ts, processDicomFile in a WorkerPool of defaultWorkerCount() threads;
+ * - `medprep import` end to end (CLI: walk, workers, SQLite; thumbnails, no training rendering);
+ * - Python as researchers write it (bench/baselines/pydicom_pipeline.py): one process, and Pool(2);
+ * - dcmtk's dcmj2pnm, one scaled windowed PNG per file, two processes at once (xargs -P 2).
+ * The input files are generated once (bench/lib/make_mimic_dicoms.py) into the OS temp folder and reused.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultWorkerCount } from '../electron/engine/jobs/worker-pool.ts';
+import {
+  formatFigures,
+  isMain,
+  median,
+  type BenchOptions,
+  type BenchResult,
+  type Figure,
+} from './lib/types.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PYTHON = '/usr/bin/python3';
+const TIME = '/usr/bin/time';
+const CLI = path.join(root, 'electron', 'cli', 'bin.js');
+
+interface Measured {
+  seconds: number;
+  peakRssMiB: number;
+  /** User + system CPU seconds of the process and its children: work done, whatever the machine's load. */
+  cpuSeconds: number;
+}
+
+interface Contender {
+  key: string;
+  label: string;
+  /** Fresh output folder → argv of the command to time. */
+  command: (out: string) => string[];
+  /** Untimed set-up in the fresh output folder (creating a project). */
+  prepare?: (out: string) => void;
+}
+
+function check(cmd: string, args: string[], what: string): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.error) throw new Error(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${what} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
+  return r.stdout;
+}
+
+/** The generated input files, made on first use (deterministic, about 15.5 MB each). */
+export function inputFiles(count: number): string[] {
+  const dir = path.join(os.tmpdir(), 'medprep-bench', 'mimic-3056x2544');
+  check(
+    PYTHON,
+    [path.join(root, 'bench', 'lib', 'make_mimic_dicoms.py'), dir, String(count)],
+    'generating DICOMs',
+  );
+  return readdirSync(dir)
+    .filter((f) => /^cxr\d{4}\.dcm$/.test(f))
+    .sort()
+    .slice(0, count)
+    .map((f) => path.join(dir, f));
+}
+
+function timed(argv: string[]): Measured {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(TIME, ['-v', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.error) throw new Error(`${argv[0]}: ${r.error.message}`);
+  if (r.status !== 0)
+    throw new Error(`${argv.join(' ').slice(0, 200)} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  const cpu = (what: string) =>
+    Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
+  return { seconds, peakRssMiB: rss ? Number(rss[1]) / 1024 : NaN, cpuSeconds: cpu('User') + cpu('System') };
+}
+
+function contenders(files: string[], sourceDir: string): Contender[] {
+  const node = process.execPath;
+  const python = path.join(root, 'bench', 'baselines', 'pydicom_pipeline.py');
+  return [
+    {
+      key: 'ours',
+      label: 'MedPrep pipeline',
+      command: (out) => [node, path.join(root, 'bench', 'lib', 'pipeline.ts'), out, ...files],
+    },
+    {
+      key: 'cli',
+      label: 'medprep import (CLI)',
+      prepare: (out) => check(node, [CLI, 'init', path.join(out, 'project')], 'medprep init'),
+      command: (out) => [
+        node,
+        CLI,
+        'import',
+        path.join(out, 'project'),
+        sourceDir,
+        '--format',
+        'dicom',
+        '--json',
+      ],
+    },
+    { key: 'python', label: 'Python (1 process)', command: (out) => [PYTHON, python, out, ...files] },
+    {
+      key: 'python2',
+      label: 'Python Pool(2)',
+      command: (out) => [PYTHON, python, out, '--processes', '2', ...files],
+    },
+    {
+      key: 'dcmtk',
+      label: 'dcmtk dcmj2pnm -P 2',
+      prepare: (out) =>
+        writeFileSync(
+          path.join(out, 'list'),
+          files.map((f) => `${f}\n${path.join(out, path.basename(f, '.dcm'))}.png\n`).join(''),
+        ),
+      // The generated images are portrait: scale the height to 512 (+Syv), with the file's first window.
+      command: (out) => [
+        'xargs',
+        '-a',
+        path.join(out, 'list'),
+        '-d',
+        '\n',
+        '-n',
+        '2',
+        '-P',
+        '2',
+        'dcmj2pnm',
+        '+on',
+        '+Syv',
+        '512',
+        '+Wi',
+        '1',
+      ],
+    },
+  ];
+}
+
+export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResult> {
+  const { values } = parseArgs({
+    args: opts.argv,
+    options: { files: { type: 'string', default: '16' }, runs: { type: 'string', default: '3' } },
+    strict: false,
+  });
+  const count = Number(values.files);
+  const runs = Number(values.runs);
+  const files = inputFiles(count);
+  if (files.length < count) throw new Error(`expected ${count} input files, found ${files.length}`);
+  // The CLI imports the whole folder: give it a folder of exactly these files.
+  const cliSource = mkdtempSync(path.join(os.tmpdir(), 'medprep-bench-src-'));
+  for (const f of files) spawnSync('ln', ['-s', f, path.join(cliSource, path.basename(f))]);
+  const megabytes = files.reduce((n, f) => n + statSync(f).size, 0) / 1e6;
+  // Read once so every contender starts with the files in the page cache.
+  for (const f of files) readFileSync(f);
+
+  const list = contenders(files, cliSource);
+  const samples = new Map<string, Measured[]>(list.map((c) => [c.key, []]));
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'medprep-bench-out-'));
+  try {
+    for (let round = 0; round < runs; round++) {
+      for (const c of list) {
+        const out = path.join(scratch, `${c.key}-${round}`);
+        mkdirSync(out, { recursive: true });
+        c.prepare?.(out);
+        const m = timed(c.command(out));
+        samples.get(c.key)!.push(m);
+        process.stderr.write(
+          `  round ${round + 1}/${runs} ${c.label}: ${(count / m.seconds).toFixed(2)} files/s\n`,
+        );
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(cliSource, { recursive: true, force: true });
+  }
+
+  const rate = (key: string) => median(samples.get(key)!.map((m) => count / m.seconds));
+  const rss = (key: string) => median(samples.get(key)!.map((m) => m.peakRssMiB));
+  const cpuPerFile = (key: string) => (median(samples.get(key)!.map((m) => m.cpuSeconds)) / count) * 1000;
+  const labelOf = (key: string) => list.find((c) => c.key === key)!.label;
+  // Ratios are the median of the per-round ratios: each round runs every contender back to back, so a
+  // ratio within a round shares the machine's load at that moment (others use the same cores).
+  const ratio = (key: string, base: string, of: (m: Measured) => number) => {
+    const a = samples.get(key)!;
+    const b = samples.get(base)!;
+    return median(a.map((m, i) => of(m) / of(b[i]!)));
+  };
+  const speed = (m: Measured) => count / m.seconds;
+  const vs = (label: string, key: string, base: string, unit = 'files/s', scale = 1): Figure => ({
+    label,
+    value: rate(key) * scale,
+    unit,
+    baseline: { label: labelOf(base), value: rate(base) * scale },
+    ratio: ratio(key, base, speed),
+  });
+  const mbPerFile = megabytes / count;
+  const figures: Figure[] = [
+    vs('MedPrep pipeline vs Python, 1 process', 'ours', 'python'),
+    vs('MedPrep pipeline vs Python, Pool(2)', 'ours', 'python2'),
+    vs('MedPrep pipeline vs dcmtk, 2 processes', 'ours', 'dcmtk'),
+    vs('MedPrep pipeline, input MB/s', 'ours', 'python', 'MB/s', mbPerFile),
+    vs('medprep import (CLI, end to end) vs Python, 1 process', 'cli', 'python'),
+    ...(['ours', 'cli'] as const).map((key): Figure => ({
+      label: `${labelOf(key)} peak RSS (lower is better)`,
+      value: rss(key),
+      unit: 'MiB',
+      baseline: { label: labelOf('python2'), value: rss('python2') },
+      ratio: rss(key) / rss('python2'),
+    })),
+    ...(['python', 'dcmtk'] as const).map((base): Figure => ({
+      label: 'MedPrep pipeline CPU time per file (lower is better)',
+      value: cpuPerFile('ours'),
+      unit: 'ms',
+      baseline: { label: labelOf(base), value: cpuPerFile(base) },
+      ratio: ratio('ours', base, (m) => m.cpuSeconds),
+    })),
+    { label: 'Python (1 process) peak RSS', value: rss('python'), unit: 'MiB' },
+    { label: 'dcmtk peak RSS (largest process)', value: rss('dcmtk'), unit: 'MiB' },
+  ];
+  return {
+    name: 'import',
+    figures,
+    notes: [
+      `${count} generated files, 3056×2544 12-bit in 16, ${megabytes.toFixed(0)} MB; medians of ${runs} runs (ratios: median of the per-round ratios), wall time of the whole process (start-up included), files in the page cache`,
+      `MedPrep pipeline = processDicomFile (decode, render, pixel hash, phash, 512-px training PNG, 256-px thumbnail) in a WorkerPool of ${defaultWorkerCount()} worker threads; the CLI import also walks the folder and writes SQLite, and renders thumbnails only`,
+      'Python does the same with pydicom + numpy + Pillow (LANCZOS); dcmtk writes one 512-px windowed PNG per file, no thumbnail, no hash',
+      'peak RSS: /usr/bin/time -v maximum resident set size; for Pool(2) and xargs it is the largest single process, not the sum',
+    ],
+  };
+}
+
+if (isMain(import.meta.url))
+  process.stdout.write(`${formatFigures(await run({ argv: process.argv.slice(2) }))}\n`);
