@@ -217,6 +217,23 @@ describe('model-backed curation with the tiny test models', () => {
     expect(loser.decisions.map((d) => d.operator)).toEqual(['dedup.review']);
   });
 
+  it('other weights under the same model id are scored again; the same weights are not', async () => {
+    const models = path.join(work, 'models-v2');
+    fs.cpSync(path.join(TEST_MODELS_DIR, 'test-clip'), path.join(models, 'test-clip'), { recursive: true });
+    // Another copy of the model: unpinned (no hashes), so its fingerprint differs from the pinned one.
+    const manifest = path.join(models, 'test-clip', 'medprep.json');
+    const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { files: { sha256: string | null }[] };
+    for (const f of m.files) f.sha256 = null;
+    fs.writeFileSync(manifest, JSON.stringify(m));
+    process.env.MEDPREP_MODELS_DIR = models;
+    try {
+      expect((await curate(recipe({}))).operators[0]!.computed).toBe(tree.rows.length);
+      expect((await curate(recipe({ min: 0.5 }))).operators[0]!.computed).toBe(0);
+    } finally {
+      process.env.MEDPREP_MODELS_DIR = TEST_MODELS_DIR;
+    }
+  });
+
   describe('a missing or corrupt model', () => {
     it('not installed: both operators report "not run" and the run completes', async () => {
       const s = await curate(

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -147,8 +147,20 @@ function modelAccess(
       throw new ModelNotRun(`not run: model ${model} failed: ${firstLine(err, model)}`);
     }
   };
+  const versions = new Map<string, string>();
+  const version = (model: string): string => {
+    let v = versions.get(model);
+    if (v === undefined) {
+      const files = entryOf(model)?.files ?? [];
+      const h = createHash('sha256');
+      for (const f of files) h.update(`${f.path}\0${f.expectedSha256 ?? `bytes:${f.bytes}`}\n`);
+      versions.set(model, (v = h.digest('hex').slice(0, 12)));
+    }
+    return v;
+  };
   return {
     problem,
+    version,
     /** The model and device this run used, or the model alone when nothing was computed. */
     use: (model: string): ModelUse =>
       used.get(model) ?? { id: model, requested: null, device: null, fallbacks: [] },
@@ -221,7 +233,7 @@ async function computeStats(
   const todo: Sample[] = [];
   const inputs = new Map<number, string>();
   for (const s of samples) {
-    const input = def.input(s, params);
+    const input = def.input(s, params, ctx);
     const row = stored.get(s.id);
     if (row && row.input === input) stats.set(s.id, { value: row.value, label: row.label });
     else {
@@ -328,6 +340,7 @@ async function curate(
     cacheDir: project.cacheDir,
     signal: job.signal,
     modelProblem: (m) => models.problem(m),
+    modelVersion: (m) => models.version(m),
     align: (m, ss) => models.align(m, ss),
   };
 
