@@ -34,6 +34,17 @@ export interface OperatorInfo {
   status: 'ran' | string;
 }
 
+/** The model a run used for an operator or the semantic rung, and the device that ran it. */
+export interface ModelUse {
+  id: string;
+  /** What was asked for ('auto' tries the accelerators the machine offers, then the CPU). */
+  requested: string | null;
+  /** The device that ran it; null when nothing was computed (every statistic came from the cache). */
+  device: string | null;
+  /** Devices tried and not used, with the reason. */
+  fallbacks: { device: string; reason: string }[];
+}
+
 export interface OperatorSummary extends OperatorInfo {
   /** Statistics computed by this run (the rest came from the cache). */
   computed: number;
@@ -42,6 +53,8 @@ export interface OperatorSummary extends OperatorInfo {
   removed: number;
   /** Samples without the statistic (no report, no thumbnail): kept. */
   missing: number;
+  /** Model-backed operators (pair.alignment) that ran: which model, on which device. */
+  model?: ModelUse;
 }
 
 export interface LeakageViolation {
@@ -68,7 +81,8 @@ export interface CurateSummary {
   review: number;
   statsComputed: number;
   operators: OperatorSummary[];
-  dedup: { method: ClusterMethod; status: string; clusters: number; removed: number }[];
+  /** Per dedup rung; the semantic rung, when it ran, names its model and device. */
+  dedup: { method: ClusterMethod; status: string; clusters: number; removed: number; model?: ModelUse }[];
   splits: Record<Split, number>;
   leakage: LeakageReport;
 }

@@ -296,3 +296,87 @@ export async function makeCurateTree(dir: string): Promise<CurateTree> {
   );
   return { dir, manifest, files: Object.fromEntries(rows.map((r) => [r.role, r.file])) };
 }
+
+export interface ModelTreeRow {
+  role: string;
+  /** Which manifest (source) the sample is imported from. */
+  source: string;
+  patient: string;
+  view: string;
+  report: string | null;
+}
+
+export interface ModelTree {
+  dir: string;
+  /** Source name → manifest path (one import each). */
+  manifests: Record<string, string>;
+  /** Role → path relative to its source folder. */
+  files: Record<string, string>;
+  rows: ModelTreeRow[];
+}
+
+/**
+ * A small tree for the model-backed operators: `perSource` distinct 64-px images with distinct reports in
+ * each named source, one sample without a report in the last source, and in the first source a byte-identical
+ * copy (`copy-of-0`) of its first image under another patient and as a frontal view (the original is
+ * lateral), so the representative rule, not the import order, picks the copy.
+ */
+export async function makeModelTree(dir: string, perSource: Record<string, number>): Promise<ModelTree> {
+  const SIDE = 64;
+  const files: Record<string, string> = {};
+  const rows: ModelTreeRow[] = [];
+  const manifests: Record<string, string> = {};
+  const names = Object.keys(perSource);
+  let seed = 0;
+  for (const [k, source] of names.entries()) {
+    const srcDir = path.join(dir, source);
+    fs.mkdirSync(srcDir, { recursive: true });
+    const lines: string[] = [];
+    const add = async (role: string, image: Buffer, row: Omit<ModelTreeRow, 'role' | 'source'>) => {
+      const file = `${role}.png`;
+      await fs.promises.writeFile(path.join(srcDir, file), image);
+      files[role] = file;
+      rows.push({ role, source, ...row });
+      lines.push(
+        JSON.stringify({
+          path: file,
+          patient_id: row.patient,
+          study_id: `study-${role}`,
+          view: row.view,
+          ...(row.report ? { report: row.report } : {}),
+        }),
+      );
+    };
+    let first: Buffer | null = null;
+    for (let i = 0; i < perSource[source]!; i++) {
+      const image = await png(syntheticImage(5000 + seed++, SIDE), SIDE);
+      first ??= image;
+      const n = seed;
+      await add(`${source}-${i}`, image, {
+        patient: `${source}-p${i}`,
+        view: k === 0 && i === 0 ? 'LATERAL' : 'PA',
+        report: REPORT(
+          `Case ${n}: ${n % 2 ? 'small left' : 'moderate right'} pleural effusion, ${n * 3} mm nodule in zone ${n % 5}.`,
+          `Finding ${n} ${n % 3 ? 'unchanged' : 'new'}.`,
+        ),
+      });
+    }
+    if (k === 0 && first) {
+      await add('copy-of-0', first, {
+        patient: `${source}-copy-patient`,
+        view: 'PA',
+        report: REPORT('A byte-identical copy filed under another patient.', 'Same image.'),
+      });
+    }
+    if (k === names.length - 1) {
+      await add(`${source}-no-report`, await png(syntheticImage(9000, SIDE), SIDE), {
+        patient: `${source}-p-none`,
+        view: 'PA',
+        report: null,
+      });
+    }
+    manifests[source] = path.join(srcDir, 'manifest.jsonl');
+    fs.writeFileSync(manifests[source], lines.join('\n') + '\n');
+  }
+  return { dir, manifests, files, rows };
+}

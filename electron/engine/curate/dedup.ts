@@ -230,45 +230,49 @@ export async function textClusters(
   return { clusters, removals, texts: texts.length };
 }
 
-/** Semantic duplicates from image embeddings: brute-force cosine (review only), for up to `limit` images. */
-export function semanticClusters(ids: number[], vectors: Float32Array[], threshold: number): BuiltCluster[] {
-  const parent = ids.map((_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
-    return x;
-  };
-  for (let i = 0; i < vectors.length; i++) {
+/**
+ * Semantic duplicates from image embeddings (L2-normalised, so a dot product is the cosine): a brute-force
+ * search, review clusters only. As for near-duplicate images, clusters form around representatives without
+ * chaining: samples are taken in the order of `compare` (the representative rule), and each one not yet in a
+ * cluster gathers the others not yet in one whose cosine with it reaches `threshold`. A member's distance is
+ * 1 − cosine to its representative. A threshold above 1 forms no cluster.
+ */
+export function semanticClusters(
+  ids: number[],
+  vectors: Float32Array[],
+  threshold: number,
+  compare: (a: number, b: number) => number = (a, b) => a - b,
+): BuiltCluster[] {
+  const cosine = (i: number, j: number) => {
     const a = vectors[i]!;
-    for (let j = i + 1; j < vectors.length; j++) {
-      const b = vectors[j]!;
-      let dot = 0;
-      for (let k = 0; k < a.length; k++) dot += a[k]! * b[k]!;
-      if (dot >= threshold) parent[find(j)] = find(i);
-    }
-  }
-  const comps = new Map<number, number[]>();
-  ids.forEach((_, i) => {
-    const r = find(i);
-    let c = comps.get(r);
-    if (!c) comps.set(r, (c = []));
-    c.push(i);
-  });
+    const b = vectors[j]!;
+    let dot = 0;
+    for (let k = 0; k < a.length; k++) dot += a[k]! * b[k]!;
+    return dot;
+  };
+  const order = ids.map((_, i) => i).sort((i, j) => compare(ids[i]!, ids[j]!));
+  const assigned = new Set<number>();
   const out: BuiltCluster[] = [];
-  for (const c of comps.values()) {
-    if (c.length < 2) continue;
-    const rep = c[0]!;
+  for (const leader of order) {
+    if (assigned.has(leader)) continue;
+    const members = [{ imageId: ids[leader]!, distance: 0 }];
+    const taken = [leader];
+    for (const j of order) {
+      if (j === leader || assigned.has(j)) continue;
+      const cos = cosine(leader, j);
+      if (cos < threshold) continue;
+      // Rounded to 1e-3, never below 0 (float error around a cosine of 1).
+      members.push({ imageId: ids[j]!, distance: Math.max(0, Math.round((1 - cos) * 1000) / 1000) });
+      taken.push(j);
+    }
+    if (members.length < 2) continue;
+    for (const t of taken) assigned.add(t);
     out.push({
       method: 'semantic',
       status: 'review',
-      representative: ids[rep]!,
+      representative: ids[leader]!,
       chosenBy: 'rule',
-      members: c.map((i) => {
-        let dot = 0;
-        const a = vectors[rep]!;
-        const b = vectors[i]!;
-        for (let k = 0; k < a.length; k++) dot += a[k]! * b[k]!;
-        return { imageId: ids[i]!, distance: Math.round((1 - dot) * 1000) / 1000 };
-      }),
+      members,
     });
   }
   return out;

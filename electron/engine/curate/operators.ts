@@ -41,6 +41,11 @@ export interface ComputeContext {
   align: ((model: string, samples: Sample[]) => Promise<(number | null)[]>) | null;
   /** Why `align` is null or a model is missing, or null when the model is there. */
   modelProblem: (model: string) => string | null;
+  /**
+   * A short fingerprint of the installed model's files (their pinned hashes, else their sizes): part of a
+   * model statistic's input, so replaced weights under the same id are scored again.
+   */
+  modelVersion: (model: string) => string;
 }
 
 export interface OperatorDef {
@@ -55,7 +60,7 @@ export interface OperatorDef {
   /** Parameters that change the statistic's value (part of the cache key). */
   statParams: readonly string[];
   /** What the value is computed from; a stored value with another input is recomputed. */
-  input(s: Sample, p: Params): string;
+  input(s: Sample, p: Params, ctx: ComputeContext): string;
   compute(samples: Sample[], p: Params, ctx: ComputeContext): Promise<StatValue[]> | StatValue[];
   /** Why the operator cannot run (e.g. no model installed), or null. */
   unavailable?(p: Params, ctx: ComputeContext): string | null;
@@ -343,7 +348,8 @@ export const OPERATORS: readonly OperatorDef[] = [
     thresholdKey: 'min',
     defaults: { model: 'biomedclip', min: null, top_percent: null },
     statParams: ['model'],
-    input: (s, p) => `${String(p.model)}|${s.thumbnail ?? ''}|${report(s)}`,
+    input: (s, p, ctx) =>
+      `${String(p.model)}@${ctx.modelVersion(String(p.model))}|${s.thumbnail ?? ''}|${report(s)}`,
     unavailable: (p, ctx) => ctx.modelProblem(String(p.model)),
     compute: async (ss, p, ctx) => {
       if (!ctx.align) return ss.map(() => num(null));

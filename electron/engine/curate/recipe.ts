@@ -159,7 +159,8 @@ export function parseRecipe(text: string): Recipe {
       semantic: {
         enabled: se.enabled === undefined ? false : enabled(se, 'dedup.semantic'),
         model: typeof se.model === 'string' ? se.model : 'biomedclip',
-        threshold: number(se.threshold ?? 0.98, 'dedup.semantic.threshold', -1, 1),
+        // A cosine; above 1 nothing clusters (a dry run of the rung: embeddings computed, no cluster).
+        threshold: number(se.threshold ?? 0.98, 'dedup.semantic.threshold', -1, 2),
       },
     },
     split: { ratios },

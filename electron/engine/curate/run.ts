@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type * as NativeModels from '../../../native-models/index.ts';
-import type { ModelRunner, PixelImage, resolveModelDirs } from '../../../native-models/index.ts';
-import type { CurateSummary, FunnelStage, OperatorSummary, Split } from '../../api/curate.ts';
+import type { ModelRunner, PixelImage, RunInfo, resolveModelDirs } from '../../../native-models/index.ts';
+import type { CurateSummary, FunnelStage, ModelUse, OperatorSummary, Split } from '../../api/curate.ts';
 import type { JobContext } from '../jobs/jobs.ts';
 import type { Project } from '../project/project.ts';
 import {
@@ -78,6 +78,19 @@ async function loadModelLayer(): Promise<ModelLayer | null> {
   }
 }
 
+/**
+ * Why a model could not run for this run ("not run: …"). The operator or rung that needed it reports this as
+ * its status; the run goes on.
+ */
+export class ModelNotRun extends Error {}
+
+/** The first line of an error message, short enough for a status, without the model's name (the status has it). */
+function firstLine(err: unknown, model: string): string {
+  const m = err instanceof Error ? err.message : String(err);
+  const line = m.split('\n')[0]!.replace(`model "${model}": `, '').replace(`model "${model}" `, '').trim();
+  return line.length > 240 ? `${line.slice(0, 239)}…` : line;
+}
+
 function modelAccess(
   layer: ModelLayer | null,
   project: Project,
@@ -86,16 +99,71 @@ function modelAccess(
 ) {
   const dirs = layer ? (opts.modelDirs ?? layer.resolveModelDirs({ projectDir: project.dir })) : [];
   let runner: ModelRunner | null = null;
+  const entryOf = (model: string) => layer?.listModels({ dirs }).models.find((m) => m.manifest.id === model);
   const problem = (model: string, task = 'image-text-embedding'): string | null => {
     if (!layer) return 'not run: the model layer could not load';
-    const entry = layer.listModels({ dirs }).models.find((m) => m.manifest.id === model);
-    if (!entry || entry.status !== 'found') return 'not run: no model installed';
+    const entry = entryOf(model);
+    if (!entry || entry.status === 'missing') return 'not run: no model installed';
     if (entry.manifest.task !== task) return `not run: model ${model} is not an image–text model`;
+    if (entry.status !== 'found') {
+      const missing = entry.files.filter((f) => !f.found).map((f) => f.path);
+      return `not run: model ${model} is incomplete (${missing.join(', ')} not found in ${entry.dir})`;
+    }
     return null;
   };
-  const getRunner = () => (runner ??= new layer!.ModelRunner({ models: { dirs }, device: 'auto' }));
+  // Each model is hashed against its pinned SHA-256s once per run, before its first use: a damaged or
+  // swapped file is reported by name instead of failing somewhere inside the runtime.
+  const verified = new Map<string, Promise<void>>();
+  const verify = (model: string) => {
+    let v = verified.get(model);
+    if (!v) {
+      v = (async () => {
+        const why = problem(model);
+        if (why) throw new ModelNotRun(why);
+        const problems = (await layer!.verifyModelFiles(entryOf(model)!)).filter(
+          (p) => p.kind !== 'unpinned',
+        );
+        if (problems.length > 0)
+          throw new ModelNotRun(
+            `not run: model ${model} is damaged: ${firstLine(problems[0]!.message, model)}`,
+          );
+      })();
+      verified.set(model, v);
+    }
+    return v;
+  };
+  const used = new Map<string, ModelUse>();
+  /** Runs one model call; a failure of the model (not a cancel) becomes ModelNotRun. */
+  const call = async <R extends { run: RunInfo }>(model: string, f: (r: ModelRunner) => Promise<R>) => {
+    await verify(model);
+    try {
+      runner ??= new layer!.ModelRunner({ models: { dirs }, device: 'auto' });
+      const result = await f(runner);
+      const { requested, device, fallbacks } = result.run;
+      used.set(model, { id: model, requested, device, fallbacks });
+      return result;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw new ModelNotRun(`not run: model ${model} failed: ${firstLine(err, model)}`);
+    }
+  };
+  const versions = new Map<string, string>();
+  const version = (model: string): string => {
+    let v = versions.get(model);
+    if (v === undefined) {
+      const files = entryOf(model)?.files ?? [];
+      const h = createHash('sha256');
+      for (const f of files) h.update(`${f.path}\0${f.expectedSha256 ?? `bytes:${f.bytes}`}\n`);
+      versions.set(model, (v = h.digest('hex').slice(0, 12)));
+    }
+    return v;
+  };
   return {
     problem,
+    version,
+    /** The model and device this run used, or the model alone when nothing was computed. */
+    use: (model: string): ModelUse =>
+      used.get(model) ?? { id: model, requested: null, device: null, fallbacks: [] },
     align: async (model: string, samples: Sample[]): Promise<(number | null)[]> => {
       const out: (number | null)[] = samples.map(() => null);
       for (let i = 0; i < samples.length; i += 64) {
@@ -110,7 +178,7 @@ function modelAccess(
           at.push(i + k);
         }
         if (pairs.length === 0) continue;
-        const { scores } = await getRunner().alignImageText(model, pairs, { signal });
+        const { scores } = await call(model, (r) => r.alignImageText(model, pairs, { signal }));
         scores.forEach((v, k) => (out[at[k]!] = v));
       }
       return out;
@@ -124,7 +192,8 @@ function modelAccess(
         ids.push(s.id);
         images.push(image);
       }
-      const { vectors } = await getRunner().embedImages(model, images, { signal });
+      if (images.length === 0) return { ids, vectors: [] };
+      const { vectors } = await call(model, (r) => r.embedImages(model, images, { signal }));
       return { ids, vectors };
     },
     close: () => runner?.close(),
@@ -164,7 +233,7 @@ async function computeStats(
   const todo: Sample[] = [];
   const inputs = new Map<number, string>();
   for (const s of samples) {
-    const input = def.input(s, params);
+    const input = def.input(s, params, ctx);
     const row = stored.get(s.id);
     if (row && row.input === input) stats.set(s.id, { value: row.value, label: row.label });
     else {
@@ -193,8 +262,13 @@ async function computeStats(
   return { stats, computed: todo.length };
 }
 
-/** Per source, the score at the top `percent` % (DataComp's rule): samples below it are removed. */
-function topPercentCut(
+/**
+ * Per source, the score at the top `percent` % (DataComp's rule): the ceil(n · percent / 100) best of the n
+ * scored samples of each source (at least one), and samples below that score are removed. Every sample that
+ * ties with the cut is kept, so identical scores can keep more than k %. Samples without a score are not
+ * counted (they are kept).
+ */
+export function topPercentCut(
   samples: Sample[],
   stats: Map<number, StatValue>,
   percent: number,
@@ -266,6 +340,7 @@ async function curate(
     cacheDir: project.cacheDir,
     signal: job.signal,
     modelProblem: (m) => models.problem(m),
+    modelVersion: (m) => models.version(m),
     align: (m, ss) => models.align(m, ss),
   };
 
@@ -292,7 +367,19 @@ async function curate(
       runs.push({ def, params, key, stats: new Map(), summary });
       continue;
     }
-    const { stats, computed } = await computeStats(project, def, params, key, samples, ctx, job);
+    let computedStats: Awaited<ReturnType<typeof computeStats>>;
+    try {
+      computedStats = await computeStats(project, def, params, key, samples, ctx, job);
+    } catch (err) {
+      if (!(err instanceof ModelNotRun) || job.signal.aborted) throw err;
+      // The model failed (corrupt files, a runtime that cannot load it): the operator does not run, the run
+      // goes on. Scores stored before the failure stay valid for the next run.
+      summary.status = err.message;
+      runs.push({ def, params, key, stats: new Map(), summary });
+      continue;
+    }
+    const { stats, computed } = computedStats;
+    if (typeof params.model === 'string') summary.model = models.use(params.model);
     summary.computed = computed;
     summary.cached = samples.length - computed;
     const topPercent = typeof params.top_percent === 'number' ? params.top_percent : null;
@@ -301,7 +388,8 @@ async function curate(
       const stat = stats.get(s.id);
       const t = cut ? (cut.get(s.sourceId) ?? null) : threshold;
       const d = decide(def, stat, t);
-      if (d === null) summary.missing++;
+      // Missing is a property of the statistic, not of the threshold: with no threshold nothing is decided.
+      if (!stat || (stat.value === null && stat.label === null)) summary.missing++;
       if (d !== 'remove') continue;
       summary.removed++;
       removals.push({
@@ -416,18 +504,29 @@ async function curate(
     dedupRemovals.push(...text.removals);
   }
   const semanticStatus: string[] = [];
+  let semanticModel: ModelUse | undefined;
   if (recipe.dedup.semantic.enabled) {
-    const problem = models.problem(recipe.dedup.semantic.model);
+    const { model, threshold } = recipe.dedup.semantic;
+    const problem = models.problem(model);
     if (problem) semanticStatus.push(problem);
     else {
-      const live = textPool.filter((s) => !dedupRemovals.some((r) => r.imageId === s.id));
+      const removedNow = new Set(dedupRemovals.map((r) => r.imageId));
+      const live = textPool.filter((s) => !removedNow.has(s.id));
       if (live.length > 20_000)
         semanticStatus.push('not run: more than 20,000 images for a brute-force search');
       else {
-        const { ids, vectors } = await models.embed(recipe.dedup.semantic.model, live);
-        for (const c of semanticClusters(ids, vectors, recipe.dedup.semantic.threshold)) {
-          const rep = c.members.map((m) => byId.get(m.imageId)!).sort(compareRepresentative)[0]!;
-          clusters.push(adoptUserChoice({ ...c, representative: rep.id }));
+        job.progress({ message: 'semantic duplicates' });
+        try {
+          const { ids, vectors } = await models.embed(model, live);
+          semanticModel = models.use(model);
+          const built = semanticClusters(ids, vectors, threshold, (a, b) =>
+            compareRepresentative(byId.get(a)!, byId.get(b)!),
+          ).map(adoptUserChoice);
+          // Review clusters remove nothing; one confirmed in review (merged) removes its other members.
+          applyClusters(built, 'dedup.review', 'duplicates confirmed in review');
+        } catch (err) {
+          if (!(err instanceof ModelNotRun) || job.signal.aborted) throw err;
+          semanticStatus.push(err.message);
         }
       }
     }
@@ -518,6 +617,7 @@ async function curate(
         method === 'semantic'
           ? (semanticStatus[0] ?? (recipe.dedup.semantic.enabled ? 'ran' : 'off'))
           : 'ran',
+      ...(method === 'semantic' && semanticModel ? { model: semanticModel } : {}),
       clusters: clusters.filter((c) => c.method === method).length,
       removed: dedupRemovals.filter(
         (r) =>
