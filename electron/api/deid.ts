@@ -22,6 +22,11 @@ export interface DeidSettings {
   /** Inclusive range of the per-patient date shift in days. */
   shiftRange: { min: number; max: number };
   textMode: TextMode;
+  /**
+   * The report-text NER model: `auto` uses an installed token-classification model when there is one, `off`
+   * never, a model id that model (an error when it is not installed).
+   */
+  textModel: 'auto' | 'off' | (string & {});
 }
 
 export type DeidSettingKey = keyof DeidSettings;
@@ -57,6 +62,8 @@ export interface DeidSummary {
   spansByCategory: Record<string, number>;
   /** Failures, with the image or report id and a reason without PHI. */
   errors: { item: string; reason: string }[];
+  /** The NER model the report-text step used with the rules, and the device that ran it; null: rules only. */
+  textModel: { id: string; device: string | null } | null;
 }
 
 export interface DeidOverview {

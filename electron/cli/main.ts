@@ -48,10 +48,10 @@ const COMMANDS: Record<string, Command> = {
     run: deidCommand,
   },
   'deid-text': {
-    usage: 'deid-text [FILE|-] [--mode tags|surrogates]',
-    summary: 'de-identify report text',
+    usage: 'deid-text [FILE|-] [--mode tags|surrogates] [--model ID]',
+    summary: 'de-identify report text (with --model: an installed NER model too)',
     positionals: [0, 1],
-    options: { mode: { type: 'string', default: 'tags' } },
+    options: { mode: { type: 'string', default: 'tags' }, model: { type: 'string' } },
     run: deidTextCommand,
   },
   'eval-deid': {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { deidentifyTextSync } from '../../engine/deid-text/index.ts';
+import { type DeidTextOptions, deidentifyText } from '../../engine/deid-text/index.ts';
 import { type CommandContext, UsageError, print } from '../shared.ts';
 
 async function readInput(file: string | undefined): Promise<string> {
@@ -10,22 +10,50 @@ async function readInput(file: string | undefined): Promise<string> {
 }
 
 /**
- * `medprep deid-text [FILE|-] [--mode tags|surrogates]`: de-identifies one text with the rules (no project, so
- * no header identifiers; surrogates are keyed by a random key per call). Offsets refer to the input text.
+ * `medprep deid-text [FILE|-] [--mode tags|surrogates] [--model ID]`: de-identifies one text with the rules (no
+ * project, so no header identifiers; surrogates are keyed by a random key per call), and with `--model` an
+ * installed token-classification model (an id, or `auto` for the first installed one) whose spans are united
+ * with the rules'. Offsets refer to the input text.
  */
 export async function deidTextCommand(ctx: CommandContext): Promise<void> {
   const mode = ctx.values.mode ?? 'tags';
   if (mode !== 'tags' && mode !== 'surrogates') throw new UsageError('--mode must be tags or surrogates');
+  const modelSetting = ctx.values.model as string | undefined;
+  if (modelSetting !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u.test(modelSetting))
+    throw new UsageError('--model must be a model id or auto');
   const text = await readInput(ctx.args[0]);
   const { randomBytes } = await import('node:crypto');
-  const result = deidentifyTextSync(
-    text,
-    mode === 'surrogates' ? { mode, secret: randomBytes(32), patientKey: 'deid-text' } : { mode },
-  );
+  const opts: DeidTextOptions =
+    mode === 'surrogates' ? { mode, secret: randomBytes(32), patientKey: 'deid-text' } : { mode };
+  let model: { id: string; device: string | null } | null = null;
+  let device = (): string | null => null;
+  let close = () => undefined as void;
+  if (modelSetting !== undefined && modelSetting !== 'off') {
+    const { chooseTextModel, loadModelLayer, runnerNerModel } =
+      await import('../../engine/deid/text-model.ts');
+    const layer = await loadModelLayer();
+    const choice = chooseTextModel(layer, modelSetting);
+    if (choice && layer) {
+      const runner = new layer.ModelRunner({ device: 'auto' });
+      close = () => runner.close();
+      const ner = runnerNerModel(runner, choice.id);
+      opts.model = ner;
+      device = () => ner.device();
+      model = { id: choice.id, device: null };
+    }
+  }
+  let result;
+  try {
+    result = await deidentifyText(text, opts);
+    if (model) model.device = device();
+  } finally {
+    close();
+  }
   print(
     ctx,
     {
       text: result.text,
+      model,
       spans: result.spans.map((s) => ({
         start: s.start,
         end: s.end,

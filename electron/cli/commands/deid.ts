@@ -29,6 +29,7 @@ export async function deidCommand(ctx: CommandContext): Promise<void> {
         reportsUnchanged: s.reportsUnchanged,
         spansByCategory: s.spansByCategory,
         errors: s.errors,
+        textModel: s.textModel,
         runId: s.runId,
       },
       [
@@ -36,6 +37,9 @@ export async function deidCommand(ctx: CommandContext): Promise<void> {
           `${s.imagesNotApplicable} without a header) and ${plural(s.reportsProcessed, 'report')} ` +
           `(${s.reportsUnchanged} unchanged); ${s.quarantined} in quarantine, ${plural(s.errors.length, 'error')}.`,
         `Report spans: ${spans || 'none'}.`,
+        s.textModel
+          ? `Report text model: ${s.textModel.id} on ${s.textModel.device ?? 'no device (no report needed it)'}, with the rules.`
+          : 'Report text model: none (rules only).',
         ...errorLines,
       ].join('\n'),
     );

@@ -10,7 +10,7 @@ import { findPlaceholders } from './placeholders.ts';
 import { ruleCandidates } from './rules.ts';
 import { surrogateFor, tagFor } from './surrogates.ts';
 import type { SurrogateContext } from './surrogates.ts';
-import type { Candidate, DeidSpan, DeidTextOptions, DeidTextResult } from './types.ts';
+import type { Candidate, DeidSpan, DeidTextOptions, DeidTextResult, NerPrediction } from './types.ts';
 
 export type {
   DeidSpan,
@@ -27,6 +27,7 @@ export type {
 export { compileHeader, parsePersonName, normaliseWord, type CompiledHeader } from './header.ts';
 export { ALLOW_LIST_TERMS, findMedicalTerms, isMedicalWord } from './allow-list.ts';
 export { scanDates, dateKey, type DateParts } from './dates.ts';
+export type { MergeInput } from './merge.ts';
 
 /** Detected spans of `text`, resolved and non-overlapping, without replacements. */
 export function detectSpans(text: string, opts: DeidTextOptions = {}, extra: MergeInput[] = []): Candidate[] {
@@ -73,15 +74,20 @@ export function deidentifyTextSync(text: string, opts: DeidTextOptions = {}): De
   return applySpans(text, detectSpans(text, opts), opts);
 }
 
+/** A model's predictions as merge candidates (source `model`): below `minScore` or out of range dropped. */
+export function modelCandidates(text: string, predictions: NerPrediction[], minScore = 0.5): MergeInput[] {
+  const out: MergeInput[] = [];
+  for (const p of predictions) {
+    if (p.score < minScore || p.end <= p.start || p.start < 0 || p.end > text.length) continue;
+    out.push({ start: p.start, end: p.end, category: p.category, source: 'model', confidence: p.score });
+  }
+  return out;
+}
+
 /** De-identifies `text`; with `opts.model`, the model's spans are united with the rules'. */
 export async function deidentifyText(text: string, opts: DeidTextOptions = {}): Promise<DeidTextResult> {
-  const extra: MergeInput[] = [];
-  if (opts.model) {
-    const minScore = opts.modelMinScore ?? 0.5;
-    for (const p of await opts.model.predict(text)) {
-      if (p.score < minScore || p.end <= p.start || p.start < 0 || p.end > text.length) continue;
-      extra.push({ start: p.start, end: p.end, category: p.category, source: 'model', confidence: p.score });
-    }
-  }
+  const extra = opts.model
+    ? modelCandidates(text, await opts.model.predict(text), opts.modelMinScore ?? 0.5)
+    : [];
   return applySpans(text, detectSpans(text, opts, extra), opts);
 }

@@ -18,10 +18,20 @@ import { sourceFile } from './images.ts';
 import { type PatientKnown, knownForPatient } from './known.ts';
 import { type ReportContext, renderReport, reportKey, storeDetected } from './reports.ts';
 import { dicomOptions, readSettings } from './settings.ts';
+import { chooseTextModel, loadModelLayer, type RunnerNerModel, runnerNerModel } from './text-model.ts';
+import { modelCandidates } from '../deid-text/index.ts';
+import type { ModelRunner } from '../../../native-models/index.ts';
 
 const PROFILE = 'PS3.15 E.1-1 Basic Application Level Confidentiality Profile';
 const BATCH_SIZE = 64;
 const BATCH_MS = 250;
+/** Reports per call to the text model. */
+const MODEL_BATCH = 16;
+
+/** What `deid_runs.options` records beside the settings: the text model that ran and its device. */
+interface RunRecord extends DeidSettings {
+  textModelRun?: { id: string; device: string | null } | null;
+}
 
 interface FileRow {
   file_id: number;
@@ -38,9 +48,12 @@ interface FileRow {
 
 type Write = () => void;
 
+/** The images' input key: the text model is not an input of an image (reports key it themselves). */
 function runKey(settings: DeidSettings, secret: Buffer, appVersion: string): string {
+  const { textModel: _textModel, ...imageSettings } = settings;
+  void _textModel;
   return createHash('sha256')
-    .update(JSON.stringify([appVersion, settings, createHash('sha256').update(secret).digest('hex')]))
+    .update(JSON.stringify([appVersion, imageSettings, createHash('sha256').update(secret).digest('hex')]))
     .digest('hex');
 }
 
@@ -150,7 +163,25 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
   const settings = readSettings(db);
   const options = dicomOptions(settings);
   const secret = project.secret();
+  // The text model is chosen before anything is written: a named model that is not installed fails the job.
+  const layer = settings.textModel === 'off' ? null : await loadModelLayer();
+  const textModel = chooseTextModel(layer, settings.textModel, project.dir);
   const runId = createRun(db, ctx.id, settings);
+  const recordModel = (device: string | null) => {
+    if (!textModel) return;
+    const record: RunRecord = { ...settings, textModelRun: { id: textModel.id, device } };
+    db.prepare('UPDATE deid_runs SET options = ? WHERE id = ?').run(JSON.stringify(record), runId);
+  };
+  recordModel(null);
+  let runner: ModelRunner | null = null;
+  let ner: RunnerNerModel | null = null;
+  if (textModel && layer) {
+    runner = new layer.ModelRunner({
+      models: { dirs: layer.resolveModelDirs({ projectDir: project.dir }) },
+      device: 'auto',
+    });
+    ner = runnerNerModel(runner, textModel.id, ctx.signal);
+  }
   const writer = new Writer(db, runId);
   const base = runKey(settings, secret, appVersion);
 
@@ -247,25 +278,57 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
     }
     await Promise.all(inFlight);
     flush();
-    if (!ctx.signal.aborted) ctx.progress({ message: 'de-identifying reports' });
+    if (!ctx.signal.aborted)
+      ctx.progress({
+        message: textModel ? `de-identifying reports (rules and ${textModel.id})` : 'de-identifying reports',
+      });
+    const pending: { r: (typeof reports)[number]; rctx: ReportContext; key: string }[] = [];
     for (const r of reports) {
-      if (ctx.signal.aborted) break;
-      const rctx: ReportContext = { settings, secret, patient: patient(r.patient_id) };
+      const rctx: ReportContext = {
+        settings,
+        secret,
+        patient: patient(r.patient_id),
+        ...(textModel ? { textModel: textModel.id } : {}),
+      };
       const key = reportKey(r.raw_text, rctx, appVersion);
       if (r.deid_key === key) {
         done++;
         ctx.progress({ done });
-        continue;
+      } else pending.push({ r, rctx, key });
+    }
+    for (let i = 0; i < pending.length && !ctx.signal.aborted; i += MODEL_BATCH) {
+      const chunk = pending.slice(i, i + MODEL_BATCH);
+      // The model runs in its own process, a batch at a time; its spans go with each report to the rules.
+      let predicted: Awaited<ReturnType<RunnerNerModel['predictMany']>> = [];
+      if (ner) {
+        try {
+          predicted = await ner.predictMany(chunk.map((p) => p.r.raw_text));
+        } catch (err) {
+          if (ctx.signal.aborted) break;
+          throw new Error(`text model ${textModel!.id} failed: ${(err as Error).message}`, { cause: err });
+        }
+        recordModel(ner.device());
       }
-      await submit({ kind: 'report', text: r.raw_text, known: rctx.patient.known }, (res) =>
-        settle(() => writer.report(r.id, key, rctx, res), res.kind === 'error'),
-      );
+      for (const [k, { r, rctx, key }] of chunk.entries()) {
+        if (ctx.signal.aborted) break;
+        const extra = ner ? modelCandidates(r.raw_text, predicted[k] ?? []) : [];
+        await submit(
+          {
+            kind: 'report',
+            text: r.raw_text,
+            known: rctx.patient.known,
+            ...(extra.length > 0 ? { extra } : {}),
+          },
+          (res) => settle(() => writer.report(r.id, key, rctx, res), res.kind === 'error'),
+        );
+      }
     }
     ctx.progress({ message: ctx.signal.aborted ? 'cancelling' : 'finishing' });
     await Promise.all(inFlight);
     flush();
   } finally {
     await pool.close();
+    runner?.close();
   }
   const verb = ctx.signal.aborted ? 'cancelled after' : 'de-identified';
   return `${verb} ${done} of ${files.length + reports.length} files and reports, ${errors} with errors`;
@@ -305,6 +368,8 @@ export function deidSummary(db: Db, jobId: string): DeidSummary {
     )
     .all(run) as { image_id: number; reason: string }[];
   const processedImages = n('done') + n('not-applicable') + n('error');
+  const options = db.prepare('SELECT options FROM deid_runs WHERE id = ?').pluck().get(run) as string;
+  const textModelRun = (JSON.parse(options) as RunRecord).textModelRun ?? null;
   return {
     runId: run,
     imagesProcessed: n('done'),
@@ -321,5 +386,6 @@ export function deidSummary(db: Db, jobId: string): DeidSummary {
         reason: 'the text engine failed on this report',
       })),
     ],
+    textModel: textModelRun,
   };
 }

@@ -11,7 +11,7 @@ import {
   deidentifyDicom,
   detectBurnedInText,
 } from '../deid-dicom/index.ts';
-import { type DeidSpan, type KnownIdentifiers, detectSpans } from '../deid-text/index.ts';
+import { type DeidSpan, type KnownIdentifiers, type MergeInput, detectSpans } from '../deid-text/index.ts';
 import { serveWorker } from '../jobs/worker-pool.ts';
 import { headerCleaner } from './clean.ts';
 
@@ -35,6 +35,8 @@ export interface ReportTask {
   kind: 'report';
   text: string;
   known: KnownIdentifiers;
+  /** The NER model's spans (source `model`), united with the rules'. */
+  extra?: MergeInput[];
 }
 
 export type DeidTask = DicomTask | RasterTask | ReportTask;
@@ -127,7 +129,7 @@ export async function runDeidTask(task: DeidTask): Promise<DeidTaskResult> {
     case 'raster':
       return raster(task);
     case 'report':
-      return { kind: 'report', spans: detectSpans(task.text, { known: task.known }) };
+      return { kind: 'report', spans: detectSpans(task.text, { known: task.known }, task.extra ?? []) };
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * De-identified images on demand. The project never stores de-identified DICOM bytes: they are regenerated
  * from the source file with the project key and the options of the run that did the image (deterministic),
- * with the rectangles a person drew blanked. Also the header before/after table, the quarantine queue and masks.
+ * with the image's masks (drawn and rule masks, `masksForImage`) blanked. Also the header before/after table, the quarantine queue and masks.
  */
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +30,7 @@ import type { Db } from '../project/database.ts';
 import type { Project } from '../project/project.ts';
 import { headerCleaner } from './clean.ts';
 import { knownForPatient } from './known.ts';
+import { masksForImage } from './masks.ts';
 import { dicomOptions } from './settings.ts';
 
 interface ImageSource {
@@ -133,7 +134,7 @@ async function regenerate(
       patientKey: src.patientKey,
       known,
     }),
-    masks: masksOf(project.db, imageId),
+    masks: masksForImage(project.db, imageId).rects,
     detectText: false,
   });
   return { source, result };

@@ -4,3 +4,4 @@ export { deidentifiedDicomBytes, headerDiff, sourceFile } from './images.ts';
 export { exportLinkage } from './linkage.ts';
 export { DEFAULT_DEID_SETTINGS, readSettings, writeSettings, dicomOptions } from './settings.ts';
 export { knownForPatient } from './known.ts';
+export { masksForImage, scaleMasks, type ImageMasks } from './masks.ts';

@@ -92,6 +92,8 @@ export interface ReportContext {
   settings: DeidSettings;
   secret: Buffer;
   patient: PatientKnown;
+  /** The NER model the job runs with the rules (part of the report's key), if any. */
+  textModel?: string;
 }
 
 /** The settings of the run that did the report (or the project's, before any run), the key and the patient. */
@@ -147,6 +149,8 @@ export function reportKey(raw: string, ctx: ReportContext, appVersion: string): 
         ctx.patient.known,
         createHash('sha256').update(ctx.secret).digest('hex'),
         raw,
+        // Only when a model ran: without one, keys stay what they were before models existed.
+        ...(ctx.textModel ? [`model:${ctx.textModel}`] : []),
       ]),
     )
     .digest('hex');

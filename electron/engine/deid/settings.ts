@@ -35,6 +35,7 @@ export const DEFAULT_DEID_SETTINGS: DeidSettings = {
   birthDate: 'empty',
   shiftRange: { ...DEFAULT_SHIFT_RANGE },
   textMode: 'tags',
+  textModel: 'auto',
 };
 
 export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
@@ -136,6 +137,19 @@ export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
       },
     ],
   },
+  {
+    key: 'textModel',
+    label: 'Report text model',
+    help: 'A name-recognition model installed on this computer finds what the rules miss; its finds are added to the rules’ (never replace them).',
+    choices: [
+      {
+        value: 'auto',
+        label: 'Use one when installed',
+        help: 'Uses an installed, verified token-classification model; without one, the rules alone run.',
+      },
+      { value: 'off', label: 'Rules only', help: 'Never uses a model.' },
+    ],
+  },
 ];
 
 const CHOICES: Record<string, readonly string[]> = {
@@ -155,6 +169,9 @@ export function validateSettings(partial: unknown, base: DeidSettings): DeidSett
     if (choices) {
       if (typeof value !== 'string' || !choices.includes(value))
         throw new ApiError('bad-request', `"${key}" must be one of ${choices.join(', ')}.`);
+    } else if (key === 'textModel') {
+      if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u.test(value))
+        throw new ApiError('bad-request', '"textModel" must be auto, off or a model id.');
     } else if (key === 'shiftRange') {
       const r = value as { min?: unknown; max?: unknown } | null;
       if (
@@ -198,9 +215,10 @@ export function settingsInfo(settings: DeidSettings): DeidSettingsInfo {
   return { settings, defaults: DEFAULT_DEID_SETTINGS, help: DEID_SETTINGS_HELP };
 }
 
-/** The DICOM engine's options for the settings (the text mode is not one of them). */
+/** The DICOM engine's options for the settings (the text mode and model are not among them). */
 export function dicomOptions(settings: DeidSettings): DeidOptions {
-  const { textMode: _textMode, ...options } = settings;
+  const { textMode: _textMode, textModel: _textModel, ...options } = settings;
   void _textMode;
+  void _textModel;
   return { ...options, shiftRange: { ...options.shiftRange } };
 }

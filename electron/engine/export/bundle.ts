@@ -90,8 +90,8 @@ function deidProfile(project: Project, images: ExportImageKind): string {
     : 'Report text: scrubbed when the samples were generated (MedPrep rules plus the identifiers of each study’s headers; tags such as [NAME] replace what was found; sentences still carrying one are handled per the recipe).';
   const img =
     images === 'dicom'
-      ? 'DICOM images: PS3.15 Basic Application Level Confidentiality Profile (no options: dates removed, UIDs replaced by keyed UIDs, patient ID and name by keyed pseudonyms). Raster sources are written as PNG.'
-      : 'Images: rendered from the pixels only; no DICOM header travels with them. Images in quarantine (suspected burned-in text) without a release decision are left out.';
+      ? 'DICOM images: PS3.15 Basic Application Level Confidentiality Profile with the options of the de-identification run (UIDs replaced by keyed UIDs, patient ID and name by keyed pseudonyms), masked regions blanked. Raster sources are written as PNG, masked regions blanked.'
+      : 'Images: rendered from the pixels only, masked regions blanked; no DICOM header travels with them. Images in quarantine (suspected burned-in text) without a release decision are left out.';
   return `${text} ${img}`;
 }
 

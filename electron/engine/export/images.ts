@@ -1,13 +1,17 @@
 /**
  * Bundle images, rendered from the source pixels: DICOM through our decoder and VOI rendering, PNG/JPEG
- * sources through the raster decoder; resized to fit the chosen side and written as PNG or JPEG. The PNG
- * rendering is cached content-addressed in the project (cache/renders/<side>/), so a second export reads it.
- * `dicom` writes de-identified Part 10 (PS3.15 Basic Profile) for DICOM sources; raster sources stay PNG.
+ * sources through the raster decoder; the image's masks (`masksForImage`: drawn in the quarantine and rule
+ * masks) blanked at full size, then resized to fit the chosen side and written as PNG or JPEG. The PNG
+ * rendering is cached in the project (cache/renders/<side>/), keyed by the pixels and the masks, so a second
+ * export reads it. `dicom` writes the de-identified Part 10 the deid stage's run regenerates
+ * (`deidentifiedDicomBytes`: the run's options, the same masks) for DICOM sources; raster sources stay PNG.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { deidentifyDicom } from '../deid-dicom/index.ts';
+import { applyMasks } from '../deid-dicom/index.ts';
+import { deidentifiedDicomBytes, masksForImage, scaleMasks, sourceFile } from '../deid/index.ts';
 import { decodeFrame, parseDicom, readPixelInfo, renderFrame } from '../dicom/index.ts';
 import { decodeRaster, render8 } from '../import/process-raster-file.ts';
 import { writeRendering } from '../import/thumbnail.ts';
@@ -36,7 +40,7 @@ export function sourceImages(project: Project, ids: readonly number[]): Map<numb
   for (const id of ids) {
     const r = stmt.get(id) as (Omit<SourceImage, 'abs'> & { root: string; rel: string }) | undefined;
     if (!r) throw new Error(`image ${id} is not in the project`);
-    out.set(id, { ...r, abs: path.join(r.root, r.rel) });
+    out.set(id, { ...r, abs: sourceFile(r.root, r.rel) });
   }
   return out;
 }
@@ -50,7 +54,16 @@ export function extensionFor(im: SourceImage, kind: ExportImageKind): 'png' | 'j
 
 async function renderPng(project: Project, im: SourceImage, maxSide: number): Promise<Buffer> {
   const folder = `renders/${maxSide}`;
-  const cached = path.join(project.cacheDir, folder, im.pixelHash.slice(0, 2), `${im.pixelHash}.png`);
+  const masks = masksForImage(project.db, im.id);
+  // Unmasked renderings are shared by identical pixels; a masked one is keyed by its masks too.
+  const key =
+    masks.rects.length === 0
+      ? im.pixelHash
+      : `${im.pixelHash}-m${createHash('sha256')
+          .update(JSON.stringify([masks.width, masks.height, masks.rects]))
+          .digest('hex')
+          .slice(0, 16)}`;
+  const cached = path.join(project.cacheDir, folder, key.slice(0, 2), `${key}.png`);
   if (!fs.existsSync(cached)) {
     const bytes = fs.readFileSync(im.abs);
     let rendered;
@@ -61,31 +74,28 @@ async function renderPng(project: Project, im: SourceImage, maxSide: number): Pr
     } else {
       rendered = render8(await decodeRaster(bytes)).image;
     }
-    await writeRendering(project.cacheDir, folder, im.pixelHash, rendered, maxSide);
+    // Blank at full size, before resizing: a downscale would otherwise blend masked pixels with their neighbours.
+    applyMasks(rendered, scaleMasks(masks, rendered.width, rendered.height), 0);
+    await writeRendering(project.cacheDir, folder, key, rendered, maxSide);
   }
   return fs.readFileSync(cached);
 }
 
-/** The bytes of one bundle image, and the de-identified header text of a DICOM one (for the leak gate). */
+/**
+ * The bytes of one bundle image. A DICOM one is regenerated with the app version of this process, as the
+ * de-identification stage's preview does.
+ */
 export async function imageBytes(
   project: Project,
   im: SourceImage,
   kind: ExportImageKind,
   maxSide: number,
-  appVersion: string,
 ): Promise<Buffer> {
   const ext = extensionFor(im, kind);
   if (ext === 'dcm') {
-    const result = await deidentifyDicom(fs.readFileSync(im.abs), {
-      secret: project.secret(),
-      appVersion,
-      patientKey: im.patientKey,
-      // Burned-in text is the de-identification stage's decision (quarantine); export only takes what it let through.
-      detectText: false,
-    });
-    if (result.quarantine)
-      throw new Error(`an image is flagged for burned-in text by its header; review it first`);
-    return Buffer.from(result.bytes);
+    // The run's options and the image's masks; burned-in text is the de-identification stage's decision
+    // (quarantine), and export only receives images it let through.
+    return Buffer.from(await deidentifiedDicomBytes(project, im.id));
   }
   const png = await renderPng(project, im, maxSide);
   if (ext === 'png') return png;

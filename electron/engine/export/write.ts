@@ -122,7 +122,7 @@ export async function writeBundle(
     let done = 0;
     for (const [name, im] of plan.images) {
       if (signal?.aborted) throw new Error('cancelled');
-      const bytes = await imageBytes(project, im, plan.options.images, plan.options.maxSide, appVersion);
+      const bytes = await imageBytes(project, im, plan.options.images, plan.options.maxSide);
       const dest = path.join(tmp, name);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, bytes);
