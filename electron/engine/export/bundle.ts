@@ -7,13 +7,12 @@ import { createHmac } from 'node:crypto';
 import type { ExportImageKind, ExportOptions } from '../../api/export.ts';
 import type { SftCounts } from '../../api/sft.ts';
 import { pseudonym, pseudonymToken } from '../deid-dicom/pseudonyms.ts';
-import type { KnownIdentifiers } from '../deid-text/index.ts';
-import type { ScanItem } from '../leak-gate/index.ts';
+import type { ScanItem, ScopedIdentifiers } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { eligibleImages, latestRun, readSamples, type SftRecipe } from '../sft/index.ts';
 import { ApiError } from '../errors.ts';
 import type { BundleSample, BundleSplit } from './formats.ts';
-import { projectIdentifiers } from './identifiers.ts';
+import { projectIdentifiers, scopeItems } from './identifiers.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
 
 export interface MetadataRow {
@@ -55,7 +54,7 @@ export interface BundlePlan {
   metadata: MetadataRow[];
   counts: StageCounts;
   recipe: SftRecipe | null;
-  identifiers: KnownIdentifiers[];
+  identifiers: ScopedIdentifiers[];
   secretFingerprint: string;
   deidProfile: string;
 }
@@ -218,10 +217,19 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     metadata,
     counts,
     recipe: run?.recipe ?? null,
-    identifiers: projectIdentifiers(project.db, patients),
+    identifiers: projectIdentifiers(project.db, patients, (key) => pseudonym(secret, 'patient', key)),
     secretFingerprint: secretFingerprint(secret),
     deidProfile: deidProfile(project, opts.images),
   };
+}
+
+/** The plan's texts, each with the patient it belongs to (see scopeItems). */
+export function scopedToPlan(plan: BundlePlan, items: ScanItem[]): ScanItem[] {
+  return scopeItems(
+    items,
+    new Map(plan.metadata.map((m) => [m.image, m.patient])),
+    new Map(plan.samples.map((s) => [s.id, s.images])),
+  );
 }
 
 /** Scan items of a text file: one per JSON array element or JSONL line (named by its id), else the whole text. */

@@ -5,13 +5,21 @@
  * ImageID and ReportID) and every UID.
  */
 import type { KnownIdentifiers } from '../deid-text/index.ts';
+import type { ScanItem, ScopedIdentifiers } from '../leak-gate/index.ts';
 import type { Db } from '../project/database.ts';
 import { headerIdentifiers, mergeIdentifiers } from '../sft/index.ts';
 
 const stripPrefix = (key: string) => key.replace(/^[a-z-]+:/u, '');
 
-/** Identifiers per patient; `patientIds` limits it to those patients (all when omitted). */
-export function projectIdentifiers(db: Db, patientIds?: ReadonlySet<number>): KnownIdentifiers[] {
+/**
+ * Identifiers per patient; `patientIds` limits it to those patients (all when omitted). `scopeOf` names each
+ * patient as the bundle does (its pseudonym), so the leak gate matches original dates within that patient.
+ */
+export function projectIdentifiers(
+  db: Db,
+  patientIds?: ReadonlySet<number>,
+  scopeOf?: (patientKey: string) => string,
+): ScopedIdentifiers[] {
   const rows = db
     .prepare(
       `SELECT p.id AS pid, p.patient_key AS patientKey, p.birth_date AS birthDate,
@@ -33,12 +41,14 @@ export function projectIdentifiers(db: Db, patientIds?: ReadonlySet<number>): Kn
     meta: string;
   }[];
   const byPatient = new Map<number, KnownIdentifiers[]>();
+  const keyOf = new Map<number, string>();
   for (const r of rows) {
     if (patientIds && !patientIds.has(r.pid)) continue;
     const meta = JSON.parse(r.meta) as Record<string, unknown>;
     const metaIds = ['dicom_id', 'ImageID', 'ReportID']
       .map((k) => meta[k])
       .filter((v): v is string => typeof v === 'string' && v !== '');
+    keyOf.set(r.pid, r.patientKey);
     const list = byPatient.get(r.pid) ?? [];
     list.push(headerIdentifiers(JSON.parse(r.header) as Record<string, string>), {
       patientIds: [stripPrefix(r.patientKey)],
@@ -49,5 +59,32 @@ export function projectIdentifiers(db: Db, patientIds?: ReadonlySet<number>): Kn
     });
     byPatient.set(r.pid, list);
   }
-  return [...byPatient.values()].map(mergeIdentifiers);
+  return [...byPatient].map(([pid, sets]) => ({
+    ...mergeIdentifiers(sets),
+    ...(scopeOf ? { scope: scopeOf(keyOf.get(pid)!) } : {}),
+  }));
+}
+
+/**
+ * Gives each text the patient it belongs to: an image file's patient, or a sample record's (the patient of
+ * its images). Texts of no single patient (the card, text-only samples) stay unscoped and are checked
+ * against every patient's dates.
+ */
+export function scopeItems(
+  items: ScanItem[],
+  imagePatient: ReadonlyMap<string, string>,
+  sampleImages: ReadonlyMap<string, readonly string[]>,
+): ScanItem[] {
+  const sampleScope = new Map<string, string>();
+  for (const [id, images] of sampleImages) {
+    const patients = new Set(images.map((i) => imagePatient.get(i)).filter((p) => p !== undefined));
+    if (patients.size === 1) sampleScope.set(id, [...patients][0]!);
+  }
+  return items.map((item) => {
+    const scope =
+      imagePatient.get(item.file) ??
+      sampleScope.get(item.record) ??
+      sampleScope.get(item.record.replace(/\.json$/u, ''));
+    return scope === undefined ? item : { ...item, scope };
+  });
 }

@@ -14,7 +14,8 @@ import { buildMatcher, scanTexts, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { readTar, readZip } from './archive.ts';
 import { scanItemsOf } from './bundle.ts';
-import { projectIdentifiers } from './identifiers.ts';
+import { projectIdentifiers, scopeItems } from './identifiers.ts';
+import { pseudonym } from '../deid-dicom/pseudonyms.ts';
 import { listFiles, manifestDigest, type Manifest } from './write.ts';
 
 interface Row {
@@ -465,7 +466,11 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
   }
   if (format === 'parquet' || format === 'webdataset')
     for (const r of rows) scan.push({ file: r.file, record: r.id, text: r.text });
-  const leak = await scanTexts(scan, buildMatcher(project ? projectIdentifiers(project.db) : []));
+  const identifiers = project
+    ? projectIdentifiers(project.db, undefined, (key) => pseudonym(project.secret(), 'patient', key))
+    : [];
+  const sampleImages = new Map(rows.map((r) => [r.id, r.images]));
+  const leak = await scanTexts(scopeItems(scan, patientOf, sampleImages), buildMatcher(identifiers));
   check(
     project ? 'leak' : 'leak-patterns',
     [...unreadable, ...leak.hits.map((h) => `${h.file} record ${h.record}: ${h.category} (${h.kind})`)],

@@ -13,7 +13,7 @@ import { ApiError } from '../errors.ts';
 import { buildMatcher, scanTexts, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { tarBuffer, writeZip, type Entry } from './archive.ts';
-import { planBundle, scanItemsOf, type BundlePlan } from './bundle.ts';
+import { planBundle, scanItemsOf, scopedToPlan, type BundlePlan } from './bundle.ts';
 import { datasetCard } from './card.ts';
 import { formatFiles, type BundleSample, type BundleSplit } from './formats.ts';
 import { imageBytes } from './images.ts';
@@ -86,7 +86,7 @@ export async function exportPlan(
 ): Promise<ExportPlan> {
   const plan = planBundle(project, options);
   const { files, scan } = await textsOf(plan, appVersion, () => Buffer.alloc(0));
-  const leak = await scanTexts(scan, buildMatcher(plan.identifiers));
+  const leak = await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
   return {
     card: files.get('README.md')!.toString('utf8'),
     leak,
@@ -157,7 +157,7 @@ export async function writeBundle(
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
     scan.push({ file: 'manifest.json', record: 'manifest', text: manifestText });
     progress({ done: ++done, message: 'Leak gate' });
-    const leak = await scanTexts(scan, buildMatcher(plan.identifiers));
+    const leak = await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
     if (!leak.ok) throw new LeakError(leak);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), manifestText);
 

@@ -17,10 +17,18 @@
 import { dateKey, isMedicalWord, normaliseWord, parsePersonName, scanDates } from '../deid-text/index.ts';
 import type { KnownIdentifiers, PhiCategory } from '../deid-text/index.ts';
 
+/**
+ * Identifiers with whose they are (e.g. the patient's pseudonym in a bundle): dates are then only looked for
+ * in texts of the same scope, since another patient's shifted date may equal them by chance.
+ */
+export type ScopedIdentifiers = KnownIdentifiers & { scope?: string };
+
 export interface ScanItem {
   file: string;
   record: string;
   text: string;
+  /** The patient (scope) this text belongs to, when known: original dates are matched within it only. */
+  scope?: string;
 }
 
 export interface LeakHit {
@@ -51,17 +59,18 @@ interface Key {
 export interface LeakMatcher {
   keys: Map<string, Key>;
   prefixes: Set<string>;
-  dates: Set<string>;
+  /** Original date (YYYYMMDD) → the scopes it belongs to ('' for identifiers without a scope). */
+  dates: Map<string, Set<string>>;
   maxTokens: number;
 }
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
 const tokensOf = (s: string) => (normaliseWord(s).match(TOKEN) ?? []) as string[];
 
-export function buildMatcher(identifiers: KnownIdentifiers[]): LeakMatcher {
+export function buildMatcher(identifiers: ScopedIdentifiers[]): LeakMatcher {
   const keys = new Map<string, Key>();
   const prefixes = new Set<string>();
-  const dates = new Set<string>();
+  const dates = new Map<string, Set<string>>();
   let maxTokens = 1;
   const add = (tokens: string[], category: PhiCategory, capitalOnly = false) => {
     const key = tokens.join('');
@@ -115,8 +124,12 @@ export function buildMatcher(identifiers: KnownIdentifiers[]): LeakMatcher {
       const street = address.split(',')[0] ?? '';
       if (/\d/u.test(street) && /\p{L}{3}/u.test(street)) add(tokensOf(street), 'LOCATION');
     }
-    for (const d of [known.birthDate, ...(known.studyDates ?? [])])
-      if (d && /^\d{8}$/u.test(d.trim())) dates.add(d.trim());
+    for (const d of [known.birthDate, ...(known.studyDates ?? [])]) {
+      if (!d || !/^\d{8}$/u.test(d.trim())) continue;
+      const owners = dates.get(d.trim()) ?? new Set<string>();
+      owners.add(known.scope ?? '');
+      dates.set(d.trim(), owners);
+    }
   }
   return { keys, prefixes, dates, maxTokens };
 }
@@ -154,6 +167,7 @@ export function scanText(
   text: string,
   matcher: LeakMatcher,
   options: ScanOptions = {},
+  scope?: string,
 ): Map<PhiCategory, 'identifier' | 'pattern'> {
   const found = new Map<PhiCategory, 'identifier' | 'pattern'>();
   const tokens: { norm: string; start: number; end: number; capital: boolean }[] = [];
@@ -187,7 +201,11 @@ export function scanText(
   if (matcher.dates.size > 0) {
     scanDates(text, (hit) => {
       const key = dateKey(hit.parts);
-      if (key && matcher.dates.has(key)) found.set('DATE', 'identifier');
+      const owners = key ? matcher.dates.get(key) : undefined;
+      // A text of a known patient is checked against that patient's dates (and unscoped ones); a text of no
+      // known patient against every date.
+      if (owners && (scope === undefined || owners.has(scope) || owners.has('')))
+        found.set('DATE', 'identifier');
     });
   }
   if (options.patterns !== false) {
@@ -208,7 +226,7 @@ export function scanText(
 /** Scans every text; `ok` only when nothing was found. Hits never carry the matched value. */
 export async function scanTexts(
   items: AsyncIterable<ScanItem> | Iterable<ScanItem>,
-  identifiers: KnownIdentifiers[] | LeakMatcher,
+  identifiers: ScopedIdentifiers[] | LeakMatcher,
   options: ScanOptions = {},
 ): Promise<LeakReport> {
   const matcher = Array.isArray(identifiers) ? buildMatcher(identifiers) : identifiers;
@@ -216,7 +234,7 @@ export async function scanTexts(
   let textsScanned = 0;
   for await (const item of items) {
     textsScanned++;
-    for (const [category, kind] of scanText(item.text, matcher, options)) {
+    for (const [category, kind] of scanText(item.text, matcher, options, item.scope)) {
       hits.push({ file: item.file, record: item.record, category, kind });
     }
   }

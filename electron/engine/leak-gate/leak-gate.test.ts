@@ -71,4 +71,19 @@ describe('the leak gate', () => {
       new Set(['NAME', 'ID', 'DATE', 'CONTACT']),
     );
   });
+
+  it("matches a patient's original dates only in that patient's texts, so another patient's shifted date is no leak", async () => {
+    const a = { scope: 'MP-A', studyDates: ['20210314'] };
+    const b = { scope: 'MP-B', studyDates: ['20200101'] };
+    const report = await scanTexts(
+      [
+        { file: 'x', record: 'a-own', scope: 'MP-A', text: 'Study of 03/14/2021.' },
+        { file: 'x', record: 'b-shifted', scope: 'MP-B', text: 'Study of 03/14/2021.' },
+        { file: 'x', record: 'unscoped', text: 'Card dated 2021-03-14.' },
+      ],
+      [a, b],
+      { patterns: false },
+    );
+    expect(report.hits.map((h) => h.record)).toEqual(['a-own', 'unscoped']);
+  });
 });
