@@ -24,6 +24,7 @@ import {
   formatTag,
   keywordOf,
   parseDicom,
+  TEXT_VRS,
 } from '../dicom/index.ts';
 import { ApiError } from '../errors.ts';
 import type { Db } from '../project/database.ts';
@@ -155,29 +156,7 @@ function display(ds: DicomDataset, el: DicomElement): string {
   if (el.tag === 0x7fe00010 || BINARY.has(el.vr)) return `(${el.length} bytes)`;
   try {
     const strings = elementStrings(ds, el);
-    if (
-      strings.length > 0 ||
-      [
-        'AE',
-        'AS',
-        'CS',
-        'DA',
-        'DS',
-        'DT',
-        'IS',
-        'LO',
-        'LT',
-        'PN',
-        'SH',
-        'ST',
-        'TM',
-        'UC',
-        'UI',
-        'UR',
-        'UT',
-      ].includes(el.vr)
-    )
-      return strings.join('\\');
+    if (strings.length > 0 || TEXT_VRS.has(el.vr)) return strings.join('\\');
     return elementNumbers(ds, el).join('\\');
   } catch {
     return `(${el.length} bytes)`;

@@ -23,6 +23,7 @@ export {
   elementNumbers,
   keywordOf,
   flatHeader,
+  TEXT_VRS,
   type TagRef,
 } from './values.ts';
 export { lookupTag, tagOf, type DictEntry } from './dictionary.ts';

@@ -14,7 +14,8 @@ import {
 const CHARSET_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
 /** Text VRs that hold one value in which a backslash is just a character. */
 const SINGLE_VALUED_TEXT = new Set(['LT', 'ST', 'UT', 'UR']);
-const TEXT_VRS = new Set([
+/** VRs whose value is text (as opposed to numbers, binary or sequences). */
+export const TEXT_VRS: ReadonlySet<string> = new Set([
   'AE',
   'AS',
   'CS',
