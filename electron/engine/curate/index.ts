@@ -14,7 +14,7 @@
  * - Images imported after the run are not included until curation runs again.
  * - A representative changed in review (curate.setRepresentative) is reflected at once.
  */
-export { keptSamples, leakageCheck, type KeptSample } from './queries.ts';
+export { keptSamples, latestRun as latestCurationRun, leakageCheck, type KeptSample } from './queries.ts';
 export { runCuration, type CurateRunOptions } from './run.ts';
 export { defaultRecipeText, parseRecipe, type Recipe } from './recipe.ts';
 export { curateHandlers } from './handlers.ts';

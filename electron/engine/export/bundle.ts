@@ -10,6 +10,7 @@ import { pseudonym, pseudonymToken } from '../deid-dicom/pseudonyms.ts';
 import type { ScanItem, ScopedIdentifiers } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { eligibleImages, latestRun, readSamples, type SftRecipe } from '../sft/index.ts';
+import { latestCurationRun } from '../curate/index.ts';
 import { ApiError } from '../errors.ts';
 import type { BundleSample, BundleSplit } from './formats.ts';
 import { projectIdentifiers, scopeItems } from './identifiers.ts';
@@ -178,12 +179,7 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     bySplit[s.split] = (bySplit[s.split] ?? 0) + 1;
     byTask[s.task] = (byTask[s.task] ?? 0) + 1;
   }
-  const latestCuration = project.db
-    .prepare(
-      `SELECT fd.run_id AS run FROM filter_decisions fd LEFT JOIN jobs j ON j.id = fd.run_id
-       ORDER BY j.started_at DESC, fd.run_id DESC LIMIT 1`,
-    )
-    .get() as { run: string } | undefined;
+  const latestCuration = latestCurationRun(project.db, true);
   const counts: StageCounts = {
     import: {
       images: count(project, 'SELECT COUNT(*) AS n FROM images'),
@@ -199,7 +195,7 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
           .prepare(
             "SELECT COUNT(DISTINCT image_id) AS n FROM filter_decisions WHERE run_id = ? AND decision = 'remove'",
           )
-          .get(latestCuration?.run ?? '') as { n: number }
+          .get(latestCuration?.id ?? '') as { n: number }
       ).n,
       quarantined: count(
         project,

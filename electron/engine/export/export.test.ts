@@ -361,3 +361,27 @@ describe('the leak gate', () => {
     expect((await sp.engine.invoke('export.verify', { bundle: out, withProject: true })).ok).toBe(true);
   });
 });
+
+describe('the dataset card', () => {
+  it('counts what the latest deciding curation run removed, not an earlier run', async () => {
+    const removedBy = (recipe?: string) =>
+      runJob(sp.engine, sp.engine.invoke('curate.run', recipe ? { recipe } : {})).then(async () => {
+        const card = (await sp.engine.invoke('export.plan', { format: 'llava' })).card;
+        return Number(/images removed by curation \(latest run\) \| (\d+)/.exec(card)?.[1]);
+      });
+    const { defaultRecipeText } = await import('../curate/index.ts');
+    const frontalOnly = defaultRecipeText().replace('keep: [frontal, lateral]', 'keep: [frontal]');
+    const strict = await removedBy(frontalOnly);
+    const lenient = await removedBy();
+    expect(strict).toBeGreaterThan(lenient);
+    // Alternate a few times: each card must follow the run just made, whatever order run ids sort in.
+    for (let i = 0; i < 3; i++) {
+      expect(await removedBy(frontalOnly)).toBe(strict);
+      expect(await removedBy()).toBe(lenient);
+    }
+    // The analyse-only run decides nothing, so the card keeps the last deciding run's figure.
+    await runJob(sp.engine, sp.engine.invoke('curate.run', { recipe: frontalOnly, analyse: true }));
+    const card = (await sp.engine.invoke('export.plan', { format: 'llava' })).card;
+    expect(Number(/images removed by curation \(latest run\) \| (\d+)/.exec(card)?.[1])).toBe(lenient);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import type { KnownIdentifiers } from '../deid-text/index.ts';
 import { deidentifyTextSync } from '../deid-text/index.ts';
-import { keptSamples } from '../curate/index.ts';
+import { keptSamples, latestCurationRun } from '../curate/index.ts';
 import type { SftSplit } from '../../api/sft.ts';
 import type { Db } from '../project/database.ts';
 
@@ -70,9 +70,7 @@ export function eligibleImages(db: Db): number[] {
 }
 
 function hasDecidingCurationRun(db: Db): boolean {
-  return (
-    db.prepare("SELECT 1 FROM curate_runs WHERE analyse = 0 AND state = 'done' LIMIT 1").get() !== undefined
-  );
+  return latestCurationRun(db, true) !== null;
 }
 
 /** The patient splits the latest deciding curation run fixed (empty before any). */
