@@ -6,7 +6,7 @@
 /** Whitespace inside one token sequence: spaces, or one line break with its wrap indentation. */
 export const WS = '(?:[ \\t]*\\r?\\n[ \\t]*|[ \\t]+)';
 
-const MONTH_NAMES = [
+export const MONTH_NAMES = [
   'January',
   'February',
   'March',

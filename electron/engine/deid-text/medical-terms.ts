@@ -12,6 +12,7 @@
  * Eponyms match case-insensitively as whole words; abbreviations match case-sensitively (upper case), because
  * "DOE" (dyspnoea on exertion) is medicine where "Doe" is a family name.
  */
+import { MONTH_NAMES } from './dates.ts';
 
 /** Eponyms, devices and named signs: words that look like proper names. */
 export const MEDICAL_EPONYMS: readonly string[] = [
@@ -595,18 +596,7 @@ export const NOT_NAME_WORDS: readonly string[] = [
   'Friday',
   'Saturday',
   'Sunday',
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
+  ...MONTH_NAMES,
   'Type',
   'Grade',
   'Stage',
