@@ -53,8 +53,6 @@ export interface StudyRec {
  * without a 'release' decision, and — once curation has decided — kept by its latest deciding run.
  */
 export function eligibleImages(db: Db): number[] {
-  // Curation's kept set when a deciding run exists (it checks quarantine itself at call time).
-  const curated = keptSamples(db).map((k) => k.imageId);
   const rows = db
     .prepare(
       `SELECT i.id FROM images i
@@ -65,7 +63,7 @@ export function eligibleImages(db: Db): number[] {
     .all() as { id: number }[];
   const ids = rows.map((r) => r.id);
   if (!hasDecidingCurationRun(db)) return ids;
-  const kept = new Set(curated);
+  const kept = new Set(keptSamples(db).map((k) => k.imageId));
   return ids.filter((id) => kept.has(id));
 }
 
