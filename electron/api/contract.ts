@@ -2,6 +2,7 @@
 // tests) serves exactly these channels; renaming one is a compile error everywhere.
 // This module is types and constants only: the renderer imports it, so it must stay free of Node.
 import { DEID_CHANNELS, type DeidInvoke } from './deid.ts';
+import { DETAIL_CHANNELS, type DetailInvoke } from './detail.ts';
 import { EXPORT_CHANNELS, type ExportInvoke } from './export.ts';
 import { SFT_CHANNELS, type SftInvoke } from './sft.ts';
 
@@ -153,7 +154,13 @@ export interface CoreInvoke {
   'files.problemsCsv': (args: Record<string, never>) => { filename: string; csv: string };
 }
 
-export type ApiInvoke = CoreInvoke & DeidInvoke & CurateInvoke & SftInvoke & ExportInvoke & ModelsInvoke;
+export type ApiInvoke = CoreInvoke &
+  DeidInvoke &
+  CurateInvoke &
+  SftInvoke &
+  ExportInvoke &
+  ModelsInvoke &
+  DetailInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -193,6 +200,7 @@ export const CHANNELS = [
   ...SFT_CHANNELS,
   ...EXPORT_CHANNELS,
   ...MODELS_CHANNELS,
+  ...DETAIL_CHANNELS,
 ] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.

@@ -178,10 +178,22 @@ export interface Funnel {
   splits: Record<Split, number>;
 }
 
+/** The recipe `curate.run` uses when given none: the project's saved one, else the shipped default. */
+export interface CurateRecipeInfo {
+  yaml: string;
+  source: 'default' | 'project';
+}
+
 export interface CurateInvoke {
   'curate.run': (args: { recipe?: string; analyse?: boolean }) => JobInfo;
   'curate.summary': (args: { jobId: string }) => CurateSummary;
   'curate.defaultRecipe': (args: Record<string, never>) => { text: string };
+  'curate.recipe': (args: Record<string, never>) => CurateRecipeInfo;
+  /** A whole recipe (validated; '' resets to the default), or one filter's threshold changed in place. */
+  'curate.saveRecipe': (args: {
+    yaml?: string;
+    threshold?: { operator: string; value: Threshold };
+  }) => CurateRecipeInfo;
   'curate.operators': (args: Record<string, never>) => OperatorInfo[];
   'curate.histogram': (args: { operator: string; bins: number }) => OperatorHistogram;
   'curate.preview': (args: { operator: string; threshold: Threshold }) => PreviewResult;
@@ -199,6 +211,8 @@ export const CURATE_CHANNELS = [
   'curate.run',
   'curate.summary',
   'curate.defaultRecipe',
+  'curate.recipe',
+  'curate.saveRecipe',
   'curate.operators',
   'curate.histogram',
   'curate.preview',

@@ -16,6 +16,8 @@ import { appRoot, appVersion } from './app-root.ts';
 import type { EngineContext, HandlersFor } from './context.ts';
 import { int, optStr, str } from './args.ts';
 import { deidHandlers } from './deid/index.ts';
+import { detailHandlers } from './detail/handlers.ts';
+import { pixelsMediaFile } from './detail/pixels.ts';
 import { ApiError } from './errors.ts';
 import { curateHandlers } from './curate/handlers.ts';
 import { detectFormat } from './import/detect.ts';
@@ -116,6 +118,7 @@ export class Engine {
       ...sftHandlers(this.ctx),
       ...exportHandlers(this.ctx),
       ...this.models.handlers,
+      ...detailHandlers(this.ctx),
     };
   }
 
@@ -145,11 +148,19 @@ export class Engine {
   resolveMedia(urlPath: string): string | null {
     const project = this.project;
     if (!project) return null;
+    const px = /^\/?media\/pixels\/([1-9][0-9]{0,15})-([0-9a-f]{64})\.f32$/.exec(urlPath);
     const m = /^\/?media\/thumbs\/([0-9a-f]{64})\.png$/.exec(urlPath);
-    if (!m) return null;
-    const rel = thumbnailFileFor(project.db, m[1]!);
-    if (!rel) return null;
-    const abs = path.resolve(project.cacheDir, rel);
+    let abs: string;
+    if (px) {
+      const file = pixelsMediaFile(project.db, project.cacheDir, Number(px[1]), px[2]!);
+      if (!file) return null;
+      abs = path.resolve(file);
+    } else {
+      if (!m) return null;
+      const rel = thumbnailFileFor(project.db, m[1]!);
+      if (!rel) return null;
+      abs = path.resolve(project.cacheDir, rel);
+    }
     const inside = path.relative(project.cacheDir, abs);
     if (inside.startsWith('..') || path.isAbsolute(inside)) return null;
     return abs;

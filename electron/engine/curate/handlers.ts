@@ -16,6 +16,7 @@ import {
   trace,
 } from './queries.ts';
 import { runCuration } from './run.ts';
+import { curateRecipe, saveCurateRecipe, setCurateThreshold } from './saved-recipe.ts';
 
 function method(v: unknown): ClusterMethod {
   if (typeof v !== 'string' || !(CLUSTER_METHODS as readonly string[]).includes(v))
@@ -34,7 +35,7 @@ export function curateHandlers(ctx: EngineContext): HandlersFor<CurateInvoke> {
   return {
     'curate.run': (a) => {
       const project = ctx.requireProject();
-      const recipeText = optStr(a, 'recipe') ?? defaultRecipeText();
+      const recipeText = optStr(a, 'recipe') ?? curateRecipe(project.db).yaml;
       parseRecipe(recipeText); // a bad recipe is refused before a job starts
       const analyse = record(a).analyse === true;
       return ctx.startJob('curate', { analyse }, async (job) => {
@@ -48,6 +49,17 @@ export function curateHandlers(ctx: EngineContext): HandlersFor<CurateInvoke> {
     },
     'curate.summary': (a) => summaryOfJob(db(), str(a, 'jobId')),
     'curate.defaultRecipe': () => ({ text: defaultRecipeText() }),
+    'curate.recipe': () => curateRecipe(db()),
+    'curate.saveRecipe': (a) => {
+      const t = record(a).threshold;
+      if (t !== undefined) {
+        const r = record(t);
+        return setCurateThreshold(db(), str(r, 'operator'), threshold(r.value));
+      }
+      const yaml = record(a).yaml;
+      if (typeof yaml !== 'string') throw new ApiError('bad-request', '"yaml" or "threshold" is required.');
+      return saveCurateRecipe(db(), yaml);
+    },
     'curate.operators': () => operatorsInfo(db()),
     'curate.histogram': (a) => histogram(db(), str(a, 'operator'), int(a, 'bins', 1)),
     'curate.preview': (a) => preview(db(), str(a, 'operator'), threshold(record(a).threshold)),

@@ -9,7 +9,7 @@ import { decideQuarantine, headerDiff, listQuarantine, setMasks } from './images
 import { addSpan, listReports, reportReview, reviewQueue, reviewSpan } from './reports.ts';
 import { readSettings, settingsInfo, writeSettings } from './settings.ts';
 
-function overview(db: Db): DeidOverview {
+export function deidOverview(db: Db): DeidOverview {
   const count = (sql: string) => db.prepare(sql).pluck().get() as number;
   const last = db.prepare('SELECT id, created_at, options FROM deid_runs ORDER BY id DESC LIMIT 1').get() as
     { id: number; created_at: string; options: string } | undefined;
@@ -50,7 +50,7 @@ export function deidHandlers(ctx: EngineContext): HandlersFor<DeidInvoke> {
       return ctx.startJob('deid', {}, async (job) => ({ message: await runDeid(project, job, ctx.version) }));
     },
     'deid.summary': (a) => deidSummary(db(), str(a, 'jobId')),
-    'deid.overview': () => overview(db()),
+    'deid.overview': () => deidOverview(db()),
     'deid.headerDiff': (a) => headerDiff(ctx.requireProject(), int(a, 'imageId', 1)),
     'deid.quarantine.list': () => listQuarantine(db()),
     'deid.quarantine.decide': (a) => {
