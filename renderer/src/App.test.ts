@@ -120,7 +120,7 @@ describe('MedPrep', () => {
     expect(within(problems).getByText('not_dicom.txt').closest('tr')).toHaveTextContent('not a DICOM file');
 
     const stats = await h.engine.invoke('project.stats', {});
-    await fireEvent.click(screen.getByRole('button', { name: /^Images/ }));
+    await fireEvent.click(screen.getByRole('button', { name: /^Browse/ }));
     await waitFor(() => expect(screen.getAllByTestId('image-card')).toHaveLength(stats.images));
     expect(screen.getByTestId('images-count')).toHaveTextContent(
       `Showing ${stats.images} of ${stats.images}`,
@@ -140,6 +140,9 @@ describe('MedPrep', () => {
       'Explicit VR Little Endian',
     );
     expect(within(detail).getByTestId('detail-window')).toHaveTextContent('C 2000 / W 4000');
+    // Not de-identified yet: the Header tab says so and shows the header as imported.
+    await fireEvent.click(within(detail).getByRole('tab', { name: 'Header' }));
+    expect(within(detail).getByTestId('header-not-deid')).toHaveTextContent('Not de-identified yet');
     const header = within(detail).getByTestId('header-table');
     expect(within(header).getByText('Modality')).toBeInTheDocument();
 
@@ -157,7 +160,7 @@ describe('MedPrep', () => {
 
   it('the images view says so when there is nothing yet and leads to Import', async () => {
     await createProject();
-    await fireEvent.click(screen.getByRole('button', { name: /^Images/ }));
+    await fireEvent.click(screen.getByRole('button', { name: /^Browse/ }));
     expect(await screen.findByText('No images in this project yet')).toBeInTheDocument();
     await fireEvent.click(screen.getByRole('button', { name: 'Import data' }));
     expect(screen.getByRole('heading', { name: 'Import data' })).toBeInTheDocument();

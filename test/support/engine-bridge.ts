@@ -37,6 +37,14 @@ export function startEngine(): EngineHarness {
     invoke: (channel, args) => engine.invoke(channel, args),
     on: (event, listener) => engine.on(event, listener),
   };
+  // Media URLs (thumbnails, detail values) as the fronts serve them: through the engine's resolver.
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = String(input);
+    if (!url.startsWith('media/')) return realFetch(input, init);
+    const file = engine.resolveMedia(`/${url}`);
+    return file ? new Response(fs.readFileSync(file)) : new Response('not found', { status: 404 });
+  }) as typeof fetch;
   return {
     engine,
     bridge,
@@ -49,6 +57,7 @@ export function startEngine(): EngineHarness {
       return dir;
     },
     async dispose() {
+      globalThis.fetch = realFetch;
       await engine.close();
       fs.rmSync(tmp, { recursive: true, force: true });
     },

@@ -43,8 +43,7 @@ describe('detail.pixels', () => {
     const src = sources.map((s) => path.join(s, detail.path)).find((f) => fs.existsSync(f))!;
     const dicom = parseDicom(fs.readFileSync(src));
     const full = modalityValues(dicom.dataset, decodeFrame(dicom, 0, readPixelInfo(dicom.dataset)));
-    const mean = (a: ArrayLike<number>) =>
-      (Array.prototype.reduce.call(a, (s: number, v: number) => s + v, 0) as number) / a.length;
+    const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
     if (px.width === row.columns) expect(Array.from(values)).toEqual(Array.from(full, Math.fround));
     else expect(Math.abs(mean(values) - mean(full))).toBeLessThan((px.max - px.min) * 0.02);
     expect(px.max).toBeGreaterThan(255); // 12-bit radiographs: more than the PNG's 8 bits

@@ -73,3 +73,14 @@ export type {
   ModelsOverview,
   ModelsResult,
 } from '../../../electron/api/models.ts';
+export { DETAIL_MAX_SIDE } from '../../../electron/api/detail.ts';
+export type {
+  DashboardCounts,
+  DetailPixels,
+  ImageContext,
+  ImageLabel,
+  LabelValue,
+  Neighbour,
+  PixelWindow,
+} from '../../../electron/api/detail.ts';
+export type { CurateRecipeInfo } from '../../../electron/api/curate.ts';

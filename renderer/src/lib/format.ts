@@ -17,10 +17,10 @@ export function formatEta(seconds: number | null): string {
 }
 
 /** Files per second with a precision that suits the magnitude. */
-export function formatRate(rate: number): string {
-  if (!Number.isFinite(rate) || rate <= 0) return '0 files/s';
+export function formatRate(rate: number, unit = 'files'): string {
+  if (!Number.isFinite(rate) || rate <= 0) return `0 ${unit}/s`;
   const digits = rate >= 100 ? 0 : rate >= 10 ? 1 : 2;
-  return `${rate.toFixed(digits)} files/s`;
+  return `${rate.toFixed(digits)} ${unit}/s`;
 }
 
 /** DICOM dates (YYYYMMDD) as ISO dates; anything else as it came. */
