@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
+import { makeDicomTree } from '../support/dicom-tree.ts';
 import { collectPageErrors, expect, repoRoot, screenshotDir, test } from './support/medprep.ts';
 
 const sampleData = path.join(repoRoot, 'resources', 'sample-data');
@@ -14,7 +15,10 @@ async function shot(page: Page, info: TestInfo, name: string, fullPage = true): 
   fs.mkdirSync(shotsDir, { recursive: true });
   const file = path.join(shotsDir, `journey-${name}.png`);
   // Let fonts and the detail canvas settle; the screenshot is what a person would see.
-  await page.evaluate(() => document.fonts.ready);
+  await page.evaluate(async () => {
+    window.scrollTo(0, 0); // a full-page capture of a scrolled page draws the sticky sidebar mid-way
+    await document.fonts.ready;
+  });
   await page.screenshot({ path: file, fullPage });
   await info.attach(`journey-${name}`, { path: file, contentType: 'image/png' });
 }
@@ -162,5 +166,44 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await shot(page, info, '13-dashboard-dark');
 
   expect(foreign).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+test('a long job keeps running when the page closes, and a new page shows it running and finishing', async ({
+  page,
+  medprep,
+}, info) => {
+  test.setTimeout(180_000);
+  const errors = collectPageErrors(page);
+  const source = path.join(medprep.home, 'export-1000');
+  makeDicomTree(source, { images: 1000 });
+
+  await page.goto(medprep.url);
+  await page.getByLabel('New project folder').fill(path.join(medprep.home, 'long-job'));
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await nav(page, 'Import').click();
+  await page.getByLabel('Source folder').fill(source);
+  await page.getByRole('button', { name: 'Start import' }).click();
+  const progress = page.getByTestId('job-progress');
+  await expect(progress).toHaveAttribute('data-state', 'running');
+  await expect(progress.getByTestId('job-rate')).toContainText('files/s');
+
+  // The window goes away: reload, and a second page opened afresh.
+  await page.reload();
+  const card = page.getByTestId('dashboard').getByTestId('job-progress');
+  await expect(card).toHaveAttribute('data-state', 'running');
+  await expect(card.getByTestId('job-eta')).not.toHaveText('');
+  const second = await page.context().newPage();
+  await second.goto(medprep.origin);
+  await expect(second.getByTestId('job-progress')).toHaveAttribute('data-state', 'running');
+  await shot(second, info, '14-job-after-reload');
+  await second.close();
+
+  // It finishes with every file, and the dashboard counts them.
+  await nav(page, 'Import').click();
+  await expect(progress).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
+  await expect(progress.getByTestId('job-count')).toHaveText('1000 / 1000');
+  await nav(page, 'Dashboard').click();
+  await expect(page.getByTestId('funnel-images-value')).toHaveText('1000');
   expect(errors).toEqual([]);
 });

@@ -310,6 +310,7 @@ export async function runCuration(project: Project, opts: CurateRunOptions): Pro
       JSON.stringify(funnel ? { ...summary, funnel } : summary),
       runId,
     );
+    job.progress({ done: summary.samples });
     return summary;
   } catch (err) {
     db.prepare(`UPDATE curate_runs SET state = 'failed', finished_at = ? WHERE id = ?`).run(
@@ -346,7 +347,10 @@ async function curate(
 
   const runs: OperatorRun[] = [];
   const removals: Removal[] = [];
-  for (const { def, params } of recipe.filters) {
+  // Progress counts samples: each operator's statistics move it by an equal share, the decisions finish it.
+  const share = (k: number) => Math.floor((samples.length * k) / (recipe.filters.length + 1));
+  for (const [index, { def, params }] of recipe.filters.entries()) {
+    if (index > 0) job.progress({ done: share(index) });
     const key = statKey(def, params);
     const threshold = thresholdOf(def, params);
     const summary: OperatorSummary = {
@@ -571,7 +575,7 @@ async function curate(
     }
   }
 
-  job.progress({ message: 'writing decisions' });
+  job.progress({ done: share(recipe.filters.length), message: 'writing decisions' });
   const kept = samples.filter((s) => !gone.has(s.id));
   db.transaction(() => {
     const decision = db.prepare(
