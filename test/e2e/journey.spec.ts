@@ -103,7 +103,10 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await page.getByRole('button', { name: 'Run de-identification' }).click();
   await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
   await page.getByRole('tab', { name: 'Report review' }).click();
-  await page.getByRole('button', { name: /^Report \d+ — [1-9]\d* spans/ }).first().click();
+  await page
+    .getByRole('button', { name: /^Report \d+ — [1-9]\d* spans/ })
+    .first()
+    .click();
   await expect(page.getByTestId('report-text').locator('mark').first()).toBeVisible();
   await shot(page, info, '05-deid-report-review');
 
