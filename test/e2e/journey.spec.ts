@@ -128,6 +128,8 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
   const keptDefault = Number(await page.getByTestId('funnel-kept').innerText());
   await page.getByLabel('Operator', { exact: true }).selectOption('report.length');
+  // The recipe's value (2 words) shows once the operator's histogram is in; then a stricter one.
+  await expect(page.getByText('Threshold (keep at or above): 2', { exact: true })).toBeVisible();
   await page.getByLabel(/^Threshold/).fill('40');
   await expect(page.getByTestId('curate-preview')).toContainText('remove');
   await page.getByRole('button', { name: 'Use this threshold and apply' }).click();
@@ -205,8 +207,8 @@ test('a long job keeps running when the page closes, and a new page shows it run
   // It finishes with every file, and the dashboard counts them.
   await nav(page, 'Import').click();
   await expect(progress).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
-  await expect(progress.getByTestId('job-count')).toHaveText('1000 / 1000');
+  await expect(progress.getByTestId('job-count')).toHaveText('1,000 / 1,000');
   await nav(page, 'Dashboard').click();
-  await expect(page.getByTestId('funnel-images-value')).toHaveText('1000');
+  await expect(page.getByTestId('funnel-images-value')).toHaveText('1,000');
   expect(errors).toEqual([]);
 });
