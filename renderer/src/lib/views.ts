@@ -1,4 +1,4 @@
-import type { IconName } from './components/Icon.svelte';
+import type { IconName } from './icons.ts';
 
 /** The views of an open project, in pipeline order; `images` is Browse (its id predates the name). */
 export type View =

@@ -139,7 +139,7 @@ describe('the dashboard', () => {
     expect(onnav).toHaveBeenCalledWith('curate');
     const problems = screen.getByTestId('dashboard-problems');
     expect(counts.spansToReview).toBeGreaterThan(0); // the sample reports plant names, dates and ids
-    expect(problems).toHaveTextContent(`${counts.spansToReview} report spans wait for review`);
+    expect(problems).toHaveTextContent(`${counts.spansToReview} report spans waiting for review`);
   });
 });
 
