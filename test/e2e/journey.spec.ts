@@ -19,7 +19,7 @@ async function shot(page: Page, info: TestInfo, name: string, fullPage = true): 
     window.scrollTo(0, 0); // a full-page capture of a scrolled page draws the sticky sidebar mid-way
     await document.fonts.ready;
   });
-  await page.screenshot({ path: file, fullPage });
+  await page.screenshot({ path: file, fullPage, animations: 'disabled' });
   await info.attach(`journey-${name}`, { path: file, contentType: 'image/png' });
 }
 
@@ -30,8 +30,12 @@ async function importSample(page: Page, sub: string) {
   await page.getByLabel('Source folder').fill(path.join(sampleData, sub));
   await page.getByRole('button', { name: 'Detect layout' }).click();
   await expect(page.getByTestId('detect-result')).toBeVisible();
+  const progress = page.getByTestId('job-progress');
+  // The card may still show the previous import: wait for this one's id, then for it to end.
+  const previous = (await progress.count()) > 0 ? await progress.getAttribute('data-job-id') : null;
   await page.getByRole('button', { name: 'Start import' }).click();
-  await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(progress).not.toHaveAttribute('data-job-id', previous ?? '');
+  await expect(progress).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
 }
 
 test('new project → import → browse → de-identify → curate → SFT → export → verify', async ({
@@ -169,6 +173,13 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await shot(page, info, '12-settings-dark');
   await nav(page, 'Dashboard').click();
   await shot(page, info, '13-dashboard-dark');
+  await nav(page, 'Browse').click();
+  await page.getByTestId('image-grid').getByRole('button').nth(3).click();
+  await expect(detail.getByTestId('viewer-canvas')).toBeVisible();
+  await detail.getByRole('tab', { name: 'Neighbours' }).click();
+  await expect(detail.getByTestId('neighbours').or(detail.getByTestId('neighbours-empty'))).toBeVisible();
+  await shot(page, info, '14-detail-dark', false);
+  await page.keyboard.press('Escape');
 
   expect(foreign).toEqual([]);
   expect(errors).toEqual([]);
@@ -201,7 +212,7 @@ test('a long job keeps running when the page closes, and a new page shows it run
   const second = await page.context().newPage();
   await second.goto(medprep.origin);
   await expect(second.getByTestId('job-progress')).toHaveAttribute('data-state', 'running');
-  await shot(second, info, '14-job-after-reload');
+  await shot(second, info, '15-job-after-reload');
   await second.close();
 
   // It finishes with every file, and the dashboard counts them.
