@@ -24,7 +24,7 @@ describe('window/level', () => {
 
   it('windows each channel of a colour image', () => {
     const out = new Uint8ClampedArray(4);
-    applyWindow(Float32Array.from([0, 128, 255]), 3, { center: 127.5, width: 256 }, false, out);
+    applyWindow(Float32Array.from([0, 128, 255]), 3, { center: 128, width: 256 }, false, out);
     expect([...out]).toEqual([0, 128, 255, 255]);
   });
 

@@ -16,17 +16,29 @@ export function applyWindow(
 ): void {
   const width = Math.max(1, wl.width);
   const lo = wl.center - 0.5 - (width - 1) / 2;
-  const scale = width > 1 ? 255 / (width - 1) : 255;
+  const scale = width > 1 ? 255 / (width - 1) : 0;
   const n = values.length / channels;
-  for (let p = 0; p < n; p++) {
-    for (let c = 0; c < 3; c++) {
-      const x = values[p * channels + (channels === 3 ? c : 0)]!;
-      let y = width > 1 ? (x - lo) * scale : x > wl.center ? 255 : 0;
-      y = y < 0 ? 0 : y > 255 ? 255 : y;
-      out[p * 4 + c] = invert ? 255 - y : y;
+  if (channels === 1) {
+    // Grey: one 32-bit store per pixel (RGBA bytes on a little-endian machine, as every supported one is).
+    const px = new Uint32Array(out.buffer, out.byteOffset, n);
+    for (let p = 0; p < n; p++) {
+      const g = grey(values[p]!, lo, scale, wl.center, invert);
+      px[p] = 0xff000000 | (g << 16) | (g << 8) | g;
     }
+    return;
+  }
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) out[p * 4 + c] = grey(values[p * 3 + c]!, lo, scale, wl.center, invert);
     out[p * 4 + 3] = 255;
   }
+}
+
+/** One value through the window, rounded to 0–255 (a width of 1 is a threshold at the center). */
+function grey(x: number, lo: number, scale: number, center: number, invert: boolean): number {
+  let y = scale > 0 ? (x - lo) * scale : x > center ? 255 : 0;
+  y = y < 0 ? 0 : y > 255 ? 255 : y;
+  const g = (y + 0.5) | 0;
+  return invert ? 255 - g : g;
 }
 
 /**
