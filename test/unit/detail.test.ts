@@ -54,6 +54,18 @@ describe('detail.pixels', () => {
     expect(fs.statSync(file!).mtimeMs).toBe(mtime);
   });
 
+  it('serves a PNG source (PADCHEST, 16-bit) at its stored values, with the full range as its only window', async () => {
+    const page = await p.engine.invoke('images.list', { offset: 0, limit: 1000 });
+    const png = page.items.find((i) => i.path.endsWith('.png'))!;
+    const px = await p.engine.invoke('detail.pixels', { imageId: png.id });
+    expect(px.windows.map((w) => w.label)).toEqual(['Full range']);
+    expect(px.channels).toBe(1);
+    const buf = fs.readFileSync(p.engine.resolveMedia(`/${px.url}`)!);
+    const values = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    expect(values.length).toBe(px.width * px.height);
+    expect(px.max).toBeGreaterThan(255); // 16-bit grey kept, not the 8-bit rendering
+  });
+
   it('refuses media URLs that name another image, a stale hash or a path outside the cache', async () => {
     const row = await firstDicomImage();
     const px = await p.engine.invoke('detail.pixels', { imageId: row.id });
