@@ -142,8 +142,9 @@ export class Engine {
   }
 
   /**
-   * Maps a media URL path (as handed to the renderer, e.g. `media/thumbs/<hash>.png`) to a file inside the
-   * project's cache, or null. Confined with path.relative so no URL can reach outside the cache.
+   * Maps a media URL path (as handed to the renderer: `media/thumbs/<hash>.png`, or the detail view's values
+   * `media/pixels/<imageId>-<hash>.f32`) to a file inside the project's cache, or null. Confined with
+   * path.relative so no URL can reach outside the cache.
    */
   resolveMedia(urlPath: string): string | null {
     const project = this.project;
