@@ -191,8 +191,8 @@ test('a long job keeps running when the page closes, and a new page shows it run
 }, info) => {
   test.setTimeout(180_000);
   const errors = collectPageErrors(page);
-  const source = path.join(medprep.home, 'export-1000');
-  makeDicomTree(source, { images: 1000 });
+  const source = path.join(medprep.home, 'export-2000');
+  makeDicomTree(source, { images: 2000 });
 
   await page.goto(medprep.url);
   await page.getByLabel('New project folder').fill(path.join(medprep.home, 'long-job'));
@@ -218,8 +218,8 @@ test('a long job keeps running when the page closes, and a new page shows it run
   // It finishes with every file, and the dashboard counts them.
   await nav(page, 'Import').click();
   await expect(progress).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
-  await expect(progress.getByTestId('job-count')).toHaveText('1,000 / 1,000');
+  await expect(progress.getByTestId('job-count')).toHaveText('2,000 / 2,000');
   await nav(page, 'Dashboard').click();
-  await expect(page.getByTestId('funnel-images-value')).toHaveText('1,000');
+  await expect(page.getByTestId('funnel-images-value')).toHaveText('2,000');
   expect(errors).toEqual([]);
 });
