@@ -9,6 +9,8 @@ import { CURATE_CHANNELS, type CurateInvoke } from './curate.ts';
 
 import { MODELS_CHANNELS, type ModelJobKind, type ModelsInvoke } from './models.ts';
 
+import { BROWSE_CHANNELS, type BrowseInvoke } from './browse.ts';
+
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
   'auto',
@@ -153,7 +155,13 @@ export interface CoreInvoke {
   'files.problemsCsv': (args: Record<string, never>) => { filename: string; csv: string };
 }
 
-export type ApiInvoke = CoreInvoke & DeidInvoke & CurateInvoke & SftInvoke & ExportInvoke & ModelsInvoke;
+export type ApiInvoke = CoreInvoke &
+  DeidInvoke &
+  CurateInvoke &
+  SftInvoke &
+  ExportInvoke &
+  ModelsInvoke &
+  BrowseInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -193,6 +201,7 @@ export const CHANNELS = [
   ...SFT_CHANNELS,
   ...EXPORT_CHANNELS,
   ...MODELS_CHANNELS,
+  ...BROWSE_CHANNELS,
 ] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.

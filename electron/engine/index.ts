@@ -18,6 +18,7 @@ import { int, optStr, str } from './args.ts';
 import { deidHandlers } from './deid/index.ts';
 import { ApiError } from './errors.ts';
 import { curateHandlers } from './curate/handlers.ts';
+import { browseHandlers } from './browse/handlers.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
@@ -116,6 +117,7 @@ export class Engine {
       ...sftHandlers(this.ctx),
       ...exportHandlers(this.ctx),
       ...this.models.handlers,
+      ...browseHandlers(this.ctx),
     };
   }
 

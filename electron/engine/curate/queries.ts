@@ -329,9 +329,19 @@ export function trace(db: Db, imageId: number): SampleTrace {
     representativeId: c.representative_image_id,
     distance: c.distance,
   }));
+  // An exclusion made after the run already keeps the image out of SFT and export (keptSamples): say so.
+  const exclusion = db.prepare('SELECT reason FROM exclusions WHERE image_id = ?').get(imageId) as
+    { reason: string } | undefined;
+  if (exclusion && !decisions.some((d) => d.operator === 'user.exclude'))
+    decisions.unshift({
+      operator: 'user.exclude',
+      statistic: null,
+      threshold: `excluded by user: ${exclusion.reason} (after the latest curation run)`,
+      decision: 'remove',
+    });
   return {
     imageId,
-    kept: kept !== undefined,
+    kept: kept !== undefined && !exclusion,
     runId: run?.id ?? null,
     split: kept?.split ?? split?.split ?? null,
     decisions: decisions.map((d) => ({ ...d, decision: d.decision as Decision })),
@@ -387,6 +397,7 @@ export function funnel(db: Db): Funnel {
     };
   }
   const order = [
+    'user.exclude',
     ...parseRecipe(run.recipe).filters.map((f) => f.def.name),
     'dedup.exact_pixels',
     'dedup.near_image',
@@ -465,7 +476,8 @@ export function keptSamples(db: Db): KeptSample[] {
     .prepare(
       `SELECT k.image_id AS imageId, k.split FROM curate_kept k
        LEFT JOIN quarantine q ON q.image_id = k.image_id
-       WHERE q.image_id IS NULL OR q.decision = 'release'
+       WHERE (q.image_id IS NULL OR q.decision = 'release')
+         AND NOT EXISTS (SELECT 1 FROM exclusions x WHERE x.image_id = k.image_id)
        ORDER BY k.image_id`,
     )
     .all() as KeptSample[];

@@ -42,6 +42,23 @@ export interface CurateRunOptions {
   workers?: number;
 }
 
+/** The stage of images a person excluded (browse.exclude); first in the funnel. */
+export const USER_EXCLUDE = 'user.exclude';
+
+function userExclusions(db: Project['db']): Removal[] {
+  return (
+    db.prepare('SELECT image_id AS imageId, reason FROM exclusions ORDER BY image_id').all() as {
+      imageId: number;
+      reason: string;
+    }[]
+  ).map((x) => ({
+    imageId: x.imageId,
+    operator: USER_EXCLUDE,
+    statistic: null,
+    threshold: `excluded by user: ${x.reason}`,
+  }));
+}
+
 /** Image ids of the dedup stages, in ladder order, for the funnel. */
 export const DEDUP_STAGES = [
   'dedup.exact_pixels',
@@ -345,7 +362,8 @@ async function curate(
   };
 
   const runs: OperatorRun[] = [];
-  const removals: Removal[] = [];
+  // Images a person excluded while browsing go first: no statistic can bring them back.
+  const removals: Removal[] = userExclusions(db);
   for (const { def, params } of recipe.filters) {
     const key = statKey(def, params);
     const threshold = thresholdOf(def, params);
@@ -407,7 +425,7 @@ async function curate(
   const survivors = samples.filter((s) => !removed.has(s.id));
   const operators = runs.map((r) => r.summary);
   const statsComputed = operators.reduce((n, o) => n + o.computed, 0);
-  const order = [...recipe.filters.map((f) => f.def.name), ...DEDUP_STAGES];
+  const order = [USER_EXCLUDE, ...recipe.filters.map((f) => f.def.name), ...DEDUP_STAGES];
 
   if (opts.analyse) {
     const funnel = funnelFromRemovals(samples.length, removals, order);
