@@ -73,3 +73,13 @@ export type {
   ModelsOverview,
   ModelsResult,
 } from '../../../electron/api/models.ts';
+export { BROWSE_SORT_KEYS } from '../../../electron/api/browse.ts';
+export type {
+  BrowseFacets,
+  BrowseFilters,
+  BrowseItem,
+  BrowseSort,
+  BrowseSortKey,
+  FacetKey,
+  LabelState,
+} from '../../../electron/api/browse.ts';
