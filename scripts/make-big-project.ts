@@ -126,7 +126,9 @@ export async function makeBigProject(n: number, dir: string, seed = 9): Promise<
     const insDeid = db.prepare(
       `INSERT INTO deid_images (image_id, run_id, input_key, status) VALUES (?, ?, 'synthetic', ?)`,
     );
-    const insQuarantine = db.prepare(`INSERT INTO quarantine (image_id, reason) VALUES (?, 'burned-in text')`);
+    const insQuarantine = db.prepare(
+      `INSERT INTO quarantine (image_id, reason) VALUES (?, 'burned-in text')`,
+    );
     const insKept = db.prepare(`INSERT INTO curate_kept (image_id, run_id, split) VALUES (?, 'big-run', ?)`);
     const insRemoved = db.prepare(
       `INSERT INTO filter_decisions (run_id, image_id, operator, threshold, decision)
@@ -135,7 +137,9 @@ export async function makeBigProject(n: number, dir: string, seed = 9): Promise<
     const insCluster = db.prepare(
       `INSERT INTO dedup_clusters (method, representative_image_id, run_id) VALUES ('near-image', ?, 'big-run')`,
     );
-    const insMember = db.prepare('INSERT INTO dedup_members (cluster_id, image_id, distance) VALUES (?, ?, ?)');
+    const insMember = db.prepare(
+      'INSERT INTO dedup_members (cluster_id, image_id, distance) VALUES (?, ?, ?)',
+    );
 
     let made = 0;
     let lastImage = 0;

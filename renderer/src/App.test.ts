@@ -121,7 +121,9 @@ describe('MedPrep', () => {
 
     const stats = await h.engine.invoke('project.stats', {});
     await fireEvent.click(screen.getByRole('button', { name: /^(Images|Browse)/ }));
-    await waitFor(() => expect(screen.getByTestId('browse-count')).toHaveTextContent(`${stats.images} images`));
+    await waitFor(() =>
+      expect(screen.getByTestId('browse-count')).toHaveTextContent(`${stats.images} images`),
+    );
     // The PA films only, so the one looked for is on the first screen of the virtualised grid.
     await fireEvent.click(
       within(await screen.findByTestId('facet-view')).getByRole('checkbox', { name: /^PA/ }),

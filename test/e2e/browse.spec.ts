@@ -76,7 +76,9 @@ test('a researcher filters the sample project, selects, tags and excludes from t
   await page.getByRole('button', { name: 'Add tag' }).click();
   await expect(page.getByTestId('browse-notice')).toHaveText(/Tagged 2 images “teaching”/);
   const tagFilter = page.getByTestId('facet-tags').getByRole('checkbox', { name: /^teaching/ });
-  await expect(page.getByTestId('facet-tags').getByRole('listitem').filter({ hasText: 'teaching' })).toContainText('2');
+  await expect(
+    page.getByTestId('facet-tags').getByRole('listitem').filter({ hasText: 'teaching' }),
+  ).toContainText('2');
   await expect(cells.first()).toContainText('teaching');
 
   // Exclude one with a reason: the card says so and the status facet counts it.
@@ -98,7 +100,10 @@ test('a researcher filters the sample project, selects, tags and excludes from t
   await tagFilter.check();
   await expect(count).toHaveText(`2 of ${all} images`);
   await shot(page, testInfo, 'tagged');
-  await page.getByTestId('facet-status').getByRole('checkbox', { name: /^Quarantined/ }).check();
+  await page
+    .getByTestId('facet-status')
+    .getByRole('checkbox', { name: /^Quarantined/ })
+    .check();
   await expect(page.getByTestId('browse-empty')).toContainText('No images match these filters');
   await page.getByRole('button', { name: 'Clear filters' }).click();
   await expect(count).toHaveText(`${all} images`);

@@ -18,7 +18,13 @@ export interface Dimension {
   codes: Uint16Array;
 }
 
-export const STATUS_CODES: readonly BrowseStatus[] = ['excluded', 'quarantined', 'removed', 'kept', 'imported'];
+export const STATUS_CODES: readonly BrowseStatus[] = [
+  'excluded',
+  'quarantined',
+  'removed',
+  'kept',
+  'imported',
+];
 export const DEID_CODES: readonly DeidState[] = ['not-run', 'done', 'quarantined', 'stale', 'error'];
 export const DUPLICATE_CODES: readonly DuplicateState[] = ['unique', 'representative', 'duplicate'];
 /** Label codes: index into LABEL_STATES order. */
@@ -218,7 +224,13 @@ export function buildIndex(db: Db): BrowseIndex {
     curatedCodes[i] = curatedSplit.add(r.kept_split ?? 'none');
     ageDim.codes[i] = AGE_BANDS.indexOf(ageBand(age[i]!));
     baseStatus[i] = STATUS_CODES.indexOf(
-      r.quarantined ? 'quarantined' : r.kept_split !== null ? 'kept' : removed.has(r.id) ? 'removed' : 'imported',
+      r.quarantined
+        ? 'quarantined'
+        : r.kept_split !== null
+          ? 'kept'
+          : removed.has(r.id)
+            ? 'removed'
+            : 'imported',
     );
     status.codes[i] = r.exclusion !== null ? STATUS_CODES.indexOf('excluded') : baseStatus[i]!;
     let d: DeidState = 'not-run';
@@ -257,7 +269,8 @@ export function buildIndex(db: Db): BrowseIndex {
     const images = studyImages.get(r.study_id);
     if (!images) continue;
     const col = labels[labelIndex.get(r.name)!]!;
-    const code = r.value === 1 ? LABEL_CODE.positive : r.value === -1 ? LABEL_CODE.uncertain : LABEL_CODE.negative;
+    const code =
+      r.value === 1 ? LABEL_CODE.positive : r.value === -1 ? LABEL_CODE.uncertain : LABEL_CODE.negative;
     for (const i of images) if (rank.indexOf(code) > rank.indexOf(col[i]!)) col[i] = code;
   }
 

@@ -144,7 +144,11 @@ describe('browse over a generated 3,000-image project', () => {
       /Unknown filter "colour"/,
     );
     await expect(
-      engine.invoke('browse.query', { filters: { labels: { Edema: ['maybe'] } } as never, offset: 0, limit: 1 }),
+      engine.invoke('browse.query', {
+        filters: { labels: { Edema: ['maybe'] } } as never,
+        offset: 0,
+        limit: 1,
+      }),
     ).rejects.toThrow(/Label state "maybe"/);
     await expect(
       engine.invoke('browse.query', { sort: { key: 'colour' } as never, offset: 0, limit: 1 }),
@@ -177,8 +181,11 @@ describe('exclusion on the sample project flows through curation and SFT', () =>
       id: string;
     };
     const ids = new Set(
-      (db.prepare('SELECT image_ids FROM sft_samples WHERE run_id = ?').all(run.id) as { image_ids: string }[])
-        .flatMap((r) => JSON.parse(r.image_ids) as number[]),
+      (
+        db.prepare('SELECT image_ids FROM sft_samples WHERE run_id = ?').all(run.id) as {
+          image_ids: string;
+        }[]
+      ).flatMap((r) => JSON.parse(r.image_ids) as number[]),
     );
     db.close();
     return ids;

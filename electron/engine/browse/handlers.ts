@@ -80,7 +80,8 @@ export function browseHandlers(ctx: EngineContext): HandlersFor<BrowseInvoke> {
       const offset = int(a, 'offset');
       const limit = Math.min(int(a, 'limit'), MAX_PAGE);
       const items = [];
-      for (let k = offset; k < Math.min(order.length, offset + limit); k++) items.push(item(index, order[k]!));
+      for (let k = offset; k < Math.min(order.length, offset + limit); k++)
+        items.push(item(index, order[k]!));
       return { total: order.length, items };
     },
     'browse.facets': (a) => facets(indexFor(db()), parseFilters(record(a).filters)),
@@ -99,7 +100,8 @@ export function browseHandlers(ctx: EngineContext): HandlersFor<BrowseInvoke> {
     },
     'browse.exclude': (a) => {
       const r = record(a);
-      if (typeof r.excluded !== 'boolean') throw new ApiError('bad-request', '"excluded" must be true or false.');
+      if (typeof r.excluded !== 'boolean')
+        throw new ApiError('bad-request', '"excluded" must be true or false.');
       const reason = (optStr(a, 'reason') ?? '').trim();
       if (reason.length > 500) throw new ApiError('bad-request', 'A reason is at most 500 characters.');
       return { changed: excludeImages(db(), idList(r.ids), r.excluded, reason) };

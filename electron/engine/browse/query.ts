@@ -219,7 +219,14 @@ const VALUE_LABELS: Partial<Record<FacetKey, Record<string, string>>> = {
 };
 
 /** Facets whose values have a natural order; the others list the most frequent first. */
-const ORDERED: ReadonlySet<FacetKey> = new Set(['age', 'status', 'deid', 'duplicate', 'officialSplit', 'curatedSplit']);
+const ORDERED: ReadonlySet<FacetKey> = new Set([
+  'age',
+  'status',
+  'deid',
+  'duplicate',
+  'officialSplit',
+  'curatedSplit',
+]);
 
 export function facets(index: BrowseIndex, filters: BrowseFilters): BrowseFacets {
   const fails = failures(index, compile(index, filters));

@@ -18,7 +18,10 @@ beforeAll(() => {
     Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => value });
   }
   globalThis.ResizeObserver ??= class {
-    constructor(private readonly cb: ResizeObserverCallback) {}
+    private readonly cb: ResizeObserverCallback;
+    constructor(cb: ResizeObserverCallback) {
+      this.cb = cb;
+    }
     observe() {
       this.cb([], this as unknown as ResizeObserver);
     }
