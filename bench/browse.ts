@@ -297,10 +297,9 @@ async function browserFigures(
 
     let selectAll = 0;
     const selecting = await phase(page, async () => {
-      await page
-        .getByRole('gridcell')
-        .first()
-        .click({ modifiers: ['ControlOrMeta'] });
+      const first = page.getByRole('gridcell').first();
+      await first.getByTestId('browse-card').waitFor();
+      await first.click({ modifiers: ['ControlOrMeta'] });
       const t = performance.now();
       await page.getByRole('button', { name: /^Select all [\d,]+ matching$/ }).click();
       await page

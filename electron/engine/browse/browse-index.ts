@@ -342,19 +342,45 @@ export function storeVersion(db: Db): string {
   return `${dv}:${tc}`;
 }
 
-const cache = new WeakMap<Db, { version: string; index: BrowseIndex }>();
+interface Cached {
+  version: string;
+  index: BrowseIndex;
+  builtAt: number;
+  buildMs: number;
+}
+const cache = new WeakMap<Db, Cached>();
 
-/** The index for this store, rebuilt when anything wrote to it since it was built. */
-export function indexFor(db: Db): BrowseIndex {
+/**
+ * The index for this store, rebuilt when anything wrote to it since it was built. While a job is writing
+ * (an import streaming rows, a curation run), a view that refreshes every second would rebuild without end:
+ * then an index younger than five builds (and at least a second) is served as it is, which bounds rebuilding
+ * to a fifth of the time.
+ * `fresh` (before browse's own writes, which update the index in place) always gets a current one.
+ */
+export function indexFor(db: Db, opts: { fresh?: boolean } = {}): BrowseIndex {
   const version = storeVersion(db);
   const hit = cache.get(db);
   if (hit && hit.version === version) return hit.index;
+  const young = hit && performance.now() - hit.builtAt < Math.max(1000, 5 * hit.buildMs);
+  if (hit && young && !opts.fresh && jobRunning(db)) return hit.index;
+  const started = performance.now();
   const index = buildIndex(db);
-  cache.set(db, { version, index });
+  const builtAt = performance.now();
+  cache.set(db, { version, index, builtAt, buildMs: builtAt - started });
   return index;
+}
+
+function jobRunning(db: Db): boolean {
+  return db.prepare(`SELECT 1 FROM jobs WHERE state = 'running' LIMIT 1`).get() !== undefined;
 }
 
 /** After browse's own writes, which it applied to the index too: the index is current again. */
 export function markCurrent(db: Db, index: BrowseIndex): void {
-  cache.set(db, { version: storeVersion(db), index });
+  const hit = cache.get(db);
+  cache.set(db, {
+    version: storeVersion(db),
+    index,
+    builtAt: hit?.builtAt ?? performance.now(),
+    buildMs: hit?.buildMs ?? 0,
+  });
 }

@@ -139,6 +139,17 @@ describe('browse over a generated 3,000-image project', () => {
     expect(n(db, 'SELECT count(*) AS n FROM exclusions')).toBe(0);
   });
 
+  it('treats a finding no image has as not mentioned everywhere', async () => {
+    const none = await engine.invoke('browse.facets', { filters: { labels: { Hernia: ['positive'] } } });
+    expect(none.total).toBe(0);
+    const absent = await engine.invoke('browse.query', {
+      filters: { labels: { Hernia: ['absent'] } },
+      offset: 0,
+      limit: 1,
+    });
+    expect(absent.total).toBe(3000);
+  });
+
   it('refuses malformed filters with a clear error', async () => {
     await expect(engine.invoke('browse.facets', { filters: { colour: ['red'] } as never })).rejects.toThrow(
       /Unknown filter "colour"/,
@@ -163,6 +174,22 @@ describe('browse over a generated 3,000-image project', () => {
     const after = await facet('view');
     expect(after.PA).toBeGreaterThan(before);
     expect(after.AP ?? 0).toBe(0);
+  });
+
+  it('while a job writes, serves the index it has for a moment instead of rebuilding on every refresh', async () => {
+    const other = openDatabase(path.join(dir, 'project.db'));
+    other.prepare('UPDATE images SET frame = frame WHERE id = 1').run(); // a change: the next call rebuilds
+    const before = (await facet('view')).LL!;
+    other
+      .prepare(
+        `INSERT INTO jobs (id, kind, state, params, started_at) VALUES ('streaming', 'import', 'running', '{}', ?)`,
+      )
+      .run(new Date().toISOString());
+    other.prepare(`UPDATE images SET view_position = 'PA' WHERE view_position = 'LL'`).run();
+    expect((await facet('view')).LL).toBe(before);
+    other.prepare(`UPDATE jobs SET state = 'done' WHERE id = 'streaming'`).run();
+    other.close();
+    expect((await facet('view')).LL ?? 0).toBe(0);
   });
 });
 

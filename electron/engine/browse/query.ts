@@ -32,6 +32,8 @@ interface Check {
  * Faceted counts of a slot include the images that fail no filter, or fail only that slot's filter.
  */
 const TAG_SLOT = DIM_KEYS.length;
+/** A filter on a finding no image has: it fails everywhere and has no counts of its own. */
+const NO_SLOT = 30_000;
 const labelSlot = (k: number) => DIM_KEYS.length + 1 + k;
 
 function compile(index: BrowseIndex, filters: BrowseFilters): Check[] {
@@ -60,7 +62,7 @@ function compile(index: BrowseIndex, filters: BrowseFilters): Check[] {
     for (const s of states) allowed[LABEL_CODE[s]] = 1;
     // A finding no image has is "not mentioned" everywhere.
     if (k < 0) {
-      if (allowed[LABEL_CODE.absent] !== 1) checks.push({ slot: -1, test: () => false });
+      if (allowed[LABEL_CODE.absent] !== 1) checks.push({ slot: NO_SLOT, test: () => false });
       continue;
     }
     const col = index.labels[k]!;
@@ -255,7 +257,7 @@ export function facets(index: BrowseIndex, filters: BrowseFilters): BrowseFacets
         dimCounts[slot]![codes[slot]![i]!]!++;
         if (slot === ageSlot) countAge(i);
       } else if (slot === TAG_SLOT) for (const c of index.tags[i]!) tagCounts[c]!++;
-      else labelCounts[slot - TAG_SLOT - 1]![index.labels[slot - TAG_SLOT - 1]![i]!]!++;
+      else if (slot !== NO_SLOT) labelCounts[slot - TAG_SLOT - 1]![index.labels[slot - TAG_SLOT - 1]![i]!]!++;
     }
   }
   const out: Facet[] = DIM_KEYS.map((key, s) => {

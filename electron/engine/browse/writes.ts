@@ -14,7 +14,7 @@ function positions(index: BrowseIndex, ids: number[]): number[] {
 
 /** Applies a write to the store and the same change to the index, which then stays current. */
 function write(db: Db, ids: number[], body: (index: BrowseIndex, at: number[]) => number): number {
-  const index = indexFor(db);
+  const index = indexFor(db, { fresh: true });
   const at = positions(index, ids);
   const changed = db.transaction(() => body(index, at))();
   forgetOrders(index);
