@@ -135,7 +135,13 @@ function canonicalOptions(json: string): string {
   }
 }
 
+/** Reads the store in one read transaction, so every query of the build sees the same snapshot. */
 export function buildIndex(db: Db): BrowseIndex {
+  return db.transaction(() => readIndex(db))();
+}
+
+function readIndex(db: Db): BrowseIndex {
+  const n = (db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
   const rows = db
     .prepare(
       `SELECT i.id, f.rel_path, i.frame, f.source_id, i.thumbnail, i.pixel_hash, i.modality, i.view_position,
@@ -150,10 +156,8 @@ export function buildIndex(db: Db): BrowseIndex {
        LEFT JOIN exclusions x ON x.image_id = i.id
        ORDER BY i.id`,
     )
-    .all() as Row[];
-  const n = rows.length;
+    .iterate() as IterableIterator<Row>;
   const pos = new Map<number, number>();
-  rows.forEach((r, i) => pos.set(r.id, i));
 
   const run = latestRun(db, true);
   const removed = new Set<number>();
@@ -204,7 +208,10 @@ export function buildIndex(db: Db): BrowseIndex {
   const optionsSeen = new Map<string, boolean>();
   const baseStatus = new Uint16Array(n);
 
-  rows.forEach((r, i) => {
+  // One pass over the rows as they come (no array of 100,000 row objects).
+  let i = 0;
+  for (const r of rows) {
+    pos.set(r.id, i);
     ids[i] = r.id;
     frames[i] = r.frame;
     paths[i] = r.rel_path;
@@ -247,7 +254,8 @@ export function buildIndex(db: Db): BrowseIndex {
     }
     deid.codes[i] = DEID_CODES.indexOf(d);
     dup.codes[i] = DUPLICATE_CODES.indexOf(duplicate.get(r.id) ?? 'unique');
-  });
+    i++;
+  }
 
   // Labels are per study and per labeller; per finding an image takes the strongest statement any labeller
   // made: positive over uncertain over negative.
@@ -263,14 +271,16 @@ export function buildIndex(db: Db): BrowseIndex {
   const labelIndex = new Map(labelNames.map((name, k) => [name, k]));
   const labels = labelNames.map(() => new Uint8Array(n).fill(LABEL_CODE.absent));
   const rank = [LABEL_CODE.absent, LABEL_CODE.negative, LABEL_CODE.uncertain, LABEL_CODE.positive];
-  for (const r of db
+  // Rows as arrays: a project has several hundred thousand label rows.
+  for (const [studyId, name, value] of db
     .prepare('SELECT study_id, name, value FROM labels WHERE value IS NOT NULL')
-    .iterate() as IterableIterator<{ study_id: number; name: string; value: number }>) {
-    const images = studyImages.get(r.study_id);
+    .raw(true)
+    .iterate() as IterableIterator<[number, string, number]>) {
+    const images = studyImages.get(studyId);
     if (!images) continue;
-    const col = labels[labelIndex.get(r.name)!]!;
+    const col = labels[labelIndex.get(name)!]!;
     const code =
-      r.value === 1 ? LABEL_CODE.positive : r.value === -1 ? LABEL_CODE.uncertain : LABEL_CODE.negative;
+      value === 1 ? LABEL_CODE.positive : value === -1 ? LABEL_CODE.uncertain : LABEL_CODE.negative;
     for (const i of images) if (rank.indexOf(code) > rank.indexOf(col[i]!)) col[i] = code;
   }
 
