@@ -396,8 +396,14 @@ export function funnel(db: Db): Funnel {
       splits: empty,
     };
   }
+  const removals = db
+    .prepare(
+      `SELECT image_id AS imageId, operator FROM filter_decisions WHERE run_id = ? AND decision = 'remove'`,
+    )
+    .all(run.id) as { imageId: number; operator: string }[];
+  // Images a person excluded come first, as a stage of their own when there are any.
   const order = [
-    'user.exclude',
+    ...(removals.some((r) => r.operator === 'user.exclude') ? ['user.exclude'] : []),
     ...parseRecipe(run.recipe).filters.map((f) => f.def.name),
     'dedup.exact_pixels',
     'dedup.near_image',
@@ -405,11 +411,6 @@ export function funnel(db: Db): Funnel {
     'dedup.text_cap',
     'leakage',
   ];
-  const removals = db
-    .prepare(
-      `SELECT image_id AS imageId, operator FROM filter_decisions WHERE run_id = ? AND decision = 'remove'`,
-    )
-    .all(run.id) as { imageId: number; operator: string }[];
   const splits = { ...empty };
   for (const r of db.prepare('SELECT split, count(*) AS n FROM curate_kept GROUP BY split').all() as {
     split: Split;

@@ -425,7 +425,9 @@ async function curate(
   const survivors = samples.filter((s) => !removed.has(s.id));
   const operators = runs.map((r) => r.summary);
   const statsComputed = operators.reduce((n, o) => n + o.computed, 0);
-  const order = [USER_EXCLUDE, ...recipe.filters.map((f) => f.def.name), ...DEDUP_STAGES];
+  // The exclusion stage shows in the funnel only when a person excluded something.
+  const excludedStage = removals.some((r) => r.operator === USER_EXCLUDE) ? [USER_EXCLUDE] : [];
+  const order = [...excludedStage, ...recipe.filters.map((f) => f.def.name), ...DEDUP_STAGES];
 
   if (opts.analyse) {
     const funnel = funnelFromRemovals(samples.length, removals, order);
