@@ -218,14 +218,26 @@ describe('exclusion on the sample project flows through curation and SFT', () =>
     return ids;
   };
 
+  it('keeps an excluded image out of SFT before any curation run', async () => {
+    const target = [...(await sftImages())][1]!;
+    await p.engine.invoke('browse.exclude', { ids: [target], excluded: true, reason: 'wrong patient' });
+    expect(await sftImages()).not.toContain(target);
+    await p.engine.invoke('browse.exclude', { ids: [target], excluded: false });
+    expect(await sftImages()).toContain(target);
+  }, 120_000);
+
   it('removes an excluded image with the reason in its trace, keeps it out of SFT, and brings it back', async () => {
     await curate();
     const inSft = await sftImages();
     const target = [...inSft][0]!;
     expect((await p.engine.invoke('curate.trace', { imageId: target })).kept).toBe(true);
 
+    const plan = await p.engine.invoke('export.plan', { format: 'llava' });
     await p.engine.invoke('browse.exclude', { ids: [target], excluded: true, reason: 'motion blur' });
-    // Before curation runs again the exclusion already applies.
+    // Before SFT or curation run again the exclusion already applies: the bundle would leave the image out.
+    const without = await p.engine.invoke('export.plan', { format: 'llava' });
+    expect(without.images).toBe(plan.images - 1);
+    expect(without.samples).toBeLessThan(plan.samples);
     const early = await p.engine.invoke('curate.trace', { imageId: target });
     expect(early.kept).toBe(false);
     expect(early.decisions[0]).toMatchObject({ operator: 'user.exclude', decision: 'remove' });
