@@ -201,9 +201,22 @@ describe('the Browse view on a generated project', () => {
     expect((await h.engine.invoke('browse.ids', { filters: { status: ['excluded'] } })).ids).toEqual([]);
   }, 30_000);
 
-  it('says when no image matches, and clears the filters from there', async () => {
+  it('sizes cards, selects everything from the toolbar, and says when no image matches', async () => {
     render(WithSession, { props: { bridge: h.bridge, view: BrowseView } });
     await waitFor(() => expect(screen.getByTestId('browse-count')).toHaveTextContent('1,500 images'));
+    const grid = screen.getByRole('grid', { name: 'Images' });
+    expect(grid).toHaveAttribute('aria-colcount', '5');
+    await fireEvent.change(screen.getByLabelText('Cards'), { target: { value: '144' } });
+    await waitFor(() => expect(grid).toHaveAttribute('aria-colcount', '6'));
+    await fireEvent.change(screen.getByLabelText('Cards'), { target: { value: '248' } });
+    await waitFor(() => expect(grid).toHaveAttribute('aria-colcount', '3'));
+    expect(grid).toHaveAttribute('aria-rowcount', '500');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Select all' }));
+    await waitFor(() => expect(screen.getByTestId('selection-count')).toHaveTextContent('1,500 selected'));
+    expect(screen.queryByRole('button', { name: 'Select all' })).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Clear' }));
+
     await fireEvent.click(within(screen.getByTestId('facet-view')).getByRole('checkbox', { name: /^LL/ }));
     await fireEvent.click(within(screen.getByTestId('facet-view')).getByRole('checkbox', { name: /^LL/ }));
     await fireEvent.click(
