@@ -10,6 +10,8 @@ import { CURATE_CHANNELS, type CurateInvoke } from './curate.ts';
 
 import { MODELS_CHANNELS, type ModelJobKind, type ModelsInvoke } from './models.ts';
 
+import { BROWSE_CHANNELS, type BrowseInvoke } from './browse.ts';
+
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
   'auto',
@@ -160,7 +162,8 @@ export type ApiInvoke = CoreInvoke &
   SftInvoke &
   ExportInvoke &
   ModelsInvoke &
-  DetailInvoke;
+  DetailInvoke &
+  BrowseInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -201,6 +204,7 @@ export const CHANNELS = [
   ...EXPORT_CHANNELS,
   ...MODELS_CHANNELS,
   ...DETAIL_CHANNELS,
+  ...BROWSE_CHANNELS,
 ] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.

@@ -20,6 +20,7 @@ import { detailHandlers } from './detail/handlers.ts';
 import { pixelsMediaFile } from './detail/pixels.ts';
 import { ApiError } from './errors.ts';
 import { curateHandlers } from './curate/handlers.ts';
+import { browseHandlers } from './browse/handlers.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
@@ -119,6 +120,7 @@ export class Engine {
       ...exportHandlers(this.ctx),
       ...this.models.handlers,
       ...detailHandlers(this.ctx),
+      ...browseHandlers(this.ctx),
     };
   }
 

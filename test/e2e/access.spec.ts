@@ -127,7 +127,7 @@ test('with a project open: focus order follows the pipeline, focus is visible, a
     await expect(page.getByRole('alert')).toHaveCount(0);
   }
   await navButton('Browse').click();
-  await page.getByTestId('image-grid').getByRole('button').first().click();
+  await page.getByTestId('browse-card').first().click();
   await expect(page.getByTestId('viewer-canvas')).toBeVisible();
   for (const tab of ['Report', 'Header', 'Curation', 'Neighbours', 'Info'])
     await page.getByRole('tab', { name: tab }).click();

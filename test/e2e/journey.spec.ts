@@ -74,10 +74,26 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await shot(page, info, '03-dashboard-imported');
 
   // 3. Browse, open an image: window/level on its real values, its labels, its header before de-identification.
+  // Filter in the sidebar: the PA films only, counted against the whole project.
   await nav(page, 'Browse').click();
-  await expect(page.getByTestId('images-count')).toContainText(`of ${images}`);
-  await page.getByTestId('image-grid').getByRole('button').first().click();
+  const count = page.getByTestId('browse-count');
+  await expect(count).toHaveText(`${images} images`);
+  await page.getByTestId('facet-view').getByRole('checkbox', { name: /^PA/ }).check();
+  await expect(count).toHaveText(new RegExp(`^\\d+ of ${images} images$`));
+  const pa = Number(/^(\d+)/.exec(await count.innerText())![1]);
+  expect(pa).toBeGreaterThan(0);
+  expect(pa).toBeLessThan(images);
+  await shot(page, info, '03b-browse-filtered');
+  await page.getByTestId('browse-card').first().click();
   const detail = page.getByTestId('image-detail');
+  await expect(detail.getByTestId('detail-path')).toBeVisible();
+  if (pa > 1) {
+    const first = await detail.getByTestId('detail-path').innerText();
+    await detail.getByRole('button', { name: 'Next ›' }).click();
+    await expect(detail.getByTestId('detail-path')).not.toHaveText(first);
+    await detail.getByRole('button', { name: '‹ Previous' }).click();
+    await expect(detail.getByTestId('detail-path')).toHaveText(first);
+  }
   await expect(detail.getByTestId('viewer-canvas')).toBeVisible();
   const readout = detail.getByTestId('viewer-readout');
   const before = await readout.innerText();
@@ -101,6 +117,8 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await expect(detail.getByTestId('header-table').getByRole('row', { name: /^ViewPosition/ })).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(detail).toBeHidden();
+  await page.getByTestId('facet-view').getByRole('checkbox', { name: /^PA/ }).uncheck();
+  await expect(count).toHaveText(`${images} images`);
 
   // 4. De-identify, then review: report spans, the header before and after.
   await nav(page, 'De-identify').click();
@@ -115,7 +133,7 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await shot(page, info, '05-deid-report-review');
 
   await nav(page, 'Browse').click();
-  await page.getByTestId('image-grid').getByRole('button').first().click();
+  await page.getByTestId('browse-card').first().click();
   await detail.getByRole('tab', { name: 'Report' }).click();
   await expect(detail.getByTestId('detail-report').locator('mark').first()).toBeVisible();
   await expect(detail.getByTestId('detail-report-deid')).toContainText('[');
@@ -174,7 +192,7 @@ test('new project → import → browse → de-identify → curate → SFT → e
   await nav(page, 'Dashboard').click();
   await shot(page, info, '13-dashboard-dark');
   await nav(page, 'Browse').click();
-  await page.getByTestId('image-grid').getByRole('button').nth(3).click();
+  await page.getByTestId('browse-card').nth(3).click();
   await expect(detail.getByTestId('viewer-canvas')).toBeVisible();
   await detail.getByRole('tab', { name: 'Neighbours' }).click();
   await expect(detail.getByTestId('neighbours').or(detail.getByTestId('neighbours-empty'))).toBeVisible();

@@ -9,6 +9,8 @@
  *   duplicate cluster that removes, and is not a cross-split copy (leakage).
  * - Images quarantined for burned-in text are excluded unless released, checked at call time (a quarantine
  *   decided after the run still applies).
+ * - Images a person excluded (browse.exclude, table `exclusions`) are removed by the next run (operator
+ *   user.exclude) and left out at call time, so an exclusion made after the run applies at once.
  * - `split` is the patient's split ('train' | 'validate' | 'test'): all images of a patient, and all kept
  *   members of an image duplicate cluster, share one split.
  * - Images imported after the run are not included until curation runs again.

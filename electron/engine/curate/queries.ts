@@ -329,9 +329,19 @@ export function trace(db: Db, imageId: number): SampleTrace {
     representativeId: c.representative_image_id,
     distance: c.distance,
   }));
+  // An exclusion made after the run already keeps the image out of SFT and export (keptSamples): say so.
+  const exclusion = db.prepare('SELECT reason FROM exclusions WHERE image_id = ?').get(imageId) as
+    { reason: string } | undefined;
+  if (exclusion && !decisions.some((d) => d.operator === 'user.exclude'))
+    decisions.unshift({
+      operator: 'user.exclude',
+      statistic: null,
+      threshold: `excluded by user: ${exclusion.reason} (after the latest curation run)`,
+      decision: 'remove',
+    });
   return {
     imageId,
-    kept: kept !== undefined,
+    kept: kept !== undefined && !exclusion,
     runId: run?.id ?? null,
     split: kept?.split ?? split?.split ?? null,
     decisions: decisions.map((d) => ({ ...d, decision: d.decision as Decision })),
@@ -386,7 +396,14 @@ export function funnel(db: Db): Funnel {
       splits: empty,
     };
   }
+  const removals = db
+    .prepare(
+      `SELECT image_id AS imageId, operator FROM filter_decisions WHERE run_id = ? AND decision = 'remove'`,
+    )
+    .all(run.id) as { imageId: number; operator: string }[];
+  // Images a person excluded come first, as a stage of their own when there are any.
   const order = [
+    ...(removals.some((r) => r.operator === 'user.exclude') ? ['user.exclude'] : []),
     ...parseRecipe(run.recipe).filters.map((f) => f.def.name),
     'dedup.exact_pixels',
     'dedup.near_image',
@@ -394,11 +411,6 @@ export function funnel(db: Db): Funnel {
     'dedup.text_cap',
     'leakage',
   ];
-  const removals = db
-    .prepare(
-      `SELECT image_id AS imageId, operator FROM filter_decisions WHERE run_id = ? AND decision = 'remove'`,
-    )
-    .all(run.id) as { imageId: number; operator: string }[];
   const splits = { ...empty };
   for (const r of db.prepare('SELECT split, count(*) AS n FROM curate_kept GROUP BY split').all() as {
     split: Split;
@@ -465,7 +477,8 @@ export function keptSamples(db: Db): KeptSample[] {
     .prepare(
       `SELECT k.image_id AS imageId, k.split FROM curate_kept k
        LEFT JOIN quarantine q ON q.image_id = k.image_id
-       WHERE q.image_id IS NULL OR q.decision = 'release'
+       WHERE (q.image_id IS NULL OR q.decision = 'release')
+         AND NOT EXISTS (SELECT 1 FROM exclusions x WHERE x.image_id = k.image_id)
        ORDER BY k.image_id`,
     )
     .all() as KeptSample[];

@@ -42,6 +42,23 @@ export interface CurateRunOptions {
   workers?: number;
 }
 
+/** The stage of images a person excluded (browse.exclude); first in the funnel. */
+export const USER_EXCLUDE = 'user.exclude';
+
+function userExclusions(db: Project['db']): Removal[] {
+  return (
+    db.prepare('SELECT image_id AS imageId, reason FROM exclusions ORDER BY image_id').all() as {
+      imageId: number;
+      reason: string;
+    }[]
+  ).map((x) => ({
+    imageId: x.imageId,
+    operator: USER_EXCLUDE,
+    statistic: null,
+    threshold: `excluded by user: ${x.reason}`,
+  }));
+}
+
 /** Image ids of the dedup stages, in ladder order, for the funnel. */
 export const DEDUP_STAGES = [
   'dedup.exact_pixels',
@@ -346,7 +363,8 @@ async function curate(
   };
 
   const runs: OperatorRun[] = [];
-  const removals: Removal[] = [];
+  // Images a person excluded while browsing go first: no statistic can bring them back.
+  const removals: Removal[] = userExclusions(db);
   // Progress counts samples: each operator's statistics move it by an equal share, the decisions finish it.
   const share = (k: number) => Math.floor((samples.length * k) / (recipe.filters.length + 1));
   for (const [index, { def, params }] of recipe.filters.entries()) {
@@ -411,7 +429,9 @@ async function curate(
   const survivors = samples.filter((s) => !removed.has(s.id));
   const operators = runs.map((r) => r.summary);
   const statsComputed = operators.reduce((n, o) => n + o.computed, 0);
-  const order = [...recipe.filters.map((f) => f.def.name), ...DEDUP_STAGES];
+  // The exclusion stage shows in the funnel only when a person excluded something.
+  const excludedStage = removals.some((r) => r.operator === USER_EXCLUDE) ? [USER_EXCLUDE] : [];
+  const order = [...excludedStage, ...recipe.filters.map((f) => f.def.name), ...DEDUP_STAGES];
 
   if (opts.analyse) {
     const funnel = funnelFromRemovals(samples.length, removals, order);

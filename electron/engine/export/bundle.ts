@@ -98,7 +98,13 @@ function deidProfile(project: Project, images: ExportImageKind): string {
 export function planBundle(project: Project, options: ExportOptions): BundlePlan {
   const opts = normaliseOptions(options);
   const secret = project.secret();
-  const rows = readSamples(project.db);
+  // An image a person excluded after SFT ran leaves the bundle now, with every sample that shows it.
+  const excluded = new Set(
+    (project.db.prepare('SELECT image_id FROM exclusions').all() as { image_id: number }[]).map(
+      (r) => r.image_id,
+    ),
+  );
+  const rows = readSamples(project.db).filter((r) => !r.imageIds.some((id) => excluded.has(id)));
   if (rows.length === 0)
     throw new ApiError('conflict', 'There are no SFT samples; run SFT generation (medprep sft) first.');
   const ids = [...new Set(rows.flatMap((r) => r.imageIds))].sort((a, b) => a - b);

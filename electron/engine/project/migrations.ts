@@ -405,6 +405,23 @@ CREATE TABLE patient_splits (
 ) STRICT;
 `,
   },
+  {
+    version: 6,
+    name: 'browse',
+    sql: `
+-- Images a person excluded while browsing, with their reason. Curation removes them (operator user.exclude,
+-- "excluded by user: reason" in the trace) and keptSamples() leaves them out at call time, so SFT and export
+-- never see them; deleting the row and running curation again brings the image back.
+CREATE TABLE exclusions (
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  reason TEXT NOT NULL,
+  excluded_at TEXT NOT NULL
+) STRICT;
+
+-- Tag lookups by name (the primary key leads with the image): rename, count and filter by tag.
+CREATE INDEX tags_tag ON tags(tag, image_id);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -50,7 +50,8 @@ export interface StudyRec {
 /**
  * Images the SFT stage (and so every export) may use: de-identified by the de-identification stage (its
  * quarantine check ran: an image never looked at for burned-in text must not leave), not in quarantine
- * without a 'release' decision, and — once curation has decided — kept by its latest deciding run.
+ * without a 'release' decision, not excluded by a person while browsing (with or without a curation run), and
+ * — once curation has decided — kept by its latest deciding run.
  */
 export function eligibleImages(db: Db): number[] {
   const rows = db
@@ -58,6 +59,7 @@ export function eligibleImages(db: Db): number[] {
       `SELECT i.id FROM images i
        WHERE i.id IN (SELECT image_id FROM deid_images WHERE status IN ('done', 'not-applicable'))
          AND i.id NOT IN (SELECT image_id FROM quarantine WHERE decision IS NULL OR decision <> 'release')
+         AND i.id NOT IN (SELECT image_id FROM exclusions)
        ORDER BY i.id`,
     )
     .all() as { id: number }[];

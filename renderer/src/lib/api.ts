@@ -84,3 +84,13 @@ export type {
   PixelWindow,
 } from '../../../electron/api/detail.ts';
 export type { CurateRecipeInfo } from '../../../electron/api/curate.ts';
+export { BROWSE_SORT_KEYS } from '../../../electron/api/browse.ts';
+export type {
+  BrowseFacets,
+  BrowseFilters,
+  BrowseItem,
+  BrowseSort,
+  BrowseSortKey,
+  FacetKey,
+  LabelState,
+} from '../../../electron/api/browse.ts';
