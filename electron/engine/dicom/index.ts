@@ -46,7 +46,14 @@ export {
   type CodecInput,
   type CodecOutput,
 } from './codecs.ts';
-export { decodeFrame, hasPixelData, pixelDataElement, type DecodedFrame, type PixelArray } from './pixels.ts';
+export {
+  decodeFrame,
+  prepareDecoding,
+  hasPixelData,
+  pixelDataElement,
+  type DecodedFrame,
+  type PixelArray,
+} from './pixels.ts';
 export {
   renderFrame,
   modalityValues,

@@ -1,5 +1,5 @@
 /** Decode one frame to stored values: mask to Bits Stored, sign-extend, interleave samples. */
-import { codecFor } from './codecs.ts';
+import { codecFor, preparerFor } from './codecs.ts';
 import './codecs/register.ts';
 import { DicomError } from './errors.ts';
 import { type DicomElement, type DicomFile, TAG_PIXEL_DATA } from './parser.ts';
@@ -23,6 +23,23 @@ export function pixelDataElement(file: DicomFile): DicomElement | undefined {
 
 export function hasPixelData(file: DicomFile): boolean {
   return pixelDataElement(file) !== undefined;
+}
+
+/**
+ * Load what decoding this file needs that cannot be loaded synchronously (today the 12-bit lossy
+ * JPEG decoder), once per thread. Call it before `decodeFrame` wherever a file may be compressed;
+ * without it such a frame is refused as unsupported. It never throws: a file it cannot inspect gets
+ * its error from `decodeFrame`.
+ */
+export async function prepareDecoding(file: DicomFile): Promise<void> {
+  const prepare = preparerFor(file.transferSyntax);
+  const pixelData = pixelDataElement(file);
+  if (prepare === undefined || pixelData === undefined || pixelData.notRead === true) return;
+  try {
+    await prepare({ file, pixelData, info: readPixelInfo(file.dataset), frame: 0 });
+  } catch {
+    // decodeFrame reports what is wrong with the file, or that the decoder is missing
+  }
 }
 
 export function decodeFrame(

@@ -17,6 +17,7 @@ import {
   hasPixelData,
   parseDicom,
   pixelHash,
+  prepareDecoding,
   readPixelInfo,
   renderFrame,
   sopClassName,
@@ -115,6 +116,7 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
   if (!hasPixelData(file)) return { kind: 'skipped', reason: `no pixel data (${sopClassName(sopClassUid)})` };
 
   const info = readPixelInfo(ds);
+  await prepareDecoding(file);
   const thumbSize = opts.thumbSize ?? 256;
   const frames: ProcessedFrame[] = [];
   for (let frame = 0; frame < info.numberOfFrames; frame++) {
