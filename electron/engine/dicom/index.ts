@@ -49,6 +49,7 @@ export {
 export {
   decodeFrame,
   prepareDecoding,
+  type DecodeOptions,
   hasPixelData,
   pixelDataElement,
   type DecodedFrame,

@@ -194,9 +194,37 @@ function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array
   const table = new Uint8Array(size);
   for (let k = 0; k < size; k++) table[k] = pipeline.map(modality[k]!);
   const result = new Uint8Array(n);
-  if (lo === 0) for (let i = 0; i < n; i++) result[i] = table[data[i]!]!;
+  if (lo === 0 && data instanceof Uint16Array && result.byteOffset % 2 === 0) lookup16(data, table, result);
+  else if (lo === 0) for (let i = 0; i < n; i++) result[i] = table[data[i]!]!;
   else for (let i = 0; i < n; i++) result[i] = table[data[i]! - lo]!;
   return { data: result, window: pipeline.window };
+}
+
+/**
+ * out[i] = table[data[i]] for a 65,536-entry table, reading two samples per 32-bit word and writing two
+ * bytes per 16-bit store where the input is 4-byte aligned: fewer loads and stores, same bytes.
+ */
+function lookup16(data: Uint16Array, table: Uint8Array, out: Uint8Array): void {
+  const n = data.length;
+  // A Uint16Array starts on an even byte: one lone sample brings it to a 4-byte boundary.
+  const i = data.byteOffset % 4 === 0 ? 0 : Math.min(1, n);
+  if (i === 1) out[0] = table[data[0]!]!;
+  const words = (n - i) >> 1;
+  const src32 = new Uint32Array(data.buffer, data.byteOffset + i * 2, words);
+  if (i === 0) {
+    const out16 = new Uint16Array(out.buffer, out.byteOffset, words);
+    for (let k = 0; k < words; k++) {
+      const w = src32[k]!;
+      out16[k] = table[w & 0xffff]! | (table[w >>> 16]! << 8);
+    }
+  } else {
+    for (let k = 0; k < words; k++) {
+      const w = src32[k]!;
+      out[1 + 2 * k] = table[w & 0xffff]!;
+      out[2 + 2 * k] = table[w >>> 16]!;
+    }
+  }
+  for (let j = i + words * 2; j < n; j++) out[j] = table[data[j]!]!;
 }
 
 function typedRange(data: DecodedFrame['data']): { lo: number; hi: number } | undefined {

@@ -91,6 +91,16 @@ describe('processDicomFile', () => {
     expect([meta.width, meta.height]).toEqual([64, 48]);
   });
 
+  it('gives the same results for files processed at once in one thread as one by one', async () => {
+    // The read buffer is reused between files; overlapping calls must not share it.
+    const names = ['cr_12bit.dcm', 'ct_signed.dcm', 'multiframe3.dcm', 'rgb_planar1.dcm', 'dx_mono1.dcm'];
+    const hashes = (r: ProcessedImage) => r.frames.map((f) => [f.pixelHash, f.phash]);
+    const one = [];
+    for (const name of names) one.push(hashes(await image(name)));
+    const together = await Promise.all(names.map(async (name) => hashes(await image(name))));
+    expect(together).toEqual(one);
+  });
+
   it('gives every frame of a multi-frame file its own hash and thumbnail', async () => {
     const r = await image('multiframe3.dcm');
     expect(r.frames.map((f) => f.frame)).toEqual([0, 1, 2]);
