@@ -3,7 +3,10 @@
  * windows and a SHA-256 of every PNG written. Used to prove an optimisation changes no stored result:
  * run it from two checkouts over the same files and compare the output.
  *
- *   node bench/lib/outputs.ts FILE... > before.jsonl
+ *   node bench/lib/outputs.ts [--thumbnails-only] FILE... > before.jsonl
+ *
+ * --thumbnails-only: no training rendering, as `medprep import` runs it (the thumbnail then comes from the
+ * full image).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,8 +20,14 @@ const sha = (rel: string) =>
     .update(readFileSync(join(cacheDir, rel)))
     .digest('hex');
 try {
-  for (const path of process.argv.slice(2)) {
-    const r = await processDicomFile(path, { cacheDir, thumbSize: 256, trainingSize: 512 });
+  const args = process.argv.slice(2);
+  const thumbnailsOnly = args[0] === '--thumbnails-only';
+  for (const path of thumbnailsOnly ? args.slice(1) : args) {
+    const r = await processDicomFile(path, {
+      cacheDir,
+      thumbSize: 256,
+      ...(thumbnailsOnly ? {} : { trainingSize: 512 }),
+    });
     const frames =
       r.kind === 'image'
         ? r.frames.map((f) => ({
