@@ -183,6 +183,11 @@ function renderGray(
       if (s > hi) hi = s;
     }
   }
+  // Unsigned samples narrower than their type (12 bits in 16): decodeFrame masked them to Bits Stored, so a
+  // table of 2^Bits Stored entries covers them (16 times less to compute for a radiograph); lookups mask too.
+  const { bitsStored, pixelRepresentation } = decoded.info;
+  if (lo === 0 && pixelRepresentation === 0 && bitsStored >= 1 && 2 ** bitsStored - 1 < hi)
+    hi = 2 ** bitsStored - 1;
   if (n === 0 || hi - lo >= MAX_LUT_RANGE || hi > 0x7fffffff) {
     const values = modalityValues(ds, decoded);
     const pipeline = grayPipeline(ds, decoded, () => extremes(values));
@@ -203,37 +208,40 @@ function renderGray(
   const table = new Uint8Array(size);
   for (let k = 0; k < size; k++) table[k] = pipeline.map(modality[k]!);
   const result = output(n, into);
-  if (lo === 0 && data instanceof Uint16Array && result.byteOffset % 2 === 0) lookup16(data, table, result);
-  else if (lo === 0) for (let i = 0; i < n; i++) result[i] = table[data[i]!]!;
+  if (lo === 0 && typeRange !== undefined) {
+    const mask = hi; // unsigned 8- or 16-bit samples: hi is 2^bits - 1
+    if (data instanceof Uint16Array && result.byteOffset % 2 === 0) lookup16(data, table, mask, result);
+    else for (let i = 0; i < n; i++) result[i] = table[data[i]! & mask]!;
+  } else if (lo === 0) for (let i = 0; i < n; i++) result[i] = table[data[i]!]!;
   else for (let i = 0; i < n; i++) result[i] = table[data[i]! - lo]!;
   return { data: result, window: pipeline.window };
 }
 
 /**
- * out[i] = table[data[i]] for a 65,536-entry table, reading two samples per 32-bit word and writing two
- * bytes per 16-bit store where the input is 4-byte aligned: fewer loads and stores, same bytes.
+ * out[i] = table[data[i] & mask], reading two samples per 32-bit word and writing two bytes per 16-bit
+ * store where the input is 4-byte aligned: fewer loads and stores, same bytes.
  */
-function lookup16(data: Uint16Array, table: Uint8Array, out: Uint8Array): void {
+function lookup16(data: Uint16Array, table: Uint8Array, mask: number, out: Uint8Array): void {
   const n = data.length;
   // A Uint16Array starts on an even byte: one lone sample brings it to a 4-byte boundary.
   const i = data.byteOffset % 4 === 0 ? 0 : Math.min(1, n);
-  if (i === 1) out[0] = table[data[0]!]!;
+  if (i === 1) out[0] = table[data[0]! & mask]!;
   const words = (n - i) >> 1;
   const src32 = new Uint32Array(data.buffer, data.byteOffset + i * 2, words);
   if (i === 0) {
     const out16 = new Uint16Array(out.buffer, out.byteOffset, words);
     for (let k = 0; k < words; k++) {
       const w = src32[k]!;
-      out16[k] = table[w & 0xffff]! | (table[w >>> 16]! << 8);
+      out16[k] = table[w & mask]! | (table[(w >>> 16) & mask]! << 8);
     }
   } else {
     for (let k = 0; k < words; k++) {
       const w = src32[k]!;
-      out[1 + 2 * k] = table[w & 0xffff]!;
-      out[2 + 2 * k] = table[w >>> 16]!;
+      out[1 + 2 * k] = table[w & mask]!;
+      out[2 + 2 * k] = table[(w >>> 16) & mask]!;
     }
   }
-  for (let j = i + words * 2; j < n; j++) out[j] = table[data[j]!]!;
+  for (let j = i + words * 2; j < n; j++) out[j] = table[data[j]! & mask]!;
 }
 
 function typedRange(data: DecodedFrame['data']): { lo: number; hi: number } | undefined {
