@@ -289,7 +289,7 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
     cpuFigure('ours', 'dcmtk'),
     cpuFigure('cli', 'python'),
     ...list.map((c): Figure => ({
-      label: `${c.label} CPU per file at scale (start-up ${startupMs(c.key).toFixed(0)} ms taken out)`,
+      label: `${c.label} CPU per file at scale (start-up ${Math.max(0, startupMs(c.key)).toFixed(0)} ms taken out)`,
       value: atScale(c.key),
       unit: 'ms',
     })),
