@@ -12,9 +12,10 @@
  * - dcmtk's dcmj2pnm, one scaled windowed PNG per file, two processes at once (xargs -P 2).
  * The input files are generated once (bench/lib/make_mimic_dicoms.py) into the OS temp folder and reused.
  *
- * Every contender gets the same two cores. Before the timed rounds each runs twice on the first K = N/4 files
- * (at least 2; warming the page cache and Node's compile cache alike, and starting as many workers as
- * the full run does), so CPU per file at scale, start-up taken out, is (CPU of N - CPU of K) / (N - K). Wall-clock rates follow the machine's load; CPU
+ * Every contender gets the same two cores. In each round each also runs on the first K = N/4 files (at least
+ * 2, enough to start as many workers as the full run), so CPU per file at scale, start-up taken out, is
+ * the median over rounds of (CPU for N files - CPU for K files) / (N - K). An untimed run first warms the
+ * page cache and, after a code change, Node's compile cache. Wall-clock rates follow the machine's load; CPU
  * per file does not, and the "at scale, CPU-bound" ratios compare what each contender's cores can do.
  */
 import { spawnSync } from 'node:child_process';
@@ -199,15 +200,16 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
 
   const list = contenders();
   const samples = new Map<string, Measured[]>(list.map((c) => [c.key, []]));
-  const startup = new Map<string, Measured>(); // the run on the first `few` files
+  const fewSamples = new Map<string, Measured[]>(list.map((c) => [c.key, []])); // runs on the first `few`
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'medprep-bench-out-'));
+  const fewRun = (c: Contender, name: string) =>
+    measure(c, scratch, `${c.key}-${name}`, files.slice(0, few), fewSource);
   try {
-    // Twice: the first fills the compile cache after a code change; the second is the one kept.
-    for (const c of list)
-      for (let i = 0; i < 2; i++)
-        startup.set(c.key, measure(c, scratch, `${c.key}-few`, files.slice(0, few), fewSource));
+    // Untimed: fills the page cache and, after a code change, Node's compile cache.
+    for (const c of list) fewRun(c, 'warm-up');
     for (let round = 0; round < runs; round++) {
       for (const c of list) {
+        fewSamples.get(c.key)!.push(fewRun(c, `few-${round}`));
         const m = measure(c, scratch, `${c.key}-${round}`, files, cliSource);
         samples.get(c.key)!.push(m);
         process.stderr.write(
@@ -242,11 +244,15 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
     ratio: ratio(key, base, speed),
   });
   const mbPerFile = megabytes / count;
-  // CPU per file at scale: the start-up both runs share taken out.
+  // CPU per file at scale: per round, the start-up both runs share taken out; the median over rounds.
   const atScale = (key: string) =>
-    ((median(samples.get(key)!.map((m) => m.cpuSeconds)) - startup.get(key)!.cpuSeconds) / (count - few)) *
-    1000;
-  const startupMs = (key: string) => startup.get(key)!.cpuSeconds * 1000 - atScale(key) * few;
+    median(
+      samples
+        .get(key)!
+        .map((m, i) => ((m.cpuSeconds - fewSamples.get(key)![i]!.cpuSeconds) / (count - few)) * 1000),
+    );
+  const startupMs = (key: string) =>
+    median(fewSamples.get(key)!.map((m) => m.cpuSeconds)) * 1000 - atScale(key) * few;
   // What each contender's cores get through when CPU-bound: cores / CPU per file.
   const ceiling = (key: string) => (list.find((c) => c.key === key)!.cores * 1000) / atScale(key);
   const cpuFigure = (key: string, base: string): Figure => ({
