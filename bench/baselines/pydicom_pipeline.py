@@ -1,8 +1,9 @@
 """Baseline for bench/import.ts: the import pipeline as a researcher writes it with pydicom, numpy and Pillow.
 
 Per file: read, stored values -> modality values (Rescale Slope/Intercept), VOI LINEAR window (PS3.3
-C.11.2.1.2.1) to 8 bits, MONOCHROME1 inverted, a 512-px PNG (LANCZOS), a 256-px PNG thumbnail and a SHA-256
-of the pixel bytes. Usage: /usr/bin/python3 pydicom_pipeline.py OUT_DIR [--processes N] FILE...
+C.11.2.1.2.1) to 8 bits, MONOCHROME1 inverted, a 512-px PNG (LANCZOS), a 256-px PNG thumbnail, a SHA-256
+of the pixel bytes and a 64-bit DCT perceptual hash of the rendered image (the imagehash.phash recipe:
+32x32 LANCZOS, 2-D DCT, 8x8 low frequencies above their median; numpy, as Debian has no imagehash/scipy). Usage: /usr/bin/python3 pydicom_pipeline.py OUT_DIR [--processes N] FILE...
 (one process unless --processes says otherwise; multiprocessing.Pool(N) then).
 """
 import hashlib
@@ -21,6 +22,17 @@ def fit(img, size):
     w, h = img.size
     scale = min(size / w, size / h, 1)
     return img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
+
+
+N = 32
+DCT = np.cos(np.pi * (2 * np.arange(N)[None, :] + 1) * np.arange(N)[:, None] / (2 * N))
+
+
+def phash(img):
+    small = np.asarray(img.resize((N, N), Image.LANCZOS), dtype=np.float64)
+    low = (DCT @ small @ DCT.T)[:8, :8]
+    bits = (low > np.median(low)).ravel()
+    return int("".join("1" if b else "0" for b in bits), 2)
 
 
 def window(values, center, width):
@@ -48,7 +60,7 @@ def process(path):
     name = os.path.splitext(os.path.basename(path))[0]
     fit(img, 512).save(os.path.join(OUT, f"{name}.512.png"))
     fit(img, 256).save(os.path.join(OUT, f"{name}.256.png"))
-    return digest
+    return digest, phash(img)
 
 
 def main():

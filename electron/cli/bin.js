@@ -8,5 +8,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(1);
 }
+// Node's compile cache (OS temp folder) keeps the type-stripped, compiled engine between runs: about
+// 130 ms less start-up per command. Worker threads turn it on themselves (engine/jobs/worker-pool.ts).
+(await import('node:module')).enableCompileCache?.();
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

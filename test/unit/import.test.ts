@@ -79,6 +79,17 @@ describe('importing a plain DICOM folder', () => {
     ]);
   });
 
+  it('imports 8-bit and 12-bit lossy JPEG files alike in its worker threads', () => {
+    const src = path.join(work, 'src-jpeg');
+    fs.mkdirSync(src);
+    const codecs = path.join(repoRoot, 'test', 'fixtures', 'dicom', 'codecs');
+    for (const name of ['jpeg_baseline_mono8.dcm', 'jpeg_extended_mono8.dcm', 'jpeg_extended_cr12.dcm'])
+      fs.copyFileSync(path.join(codecs, name), path.join(src, name));
+    const summary = importJson(newProject('p-jpeg'), src);
+    expect(summary.errors).toEqual([]);
+    expect(summary.imported).toBe(3);
+  });
+
   it('never writes to the source folder', () => {
     const src = makeDicomTree(path.join(work, 'src-ro'), { images: 6, broken: true });
     const before = snapshot(src.dir);

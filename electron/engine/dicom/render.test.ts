@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, modalityValues, renderFrame } from './index.ts';
+import { shiftMask16 } from './pixels.ts';
 import { fixture } from './test-helpers.ts';
 
 function render(name: string, frame = 0) {
@@ -71,5 +72,42 @@ describe('rendering like a viewer', () => {
     expect(Array.from(ybr.data.subarray(0, 3))).toEqual([254, 0, 0]); // (76, 85, 255) is red
     const row1 = 32 * 3;
     expect(Array.from(ybr.data.subarray(row1 + 6, row1 + 9))).toEqual([16, 16, 16]); // neutral chroma is gray
+  });
+});
+
+describe('word-at-a-time fast paths give the scalar results', () => {
+  it('renders a 16-bit frame the same whatever its alignment and length', () => {
+    const { file, decoded } = render('cr_12bit.dcm');
+    const want = renderFrame(file.dataset, decoded).data;
+    const n = decoded.data.length;
+    // The same samples at a 4-byte and a 2-byte offset, and one sample short (odd length).
+    for (const [offset, count] of [
+      [0, n],
+      [1, n],
+      [0, n - 1],
+      [1, n - 1],
+    ] as const) {
+      const data = new Uint16Array(new ArrayBuffer((n + 2) * 2), offset * 2, count);
+      data.set(decoded.data.subarray(0, count));
+      const info = { ...decoded.info, rows: 1, columns: count };
+      const got = renderFrame(file.dataset, { ...decoded, info, data }).data;
+      expect(Buffer.from(got).equals(Buffer.from(want.subarray(0, count))), `${offset} ${count}`).toBe(true);
+    }
+  });
+
+  it('masks 16-bit samples the same at any alignment, in place or not', () => {
+    const samples = Uint16Array.from({ length: 101 }, (_, i) => (i * 40503) & 0xffff);
+    const shift = 2;
+    const mask = 0x3ff;
+    const want = samples.map((v) => (v >>> shift) & mask);
+    for (const offset of [0, 1, 2, 3]) {
+      const src = new Uint16Array(new ArrayBuffer(220), offset * 2, 101);
+      src.set(samples);
+      const out = new Uint16Array(new ArrayBuffer(220), ((offset + 1) % 2) * 2, 101);
+      shiftMask16(src, out, shift, mask);
+      expect(Array.from(out), `copy at ${offset}`).toEqual(Array.from(want));
+      shiftMask16(src, src, shift, mask);
+      expect(Array.from(src), `in place at ${offset}`).toEqual(Array.from(want));
+    }
   });
 });

@@ -159,7 +159,16 @@ function grayPipeline(
  * into a table and applied with one lookup per pixel: the same numbers as evaluating it per pixel, an order
  * of magnitude faster on 3000×2500 radiographs.
  */
-function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array; window: WindowUsed } {
+/** The output array: `into`'s first n bytes when it is large enough, else a new one. */
+function output(n: number, into: Uint8Array | undefined): Uint8Array {
+  return into !== undefined && into.length >= n ? into.subarray(0, n) : new Uint8Array(n);
+}
+
+function renderGray(
+  ds: DicomDataset,
+  decoded: DecodedFrame,
+  into: Uint8Array | undefined,
+): { data: Uint8Array; window: WindowUsed } {
   const { data } = decoded;
   const n = data.length;
   // 8- and 16-bit samples: a table over the type's whole range (at most 65,536 entries, cheaper to fill than
@@ -174,10 +183,15 @@ function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array
       if (s > hi) hi = s;
     }
   }
+  // Unsigned samples narrower than their type (12 bits in 16): decodeFrame masked them to Bits Stored, so a
+  // table of 2^Bits Stored entries covers them (16 times less to compute for a radiograph); lookups mask too.
+  const { bitsStored, pixelRepresentation } = decoded.info;
+  if (lo === 0 && pixelRepresentation === 0 && bitsStored >= 1 && 2 ** bitsStored - 1 < hi)
+    hi = 2 ** bitsStored - 1;
   if (n === 0 || hi - lo >= MAX_LUT_RANGE || hi > 0x7fffffff) {
     const values = modalityValues(ds, decoded);
     const pipeline = grayPipeline(ds, decoded, () => extremes(values));
-    const result = new Uint8Array(values.length);
+    const result = output(values.length, into);
     for (let i = 0; i < values.length; i++) result[i] = pipeline.map(values[i]!);
     return { data: result, window: pipeline.window };
   }
@@ -193,10 +207,41 @@ function renderGray(ds: DicomDataset, decoded: DecodedFrame): { data: Uint8Array
   });
   const table = new Uint8Array(size);
   for (let k = 0; k < size; k++) table[k] = pipeline.map(modality[k]!);
-  const result = new Uint8Array(n);
-  if (lo === 0) for (let i = 0; i < n; i++) result[i] = table[data[i]!]!;
+  const result = output(n, into);
+  if (lo === 0 && typeRange !== undefined) {
+    const mask = hi; // unsigned 8- or 16-bit samples: hi is 2^bits - 1
+    if (data instanceof Uint16Array && result.byteOffset % 2 === 0) lookup16(data, table, mask, result);
+    else for (let i = 0; i < n; i++) result[i] = table[data[i]! & mask]!;
+  } else if (lo === 0) for (let i = 0; i < n; i++) result[i] = table[data[i]!]!;
   else for (let i = 0; i < n; i++) result[i] = table[data[i]! - lo]!;
   return { data: result, window: pipeline.window };
+}
+
+/**
+ * out[i] = table[data[i] & mask], reading two samples per 32-bit word and writing two bytes per 16-bit
+ * store where the input is 4-byte aligned: fewer loads and stores, same bytes.
+ */
+function lookup16(data: Uint16Array, table: Uint8Array, mask: number, out: Uint8Array): void {
+  const n = data.length;
+  // A Uint16Array starts on an even byte: one lone sample brings it to a 4-byte boundary.
+  const i = data.byteOffset % 4 === 0 ? 0 : Math.min(1, n);
+  if (i === 1) out[0] = table[data[0]! & mask]!;
+  const words = (n - i) >> 1;
+  const src32 = new Uint32Array(data.buffer, data.byteOffset + i * 2, words);
+  if (i === 0) {
+    const out16 = new Uint16Array(out.buffer, out.byteOffset, words);
+    for (let k = 0; k < words; k++) {
+      const w = src32[k]!;
+      out16[k] = table[w & mask]! | (table[(w >>> 16) & mask]! << 8);
+    }
+  } else {
+    for (let k = 0; k < words; k++) {
+      const w = src32[k]!;
+      out[1 + 2 * k] = table[w & mask]!;
+      out[2 + 2 * k] = table[(w >>> 16) & mask]!;
+    }
+  }
+  for (let j = i + words * 2; j < n; j++) out[j] = table[data[j]! & mask]!;
 }
 
 function typedRange(data: DecodedFrame['data']): { lo: number; hi: number } | undefined {
@@ -218,10 +263,10 @@ function extremes(values: ArrayLike<number>): { min: number; max: number } {
   return { min, max };
 }
 
-function renderColor(decoded: DecodedFrame): Uint8Array {
+function renderColor(decoded: DecodedFrame, into: Uint8Array | undefined): Uint8Array {
   const { data, info } = decoded;
   const shift = Math.max(0, info.bitsStored - 8);
-  const out = new Uint8Array(data.length);
+  const out = output(data.length, into);
   const clamp = (v: number): number => Math.round(Math.min(255, Math.max(0, v)));
   if (info.photometric === 'RGB') {
     for (let i = 0; i < data.length; i++) out[i] = clamp((data[i] ?? 0) / 2 ** shift);
@@ -241,12 +286,15 @@ function renderColor(decoded: DecodedFrame): Uint8Array {
   return out;
 }
 
-/** Render a decoded frame to 8-bit gray (1 channel) or RGB (3 channels). */
-export function renderFrame(ds: DicomDataset, decoded: DecodedFrame): RenderedFrame {
+/**
+ * Render a decoded frame to 8-bit gray (1 channel) or RGB (3 channels), into `into` when it is large
+ * enough (a caller rendering many frames reuses one buffer instead of allocating megabytes per frame).
+ */
+export function renderFrame(ds: DicomDataset, decoded: DecodedFrame, into?: Uint8Array): RenderedFrame {
   const { info } = decoded;
   const base = { width: info.columns, height: info.rows };
   if (info.photometric === 'MONOCHROME1' || info.photometric === 'MONOCHROME2') {
-    return { ...base, channels: 1, ...renderGray(ds, decoded) };
+    return { ...base, channels: 1, ...renderGray(ds, decoded, into) };
   }
   if (info.samplesPerPixel !== 3) {
     throw new DicomError('unsupported', `unsupported photometric interpretation ${info.photometric}`);
@@ -254,7 +302,7 @@ export function renderFrame(ds: DicomDataset, decoded: DecodedFrame): RenderedFr
   return {
     ...base,
     channels: 3,
-    data: renderColor(decoded),
+    data: renderColor(decoded, into),
     window: { center: null, width: null, source: 'min-max' },
   };
 }

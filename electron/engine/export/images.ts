@@ -12,7 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { applyMasks } from '../deid-dicom/index.ts';
 import { deidentifiedDicomBytes, masksForImage, scaleMasks, sourceFile } from '../deid/index.ts';
-import { decodeFrame, parseDicom, readPixelInfo, renderFrame } from '../dicom/index.ts';
+import { decodeFrame, parseDicom, prepareDecoding, readPixelInfo, renderFrame } from '../dicom/index.ts';
 import { decodeRaster, render8 } from '../import/process-raster-file.ts';
 import { writeRendering } from '../import/thumbnail.ts';
 import type { Project } from '../project/project.ts';
@@ -70,6 +70,7 @@ async function renderPng(project: Project, im: SourceImage, maxSide: number): Pr
     if (isDicom(im)) {
       const file = parseDicom(bytes);
       const info = readPixelInfo(file.dataset);
+      await prepareDecoding(file);
       rendered = renderFrame(file.dataset, decodeFrame(file, im.frame, info));
     } else {
       rendered = render8(await decodeRaster(bytes)).image;

@@ -86,3 +86,20 @@ describe('perceptual hash', () => {
     expect(Math.min(...distances)).toBeGreaterThan(4);
   });
 });
+
+describe('phash row sums', () => {
+  it('are the same read word by word (aligned pixels) or byte by byte, at any width', () => {
+    for (const [width, height] of [
+      [3056, 97],
+      [1001, 77],
+      [33, 40],
+      [4099, 33],
+    ] as const) {
+      const image = chest(width, width, height);
+      // The same pixels one byte off a 4-byte boundary take the byte-by-byte path.
+      const shifted = new Uint8Array(new ArrayBuffer(image.data.length + 1), 1, image.data.length);
+      shifted.set(image.data);
+      expect(phash({ ...image, data: shifted }), `${width}x${height}`).toBe(phash(image));
+    }
+  });
+});

@@ -80,6 +80,27 @@ describe('processDicomFile', () => {
     expect(jpegLs.frames[0]?.phash).toBe(raw.frames[0]?.phash);
   });
 
+  it('loads the 12-bit lossy JPEG decoder on demand and windows the radiograph by its header', async () => {
+    const [lossy] = (await image('codecs/jpeg_extended_cr12.dcm')).frames;
+    const [original] = (await image('cr_12bit.dcm')).frames;
+    // dcmcjpeg wrote its own window (centre 1049.87, width 1999.76) into the compressed copy.
+    expect(lossy).toMatchObject({ rows: 48, columns: 64, bitsStored: 12, windowSource: 'window' });
+    expect([lossy?.windowCenter, lossy?.windowWidth]).toEqual([1049.87, 1999.76]);
+    expect(lossy?.pixelHash).not.toBe(original?.pixelHash); // lossy pixels are not the original's
+    const meta = await sharp(join(cacheDir, lossy?.thumbnail ?? '')).metadata();
+    expect([meta.width, meta.height]).toEqual([64, 48]);
+  });
+
+  it('gives the same results for files processed at once in one thread as one by one', async () => {
+    // The read buffer is reused between files; overlapping calls must not share it.
+    const names = ['cr_12bit.dcm', 'ct_signed.dcm', 'multiframe3.dcm', 'rgb_planar1.dcm', 'dx_mono1.dcm'];
+    const hashes = (r: ProcessedImage) => r.frames.map((f) => [f.pixelHash, f.phash]);
+    const one = [];
+    for (const name of names) one.push(hashes(await image(name)));
+    const together = await Promise.all(names.map(async (name) => hashes(await image(name))));
+    expect(together).toEqual(one);
+  });
+
   it('gives every frame of a multi-frame file its own hash and thumbnail', async () => {
     const r = await image('multiframe3.dcm');
     expect(r.frames.map((f) => f.frame)).toEqual([0, 1, 2]);

@@ -4,11 +4,12 @@
  * 'skipped' or 'error' result whose reason holds only structural facts (never patient data).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
 import {
   DicomError,
+  type DecodedFrame,
   type DicomDataset,
   decodeFrame,
   flatHeader,
@@ -17,6 +18,7 @@ import {
   hasPixelData,
   parseDicom,
   pixelHash,
+  prepareDecoding,
   readPixelInfo,
   renderFrame,
   sopClassName,
@@ -80,21 +82,84 @@ export interface ProcessOptions {
 
 let sharpConfigured = false;
 
+/**
+ * A buffer kept by this thread from file to file and lent to one call at a time: a fresh 15 MB file buffer
+ * and 8 MB rendering per radiograph cost thousands of page faults, zero-fills and garbage collections.
+ * Nothing of a file outlives processDicomFile (its results are strings). A call that finds the buffer lent
+ * (two files at once in one thread) or needs more than MAX bytes gets a buffer of its own.
+ */
+class Spare {
+  static readonly MAX = 64 << 20;
+  private buf: Buffer | undefined;
+  private lent = false;
+
+  /** At least `size` bytes, and whether they are the spare (to hand back with `release`). */
+  take(size: number): { buf: Buffer; spare: boolean } {
+    if (this.lent || size > Spare.MAX) return { buf: Buffer.allocUnsafe(size), spare: false };
+    this.lent = true;
+    if (this.buf === undefined || this.buf.length < size) this.buf = Buffer.allocUnsafe(size);
+    return { buf: this.buf, spare: true };
+  }
+
+  release(): void {
+    this.lent = false;
+  }
+}
+
+const fileSpare = new Spare();
+const renderSpare = new Spare();
+
+interface FileBytes {
+  bytes: Buffer;
+  /** The bytes sit in fileSpare: release it when done with them. */
+  spare: boolean;
+}
+
+/** The whole file, in one read when its size is what fstat said. */
+async function readWhole(absPath: string): Promise<FileBytes> {
+  const fh = await open(absPath, 'r');
+  let spare = false;
+  try {
+    // One byte more than the size, so that a file that grew meanwhile is noticed and read whole.
+    const taken = fileSpare.take((await fh.stat()).size + 1);
+    spare = taken.spare;
+    let buf = taken.buf;
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length < buf.length) continue;
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, length);
+      buf = bigger;
+      if (spare) fileSpare.release();
+      spare = false;
+    }
+    return { bytes: buf.subarray(0, length), spare };
+  } catch (err) {
+    if (spare) fileSpare.release();
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function processDicomFile(absPath: string, opts: ProcessOptions): Promise<ProcessedFile> {
   if (!sharpConfigured) {
     // Worker threads each run one file at a time; libvips' own thread pool would oversubscribe.
     if (!isMainThread) sharp.concurrency(1);
     sharpConfigured = true;
   }
-  let bytes: Buffer;
+  let read: FileBytes;
   try {
-    bytes = await readFile(absPath);
+    read = await readWhole(absPath);
   } catch (err) {
     // The path itself may name the patient, so only the error code is reported.
     return { kind: 'error', reason: `cannot read file (${errorCode(err)})` };
   }
   try {
-    return await processBytes(bytes, absPath, opts);
+    return await processBytes(read.bytes, absPath, opts);
   } catch (err) {
     if (err instanceof DicomError) {
       return err.code === 'not-dicom'
@@ -105,6 +170,8 @@ export async function processDicomFile(absPath: string, opts: ProcessOptions): P
     if (errorCode(err) !== 'unknown error')
       return { kind: 'error', reason: `cannot write thumbnail (${errorCode(err)})` };
     throw err;
+  } finally {
+    if (read.spare) fileSpare.release();
   }
 }
 
@@ -115,38 +182,18 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
   if (!hasPixelData(file)) return { kind: 'skipped', reason: `no pixel data (${sopClassName(sopClassUid)})` };
 
   const info = readPixelInfo(ds);
-  const thumbSize = opts.thumbSize ?? 256;
+  await prepareDecoding(file);
   const frames: ProcessedFrame[] = [];
   for (let frame = 0; frame < info.numberOfFrames; frame++) {
-    const decoded = decodeFrame(file, frame, info);
+    // The bytes were read for this call alone and each frame's pixels are read once: mask them in place.
+    const decoded = decodeFrame(file, frame, info, { overwriteSource: true });
     const hash = pixelHash(decoded);
-    const rendered = renderFrame(ds, decoded);
-    const { thumbnail, training } =
-      opts.trainingSize === undefined
-        ? {
-            thumbnail: await writeRendering(opts.cacheDir, 'thumbs', hash, rendered, thumbSize),
-            training: undefined,
-          }
-        : await writeRenderings(opts.cacheDir, hash, rendered, {
-            thumbSize,
-            trainingSize: opts.trainingSize,
-          });
-    frames.push({
-      frame,
-      rows: decoded.info.rows,
-      columns: decoded.info.columns,
-      bitsAllocated: decoded.info.bitsAllocated,
-      bitsStored: decoded.info.bitsStored,
-      samplesPerPixel: decoded.info.samplesPerPixel,
-      photometric: info.photometric,
-      pixelHash: hash,
-      phash: phash(rendered),
-      windowCenter: rendered.window.center,
-      windowWidth: rendered.window.width,
-      windowSource: rendered.window.source,
-      thumbnail,
-      ...(training === undefined ? {} : { training }),
-    });
+    const into = renderSpare.take(decoded.data.length);
+    try {
+      frames.push(await frameResult(ds, decoded, hash, into.buf, opts, info.photometric));
+    } finally {
+      if (into.spare) renderSpare.release();
+    }
   }
 
   // Stand-ins for missing UIDs are stable per file so re-imports group the same way.
@@ -176,6 +223,46 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
     viewPosition: str(0x00185101),
     header: flatHeader(file),
     frames,
+  };
+}
+
+/** Render one decoded frame (into `into` when large enough), write its PNGs and describe it. */
+async function frameResult(
+  ds: DicomDataset,
+  decoded: DecodedFrame,
+  hash: string,
+  into: Buffer,
+  opts: ProcessOptions,
+  photometric: string, // the file's, as stored (decoding may have turned YBR into RGB)
+): Promise<ProcessedFrame> {
+  // A plain Uint8Array view, so the pixel loops downstream see one array type.
+  const rendered = renderFrame(ds, decoded, new Uint8Array(into.buffer, into.byteOffset, into.length));
+  const thumbSize = opts.thumbSize ?? 256;
+  const { thumbnail, training } =
+    opts.trainingSize === undefined
+      ? {
+          thumbnail: await writeRendering(opts.cacheDir, 'thumbs', hash, rendered, thumbSize),
+          training: undefined,
+        }
+      : await writeRenderings(opts.cacheDir, hash, rendered, {
+          thumbSize,
+          trainingSize: opts.trainingSize,
+        });
+  return {
+    frame: decoded.frame,
+    rows: decoded.info.rows,
+    columns: decoded.info.columns,
+    bitsAllocated: decoded.info.bitsAllocated,
+    bitsStored: decoded.info.bitsStored,
+    samplesPerPixel: decoded.info.samplesPerPixel,
+    photometric,
+    pixelHash: hash,
+    phash: phash(rendered),
+    windowCenter: rendered.window.center,
+    windowWidth: rendered.window.width,
+    windowSource: rendered.window.source,
+    thumbnail,
+    ...(training === undefined ? {} : { training }),
   };
 }
 

@@ -36,9 +36,11 @@ function rgbPng(r: Rendered8): Promise<Buffer> {
 /**
  * Thumbnails of gray renderings are single-channel PNGs: the same picture as the RGB form with a third of
  * the bytes to filter and deflate (measured 4.9 → 2.0 ms and 37 → 28 kB for a 213×256 chest thumbnail).
+ * Resized and encoded in one libvips pipeline: the same bytes as resizing to raw first, one pass less.
  */
-function thumbnailPng(r: Rendered8): Promise<Buffer> {
+function thumbnailPng(r: Rendered8, size: number): Promise<Buffer> {
   return input(r)
+    .resize(size, size, FIT)
     .toColourspace(r.channels === 1 ? 'b-w' : 'srgb')
     .png()
     .toBuffer();
@@ -63,8 +65,8 @@ export async function writeRendering(
 ): Promise<string> {
   const rel = relPath(folder, hash);
   if (await exists(join(cacheDir, rel))) return rel;
-  const small = await resized(r, size);
-  await writeAtomic(cacheDir, rel, await (folder === 'thumbs' ? thumbnailPng(small) : rgbPng(small)));
+  const png = folder === 'thumbs' ? thumbnailPng(r, size) : rgbPng(await resized(r, size));
+  await writeAtomic(cacheDir, rel, await png);
   return rel;
 }
 
@@ -90,7 +92,7 @@ export async function writeRenderings(
   if (!haveTraining) await writeAtomic(cacheDir, training, await rgbPng(large));
   if (!haveThumb) {
     const from = sizes.thumbSize <= sizes.trainingSize ? large : r;
-    await writeAtomic(cacheDir, thumbnail, await thumbnailPng(await resized(from, sizes.thumbSize)));
+    await writeAtomic(cacheDir, thumbnail, await thumbnailPng(from, sizes.thumbSize));
   }
   return { thumbnail, training };
 }

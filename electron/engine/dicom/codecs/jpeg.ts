@@ -1,12 +1,13 @@
 /**
- * JPEG (ITU T.81) in DICOM: baseline and extended lossy via libjpeg-turbo (8-bit), lossless
- * process 14 / SV1 via jpeg-lossless-decoder-js. The stream's own frame header decides which
+ * JPEG (ITU T.81) in DICOM: baseline and extended lossy via libjpeg-turbo (8-bit) and dcmjs-codecs
+ * (12-bit, jpeg-12bit.ts), lossless process 14 / SV1 via jpeg-lossless-decoder-js. The stream's own frame header decides which
  * decoder runs, so a file labelled with the wrong JPEG syntax still decodes.
  */
 import { Decoder as LosslessDecoder } from '@cornerstonejs/jpeg-lossless-decoder-js';
 import type { CodecInput, CodecOutput } from '../codecs.ts';
 import { DicomError } from '../errors.ts';
 import { describeTransferSyntax } from '../transfer-syntax.ts';
+import { decodeJpeg12, loadJpeg12 } from './jpeg-12bit.ts';
 import { type JpegHeader, readJpegHeader, withAdobeNoTransform } from './jpeg-markers.ts';
 import { decoding, toCodecOutput } from './output.ts';
 import { encapsulatedFrame } from './frame.ts';
@@ -48,14 +49,24 @@ export function decodeJpeg(input: CodecInput, syntax: string): CodecOutput {
       `${syntax} stream uses an unsupported process (SOF marker ${header.sof.toString(16).toUpperCase()})`,
     );
   }
+  if (header.precision === 12) {
+    const image = decoding(syntax, () => decodeJpeg12(bytes, input.info));
+    return toCodecOutput(syntax, image, input.info);
+  }
   if (header.precision !== 8) {
     throw new DicomError(
       'unsupported',
       `unsupported transfer syntax ${describeTransferSyntax(input.file.transferSyntax)} with ` +
-        `${header.precision}-bit lossy JPEG (no maintained 12-bit decoder)`,
+        `${header.precision}-bit lossy JPEG`,
     );
   }
   return decodeLossy(bytes, header, input, syntax);
+}
+
+/** Load the 12-bit decoder when this frame is 12-bit lossy JPEG (see jpeg-12bit.ts). */
+export async function prepareJpeg(input: CodecInput): Promise<void> {
+  const header = readJpegHeader(encapsulatedFrame(input));
+  if (header !== undefined && header.precision === 12 && header.sof !== LOSSLESS_SOF) await loadJpeg12();
 }
 
 function decodeLossy(bytes: Uint8Array, header: JpegHeader, input: CodecInput, syntax: string): CodecOutput {

@@ -2,7 +2,7 @@
 import { registerCodec } from '../codecs.ts';
 import { decodeJpeg2000 } from './jpeg-2000.ts';
 import { decodeJpegLs } from './jpeg-ls.ts';
-import { decodeJpeg } from './jpeg.ts';
+import { decodeJpeg, prepareJpeg } from './jpeg.ts';
 import { decodeRle } from './rle.ts';
 
 const JPEG = [
@@ -17,7 +17,7 @@ const HTJ2K = ['1.2.840.10008.1.2.4.201', '1.2.840.10008.1.2.4.202', '1.2.840.10
 export const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
 
 // Errors name the codec family ("JPEG 2000 stream could not be decoded: ...").
-for (const uid of JPEG) registerCodec(uid, (input) => decodeJpeg(input, 'JPEG'));
+for (const uid of JPEG) registerCodec(uid, (input) => decodeJpeg(input, 'JPEG'), prepareJpeg);
 for (const uid of JPEG_LS) registerCodec(uid, (input) => decodeJpegLs(input, 'JPEG-LS'));
 for (const uid of JPEG_2000) registerCodec(uid, (input) => decodeJpeg2000(input, 'JPEG 2000'));
 for (const uid of HTJ2K) registerCodec(uid, (input) => decodeJpeg2000(input, 'HTJ2K'));
