@@ -20,6 +20,8 @@ export interface PixelInfo {
 const SUPPORTED_BITS = new Set([1, 8, 16, 32]);
 /** Far beyond any radiograph; stops a forged header from asking us to allocate gigabytes. */
 export const MAX_SAMPLES_PER_FRAME = 2 ** 28;
+/** Over all frames: 16 times a large CT series in one file. Checked before any frame is decoded. */
+export const MAX_SAMPLES_PER_FILE = 2 ** 32;
 
 export function readPixelInfo(ds: DicomDataset): PixelInfo {
   const rows = getNumber(ds, 0x00280010) ?? 0;
@@ -49,6 +51,13 @@ export function readPixelInfo(ds: DicomDataset): PixelInfo {
     throw new DicomError(
       'unsupported',
       `frame of ${rows}x${columns}x${samplesPerPixel} samples is too large`,
+    );
+  }
+  const declared = rows * columns * samplesPerPixel * numberOfFrames;
+  if (declared > MAX_SAMPLES_PER_FILE) {
+    throw new DicomError(
+      'unsupported',
+      `too large: declares ${declared} samples (${numberOfFrames} frames of ${rows}x${columns}x${samplesPerPixel})`,
     );
   }
   const isColor = samplesPerPixel === 3;
