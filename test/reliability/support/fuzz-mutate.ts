@@ -332,15 +332,15 @@ function pngChunk(type: string, data: Buffer): Buffer {
   return out;
 }
 
-/** A small PNG that declares `w`×`h` gray pixels and holds all of them, zero-filled and deflated: a bomb. */
-export function pngBomb(w: number, h: number): Buffer {
+/** A small PNG that declares `w`×`h` pixels (gray, or RGB) and holds all of them, zero-filled and deflated. */
+export function pngBomb(w: number, h: number, rgb = false): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // gray
-  const raw = Buffer.alloc((w + 1) * h); // filter byte + row, all zeros
-  const idat = zlib.deflateSync(raw, { level: 9 });
+  ihdr[9] = rgb ? 2 : 0;
+  const raw = Buffer.alloc((w * (rgb ? 3 : 1) + 1) * h); // filter byte + row, all zeros
+  const idat = zlib.deflateSync(raw, { level: 1 });
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', ihdr),

@@ -64,6 +64,8 @@ export interface FuzzReport {
   errors: number;
   timedOut: number;
   tooLarge: number;
+  /** The fixed cases (bombs): file name → 'status: reason'. */
+  fixed: Record<string, string>;
   /** Reasons recorded for image files, digits folded to N, with their counts. */
   reasons: Record<string, number>;
   /** Broken promises: a crash, a hang, a file without a record or reason, a job not done. Empty when all held. */
@@ -133,6 +135,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     timedOut: 0,
     tooLarge: 0,
     reasons: {},
+    fixed: {},
     failures: [],
     seconds: 0,
   };
@@ -155,15 +158,25 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       fs.writeFileSync(path.join(dir, c.name), c.mutant.bytes);
       cases.set(c.name, c.mutant.what);
     }
+    // Even batches are read through a manifest (PNG and JPEG are told apart from DICOM by their bytes), odd
+    // ones as a DICOM folder walk (where PNG and JPEG are recorded as not DICOM).
+    const format = b % 2 === 0 ? 'manifest' : 'dicom';
     if (b === 0) {
-      // Decompression bombs: a 400-megapixel and a 4-gigapixel PNG, each a few hundred kilobytes.
+      // Decompression bombs: PNGs of a few hundred kilobytes that declare 400 megapixels (over libvips'
+      // limit) and 100 megapixels of RGB (under it, over ours). A time bomb: a million 1×1 frames, ended
+      // only by the per-file watchdog.
       fs.writeFileSync(path.join(dir, 'bomb-20000.png'), pngBomb(20_000, 20_000));
       cases.set('bomb-20000.png', 'png bomb 20000x20000');
-      // A time bomb: a million 1×1 frames; only the per-file watchdog ends it.
+      fs.writeFileSync(path.join(dir, 'bomb-rgb-10000.png'), pngBomb(10_000, 10_000, true));
+      cases.set('bomb-rgb-10000.png', 'png bomb 10000x10000 RGB');
       fs.writeFileSync(path.join(dir, 'frames-1000000.dcm'), manyFrames(s.dicom[0]!, 1_000_000));
       cases.set('frames-1000000.dcm', 'a million 1x1 frames');
     }
-    const r = cli(['import', project, dir, '--format', 'dicom', '--json'], env, 600_000);
+    if (format === 'manifest') {
+      const lines = [...cases.keys()].map((name) => JSON.stringify({ path: name }));
+      fs.writeFileSync(path.join(dir, 'manifest.jsonl'), `${lines.join('\n')}\n`);
+    }
+    const r = cli(['import', project, dir, '--format', format, '--json'], env, 600_000);
     const where = `batch ${b} (seed ${opts.seed})`;
     if (r.code !== 0 || r.signal) fail(`${where}: import exited ${r.code ?? r.signal}: ${r.stderr.slice(0, 500)}`);
     if (crashed(r.stderr)) fail(`${where}: crash output on stderr: ${r.stderr.slice(0, 800)}`);
@@ -224,6 +237,7 @@ function checkBatch(
       else report.errors++;
       if (r.status !== 'imported' && !r.reason?.trim())
         fail(`${r.rel_path} (${cases.get(r.rel_path)}) is ${r.status} without a reason`);
+      if (!r.rel_path.startsWith('case-')) report.fixed[r.rel_path] = `${r.status}: ${r.reason}`;
       if (r.reason) {
         const key = r.reason.replace(/\d+/gu, 'N').slice(0, 70);
         report.reasons[key] = (report.reasons[key] ?? 0) + 1;
