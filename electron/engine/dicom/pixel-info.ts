@@ -1,5 +1,5 @@
 /** The Image Pixel module (PS3.3 C.7.6.3) read and validated, so decoders can trust it. */
-import { DicomError } from './errors.ts';
+import { DicomError, quotedPhotometric } from './errors.ts';
 import type { DicomDataset } from './parser.ts';
 import { getNumber, getString } from './values.ts';
 
@@ -65,7 +65,7 @@ export function readPixelInfo(ds: DicomDataset): PixelInfo {
   if (isMono === isColor && photometric !== 'PALETTE COLOR') {
     throw new DicomError(
       'corrupt',
-      `photometric interpretation ${photometric} with ${samplesPerPixel} samples per pixel`,
+      `photometric interpretation ${quotedPhotometric(photometric)} with ${samplesPerPixel} samples per pixel`,
     );
   }
   return {

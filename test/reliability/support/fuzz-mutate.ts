@@ -113,7 +113,7 @@ function us(n: number): Buffer {
 }
 
 /** Replaces the element `tag` (or inserts it in tag order) with `el`. */
-function setElement(bytes: Buffer, spans: Span[], tag: number, el: Buffer): Buffer {
+export function setElement(bytes: Buffer, spans: Span[], tag: number, el: Buffer): Buffer {
   const found = spans.find((s) => s.tag === tag);
   if (found) return Buffer.concat([bytes.subarray(0, found.start), el, bytes.subarray(found.end)]);
   const after = spans.find((s) => s.tag > tag && s.tag >>> 16 !== 2) ?? spans[spans.length - 1]!;
