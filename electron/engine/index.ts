@@ -23,6 +23,7 @@ import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { ModelsStage } from './models/handlers.ts';
 import { Project } from './project/project.ts';
+import { checkSourceOutsideProject } from './project/overlap.ts';
 import {
   getImage,
   listImages,
@@ -198,6 +199,7 @@ export class Engine {
   private startImport(source: string, format: ImportFormat): JobInfo {
     const project = this.requireProject();
     const plan = planImport(source, format);
+    checkSourceOutsideProject(project.dir, plan.source);
     return this.requireJobs().start('import', plan, async (ctx) => ({
       message: await runImport(project, plan, ctx),
     }));

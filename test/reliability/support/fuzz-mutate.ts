@@ -40,7 +40,10 @@ function truncate(rng: Rng, b: Buffer): Mutant {
 function flip(rng: Rng, b: Buffer): Mutant {
   const out = Buffer.from(b);
   const n = 1 + rng.int(32);
-  for (let i = 0; i < n; i++) out[rng.int(out.length)] ^= 1 + rng.int(255);
+  for (let i = 0; i < n; i++) {
+    const at = rng.int(out.length);
+    out[at] = out[at]! ^ (1 + rng.int(255));
+  }
   return { bytes: out, what: `${n} bytes flipped` };
 }
 
@@ -359,7 +362,8 @@ export function mutatePng(rng: Rng, seed: Buffer): Mutant {
   for (let p = 8; p + 12 <= out.length; p += 12 + out.readUInt32BE(p)) chunks.push(p);
   const at = rng.pick(chunks);
   if (op === 'badCrc') {
-    out[at + 8 + out.readUInt32BE(at)] ^= 0xff;
+    const crcAt = at + 8 + out.readUInt32BE(at);
+    out[crcAt] = out[crcAt]! ^ 0xff;
     return { bytes: out, what: 'png: bad CRC' };
   }
   if (op === 'badChunkLength') {

@@ -187,7 +187,7 @@ async function* padchestItems(
       rel: entry.rel,
       size: entry.size,
       mtimeMs: entry.mtimeMs,
-      reason: 'not listed in the PADCHEST CSV',
+      reason: entry.kind === 'skipped' ? entry.reason : 'not listed in the PADCHEST CSV',
     };
   }
 }
