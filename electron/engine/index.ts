@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -23,7 +24,7 @@ import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { ModelsStage } from './models/handlers.ts';
 import { Project } from './project/project.ts';
-import { checkSourceOutsideProject } from './project/overlap.ts';
+import { checkSourceOutsideProject, isInside } from './project/overlap.ts';
 import {
   getImage,
   listImages,
@@ -150,9 +151,14 @@ export class Engine {
     if (!m) return null;
     const rel = thumbnailFileFor(project.db, m[1]!);
     if (!rel) return null;
-    const abs = path.resolve(project.cacheDir, rel);
-    const inside = path.relative(project.cacheDir, abs);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) return null;
+    // Confined after resolving links: a link planted in the cache must not serve the database or the key.
+    let abs: string;
+    try {
+      abs = fs.realpathSync(path.resolve(project.cacheDir, rel));
+      if (!isInside(abs, fs.realpathSync(project.cacheDir)) || !fs.statSync(abs).isFile()) return null;
+    } catch {
+      return null;
+    }
     return abs;
   }
 
