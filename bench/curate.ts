@@ -190,7 +190,8 @@ function bruteForceSeconds(hashes: string[], radius: number, queries = 500): num
   let found = 0;
   const t = performance.now();
   for (let i = 0; i < q; i++) {
-    for (let j = i + 1; j < hashes.length; j++) if (pop(hi[i]! ^ hi[j]!) + pop(lo[i]! ^ lo[j]!) <= radius) found++;
+    for (let j = i + 1; j < hashes.length; j++)
+      if (pop(hi[i]! ^ hi[j]!) + pop(lo[i]! ^ lo[j]!) <= radius) found++;
   }
   const s = (performance.now() - t) / 1000;
   if (found < 0) throw new Error('unreachable'); // keeps the loop from being optimised away
@@ -273,7 +274,9 @@ export async function run(
     value: Math.round(process.resourceUsage().maxRSS / 1024),
     unit: 'MiB',
   });
-  const notes = ['baselines: one worker thread; a brute-force Hamming scan of all pairs, timed on 500 rows and scaled'];
+  const notes = [
+    'baselines: one worker thread; a brute-force Hamming scan of all pairs, timed on 500 rows and scaled',
+  ];
   return { name: 'curate', figures, notes };
 }
 

@@ -125,7 +125,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bench: ${name} failed: ${(err as Error).stack ?? String(err)}\n`);
     }
   }
-  process.stdout.write(`Results in ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), mdPath)}\n`);
+  process.stdout.write(
+    `Results in ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), mdPath)}\n`,
+  );
   return failed > 0 ? 1 : 0;
 }
 

@@ -54,8 +54,21 @@ function runDriver(name: string, cfg: PipelineConfig, wrap: string[]): StepResul
 }
 
 function expectAllSucceeded(steps: StepResult[]): void {
-  for (const s of steps) expect({ step: s.args.slice(0, 2).join(' '), code: s.code, err: s.stderr }).toMatchObject({ code: 0 });
-  expect(steps.map((s) => s.args[0])).toEqual(['init', 'import', 'import', 'deid', 'curate', 'sft', 'export', 'verify', 'stats', 'models', 'serve']);
+  for (const s of steps)
+    expect({ step: s.args.slice(0, 2).join(' '), code: s.code, err: s.stderr }).toMatchObject({ code: 0 });
+  expect(steps.map((s) => s.args[0])).toEqual([
+    'init',
+    'import',
+    'import',
+    'deid',
+    'curate',
+    'sft',
+    'export',
+    'verify',
+    'stats',
+    'models',
+    'serve',
+  ]);
   expect(steps.at(-1)!.stdout).toMatch(/GET \/ 303; with cookie \d{3,} bytes; script 200; bad cookie 401/u);
 }
 
@@ -83,7 +96,11 @@ describe('no network', () => {
       env: { ...process.env, NODE_OPTIONS: `--import=${preload}`, MEDPREP_NET_LOG: log },
     });
     expect(r.stdout.trim()).toBe('11');
-    const apis = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; api?: string });
+    const apis = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; api?: string });
     expect(apis.filter((e) => e.event === 'denied').map((e) => e.api)).toEqual([
       'globalThis.fetch',
       'globalThis.WebSocket',
@@ -99,14 +116,26 @@ describe('no network', () => {
     ]);
   });
 
-  it.skipIf(!haveStrace)('strace sees the control connection, so an empty finding below means something', () => {
-    const log = path.join(work, 'control.strace');
-    spawnSync('strace', ['-f', '--seccomp-bpf', '-e', 'trace=connect,sendto,sendmsg,bind', '-o', log, process.execPath, '-e',
-      "require('node:net').connect(9, '192.0.2.1').on('error', () => {}); setTimeout(() => {}, 200)"]);
-    expect(outboundCalls(parseStrace(fs.readFileSync(log, 'utf8')))).toEqual([
-      expect.objectContaining({ call: 'connect', family: 'AF_INET', address: '192.0.2.1', port: 9 }),
-    ]);
-  });
+  it.skipIf(!haveStrace)(
+    'strace sees the control connection, so an empty finding below means something',
+    () => {
+      const log = path.join(work, 'control.strace');
+      spawnSync('strace', [
+        '-f',
+        '--seccomp-bpf',
+        '-e',
+        'trace=connect,sendto,sendmsg,bind',
+        '-o',
+        log,
+        process.execPath,
+        '-e',
+        "require('node:net').connect(9, '192.0.2.1').on('error', () => {}); setTimeout(() => {}, 200)",
+      ]);
+      expect(outboundCalls(parseStrace(fs.readFileSync(log, 'utf8')))).toEqual([
+        expect.objectContaining({ call: 'connect', family: 'AF_INET', address: '192.0.2.1', port: 9 }),
+      ]);
+    },
+  );
 
   it.skipIf(!haveStrace)(
     'the whole pipeline under strace and the preload: no outbound socket, no DNS, no denied call',
@@ -114,7 +143,15 @@ describe('no network', () => {
       const netLog = path.join(work, 'pipeline.netlog');
       const trace = path.join(work, 'pipeline.strace');
       const cfg = config('traced', { NODE_OPTIONS: `--import=${preload}`, MEDPREP_NET_LOG: netLog });
-      const steps = runDriver('traced', cfg, ['strace', '-f', '--seccomp-bpf', '-e', 'trace=connect,sendto,sendmsg,bind', '-o', trace]);
+      const steps = runDriver('traced', cfg, [
+        'strace',
+        '-f',
+        '--seccomp-bpf',
+        '-e',
+        'trace=connect,sendto,sendmsg,bind',
+        '-o',
+        trace,
+      ]);
       expectAllSucceeded(steps);
 
       const calls = parseStrace(fs.readFileSync(trace, 'utf8'));
@@ -122,10 +159,16 @@ describe('no network', () => {
       expect(calls.some((c) => c.call === 'connect' && c.address === '127.0.0.1')).toBe(true);
       expect(outboundCalls(calls)).toEqual([]);
 
-      const events = fs.readFileSync(netLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; pid: number; thread: number });
+      const events = fs
+        .readFileSync(netLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; pid: number; thread: number });
       expect(events.filter((e) => e.event === 'denied')).toEqual([]);
       // Armed in every CLI process (one per step) and in worker threads, where decoding runs.
-      expect(new Set(events.filter((e) => e.thread === 0).map((e) => e.pid)).size).toBeGreaterThanOrEqual(steps.length);
+      expect(new Set(events.filter((e) => e.thread === 0).map((e) => e.pid)).size).toBeGreaterThanOrEqual(
+        steps.length,
+      );
       expect(events.some((e) => e.thread > 0)).toBe(true);
     },
     420_000,
@@ -134,7 +177,13 @@ describe('no network', () => {
   it.skipIf(!haveNetns)(
     'the whole pipeline completes inside a network namespace with only loopback',
     () => {
-      const steps = runDriver('netns', config('netns'), ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"']);
+      const steps = runDriver('netns', config('netns'), [
+        'unshare',
+        '-n',
+        'sh',
+        '-c',
+        'ip link set lo up && exec "$0" "$@"',
+      ]);
       expectAllSucceeded(steps);
     },
     420_000,

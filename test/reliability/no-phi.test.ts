@@ -50,9 +50,15 @@ function hostileSource(): string {
   // No pixel data and a planted SOP Class UID: the reason names the SOP class.
   const sop = 0x00080016;
   const noPixels = seed.subarray(0, pixel.start);
-  fs.writeFileSync(path.join(dir, 'sop-class.dcm'), setElement(noPixels, elementSpans(noPixels)!, sop, element(sop, 'UI', uid('FAKEACC0001'))));
+  fs.writeFileSync(
+    path.join(dir, 'sop-class.dcm'),
+    setElement(noPixels, elementSpans(noPixels)!, sop, element(sop, 'UI', uid('FAKEACC0001'))),
+  );
   put('frames.dcm', 0x00280008, 'IS', text('MRN-FAKE-0002'));
-  fs.writeFileSync(path.join(dir, 'notes DOE JANE.txt'), 'Patient Jane Doe, MRN-FAKE-0001, born 03/02/1957\n');
+  fs.writeFileSync(
+    path.join(dir, 'notes DOE JANE.txt'),
+    'Patient Jane Doe, MRN-FAKE-0001, born 03/02/1957\n',
+  );
   return src;
 }
 
@@ -96,41 +102,45 @@ describe('no PHI in logs', () => {
   });
 
   for (const json of [true, false]) {
-    it(
-      `the whole pipeline ${json ? 'with --json' : 'in text mode'}: no identifier in any output or record`,
-      async () => {
-        const dir = path.join(work, json ? 'json' : 'text');
-        const project = path.join(dir, 'project');
-        const steps = await runPipeline({
-          project,
-          bundle: path.join(dir, 'bundle'),
-          sources: [
-            { path: path.join(sample, 'mimic-cxr'), format: 'mimic-cxr' },
-            { path: path.join(sample, 'padchest'), format: 'padchest' },
-            { path: hostile, format: 'dicom' },
-          ],
-          modelsDir: TEST_MODELS_DIR,
-          json,
-          serve: true,
-        });
-        for (const s of steps) expect({ step: s.args.slice(0, 2), code: s.code, err: s.stderr }).toMatchObject({ code: 0 });
-        const hostileImport = steps.find((s) => s.args[0] === 'import' && s.args[2] === hostile)!;
-        // The hostile files were really read and refused with reasons (else the scan proves nothing).
-        if (json) expect((JSON.parse(hostileImport.stdout) as { errors: unknown[] }).errors.length).toBeGreaterThanOrEqual(3);
-        else expect(hostileImport.stdout).toMatch(/\d+ × truncated/u);
-        for (const s of steps) expect(findNeedles(scannable(s), needles), s.args.join(' ')).toEqual([]);
-        expect(findNeedles(dbText(project), needles)).toEqual([]);
-      },
-      300_000,
-    );
+    it(`the whole pipeline ${json ? 'with --json' : 'in text mode'}: no identifier in any output or record`, async () => {
+      const dir = path.join(work, json ? 'json' : 'text');
+      const project = path.join(dir, 'project');
+      const steps = await runPipeline({
+        project,
+        bundle: path.join(dir, 'bundle'),
+        sources: [
+          { path: path.join(sample, 'mimic-cxr'), format: 'mimic-cxr' },
+          { path: path.join(sample, 'padchest'), format: 'padchest' },
+          { path: hostile, format: 'dicom' },
+        ],
+        modelsDir: TEST_MODELS_DIR,
+        json,
+        serve: true,
+      });
+      for (const s of steps)
+        expect({ step: s.args.slice(0, 2), code: s.code, err: s.stderr }).toMatchObject({ code: 0 });
+      const hostileImport = steps.find((s) => s.args[0] === 'import' && s.args[2] === hostile)!;
+      // The hostile files were really read and refused with reasons (else the scan proves nothing).
+      if (json)
+        expect(
+          (JSON.parse(hostileImport.stdout) as { errors: unknown[] }).errors.length,
+        ).toBeGreaterThanOrEqual(3);
+      else expect(hostileImport.stdout).toMatch(/\d+ × truncated/u);
+      for (const s of steps) expect(findNeedles(scannable(s), needles), s.args.join(' ')).toEqual([]);
+      expect(findNeedles(dbText(project), needles)).toEqual([]);
+    }, 300_000);
   }
 
   it('an import on a terminal (progress bar) prints none', () => {
     const project = path.join(work, 'tty');
     expect(spawnSync(process.execPath, [bin, 'init', project]).status).toBe(0);
-    const r = spawnSync('script', ['-qec', `'${process.execPath}' '${bin}' import '${project}' '${hostile}'`, '/dev/null'], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'script',
+      ['-qec', `'${process.execPath}' '${bin}' import '${project}' '${hostile}'`, '/dev/null'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/import \[/u);
     expect(findNeedles(r.stdout + r.stderr, needles)).toEqual([]);
@@ -138,7 +148,10 @@ describe('no PHI in logs', () => {
 
   it('a crash prints its kind, not its message; MEDPREP_DEBUG=1 shows the details on request', () => {
     const boom = path.join(work, 'boom.mjs');
-    fs.writeFileSync(boom, "setTimeout(() => { throw new Error('cannot parse DOE^JANE MRN-FAKE-0001'); }, 0);\n");
+    fs.writeFileSync(
+      boom,
+      "setTimeout(() => { throw new Error('cannot parse DOE^JANE MRN-FAKE-0001'); }, 0);\n",
+    );
     const run = (env: Record<string, string>) =>
       spawnSync(process.execPath, [bin, 'stats', path.join(work, 'tty')], {
         encoding: 'utf8',

@@ -32,7 +32,9 @@ const canDropPrivileges = process.getuid?.() === 0 && asNobody.status === 0;
 /** Runs the CLI, as nobody when possible (so unreadable files are unreadable), with a bounded time. */
 function cli(args: string[], opts: { nobody?: boolean } = {}) {
   const nobody = opts.nobody !== false && canDropPrivileges;
-  const cmd = nobody ? ['setpriv', ...NOBODY, process.execPath, bin, ...args] : [process.execPath, bin, ...args];
+  const cmd = nobody
+    ? ['setpriv', ...NOBODY, process.execPath, bin, ...args]
+    : [process.execPath, bin, ...args];
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -49,7 +51,8 @@ function snapshot(dir: string): string[] {
       const p = Buffer.concat([d, Buffer.from('/'), name]);
       const st = fs.lstatSync(p);
       const rel = JSON.stringify(p.subarray(dir.length + 1).toString('latin1'));
-      if (st.isSymbolicLink()) out.push(`${rel} -> ${fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1')}`);
+      if (st.isSymbolicLink())
+        out.push(`${rel} -> ${fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1')}`);
       else if (st.isDirectory()) {
         out.push(`${rel}/ ${st.mode} ${st.mtimeMs}`);
         if (st.mode & 0o004) walk(p);
@@ -86,7 +89,10 @@ beforeAll(async () => {
   src = path.join(work, 'source');
   fs.mkdirSync(path.join(src, 'plain'), { recursive: true });
   for (const [name, fixture] of IMPORTED) fs.copyFileSync(path.join(fixtures, fixture), path.join(src, name));
-  fs.writeFileSync(Buffer.concat([Buffer.from(`${src}/`), NOT_UTF8]), fs.readFileSync(path.join(fixtures, 'mono8_bigendian.dcm')));
+  fs.writeFileSync(
+    Buffer.concat([Buffer.from(`${src}/`), NOT_UTF8]),
+    fs.readFileSync(path.join(fixtures, 'mono8_bigendian.dcm')),
+  );
   fs.symlinkSync('.', path.join(src, 'loop'));
   fs.symlinkSync('..', path.join(src, 'plain', 'up'));
   fs.symlinkSync('nowhere.dcm', path.join(src, 'dangling.dcm'));
@@ -99,9 +105,18 @@ beforeAll(async () => {
   // Archives: a zip with a `../` entry, a tar, a gzip.
   const zip = path.join(work, 'a.zip');
   await writeZip(zip, [{ name: 'xx/evil.dcm', data: fs.readFileSync(path.join(fixtures, 'mono8.dcm')) }]);
-  fs.writeFileSync(path.join(src, 'export.zip'), Buffer.from(fs.readFileSync(zip).toString('latin1').replaceAll('xx/', '../'), 'latin1'));
-  fs.writeFileSync(path.join(src, 'series.tar'), await tarOf([{ name: '../../escape.dcm', data: Buffer.from('x') }]));
-  fs.writeFileSync(path.join(src, 'study.dcm.gz'), (await import('node:zlib')).gzipSync(fs.readFileSync(path.join(fixtures, 'mono8.dcm'))));
+  fs.writeFileSync(
+    path.join(src, 'export.zip'),
+    Buffer.from(fs.readFileSync(zip).toString('latin1').replaceAll('xx/', '../'), 'latin1'),
+  );
+  fs.writeFileSync(
+    path.join(src, 'series.tar'),
+    await tarOf([{ name: '../../escape.dcm', data: Buffer.from('x') }]),
+  );
+  fs.writeFileSync(
+    path.join(src, 'study.dcm.gz'),
+    (await import('node:zlib')).gzipSync(fs.readFileSync(path.join(fixtures, 'mono8.dcm'))),
+  );
   before = snapshot(src);
 });
 
@@ -131,10 +146,13 @@ function records(project: string) {
 describe('hostile paths', () => {
   const project = () => path.join(work, 'project');
 
-  it.skipIf(!canDropPrivileges)('setpriv really drops privileges here, so unreadable means unreadable', () => {
-    const r = spawnSync('setpriv', [...NOBODY, 'cat', path.join(src, 'unreadable.dcm')]);
-    expect(r.status).not.toBe(0);
-  });
+  it.skipIf(!canDropPrivileges)(
+    'setpriv really drops privileges here, so unreadable means unreadable',
+    () => {
+      const r = spawnSync('setpriv', [...NOBODY, 'cat', path.join(src, 'unreadable.dcm')]);
+      expect(r.status).not.toBe(0);
+    },
+  );
 
   it('imports the odd names and records every other entry with a reason; the walk ends', () => {
     expect(cli(['init', project()]).code).toBe(0);
@@ -147,10 +165,16 @@ describe('hostile paths', () => {
     expect(rec.get('loop')).toBe('skipped: link to a folder, not followed');
     expect(rec.get('plain/up')).toBe('skipped: link to a folder, not followed');
     expect(rec.get('dangling.dcm')).toBe('error: broken link (its target does not exist)');
-    expect(rec.get('export.zip')).toBe('skipped: a zip archive: MedPrep does not read inside archives; extract it and import the folder');
-    expect(rec.get('series.tar')).toBe('skipped: a tar archive: MedPrep does not read inside archives; extract it and import the folder');
+    expect(rec.get('export.zip')).toBe(
+      'skipped: a zip archive: MedPrep does not read inside archives; extract it and import the folder',
+    );
+    expect(rec.get('series.tar')).toBe(
+      'skipped: a tar archive: MedPrep does not read inside archives; extract it and import the folder',
+    );
     expect(rec.get('study.dcm.gz')).toMatch(/^skipped: a gzip-compressed file: /u);
-    expect(rec.get(`bad\ufffd\ufffd.dcm`)).toBe('error: the name is not valid UTF-8; rename the file to import it');
+    expect(rec.get(`bad\ufffd\ufffd.dcm`)).toBe(
+      'error: the name is not valid UTF-8; rename the file to import it',
+    );
     // A pipe is passed over: reading one would block the import.
     expect(rec.has('pipe.dcm')).toBe(false);
     if (canDropPrivileges) {
@@ -180,7 +204,9 @@ describe('hostile paths', () => {
   it('refuses an export folder inside the source or inside the project, and a source inside the project', () => {
     const intoSource = cli(['export', project(), path.join(src, 'plain', 'bundle')]);
     expect(intoSource.code).toBe(1);
-    expect(intoSource.stderr).toContain('The export folder is inside a source folder, and sources are never written to');
+    expect(intoSource.stderr).toContain(
+      'The export folder is inside a source folder, and sources are never written to',
+    );
     // Through a link to the source as well.
     fs.symlinkSync(src, path.join(work, 'link-to-source'));
     const viaLink = cli(['export', project(), path.join(work, 'link-to-source', 'bundle')]);
@@ -216,7 +242,13 @@ describe('hostile paths', () => {
     fs.writeFileSync(tarFile, await tarOf([...entries, evil]));
     const zipFile = path.join(work, 'slip.zip');
     await writeZip(zipFile, [...entries, { name: 'xx/xx/medprep-slip.txt', data: evil.data }]);
-    fs.writeFileSync(zipFile, Buffer.from(fs.readFileSync(zipFile).toString('latin1').replaceAll('xx/xx/medprep-slip', '../../medprep-slip'), 'latin1'));
+    fs.writeFileSync(
+      zipFile,
+      Buffer.from(
+        fs.readFileSync(zipFile).toString('latin1').replaceAll('xx/xx/medprep-slip', '../../medprep-slip'),
+        'latin1',
+      ),
+    );
     expect(readZip(fs.readFileSync(zipFile)).some((e) => e.name === evil.name)).toBe(true);
     for (const file of [tarFile, zipFile]) {
       const r = cli(['verify', file, '--json'], { nobody: false });

@@ -44,12 +44,18 @@ afterAll(async () => {
 });
 
 /** A GET with the session cookie; node:http, because fetch will not send a Host header of our choosing. */
-function get(p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+function get(
+  p: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: url.port, path: p, headers: { cookie, ...headers } }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers });
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port: url.port, path: p, headers: { cookie, ...headers } },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -57,22 +63,28 @@ function get(p: string, headers: Record<string, string> = {}): Promise<{ status:
 describe('browser mode, real process', () => {
   it('offers no option to listen beyond loopback', () => {
     for (const opt of ['--host', '--bind', '--address', '--listen']) {
-      const r = spawnSync(process.execPath, [bin, 'serve', project, opt, '0.0.0.0'], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, [bin, 'serve', project, opt, '0.0.0.0'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(r.status, opt).toBe(2);
       expect(r.stderr).toContain('Unknown option');
     }
   });
 
-  it.skipIf(!fs.existsSync('/proc/net/tcp'))('the kernel shows its one listener on 127.0.0.1, nowhere else', () => {
-    const port = Number(url.port).toString(16).toUpperCase().padStart(4, '0');
-    const listeners = ['/proc/net/tcp', '/proc/net/tcp6']
-      .filter((f) => fs.existsSync(f))
-      .flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').slice(1))
-      .map((l) => l.trim().split(/\s+/u))
-      .filter((c) => c[1]?.endsWith(`:${port}`) && c[3] === '0A') // 0A: LISTEN
-      .map((c) => c[1]!.split(':')[0]);
-    expect(listeners).toEqual(['0100007F']); // 127.0.0.1, little-endian hex
-  });
+  it.skipIf(!fs.existsSync('/proc/net/tcp'))(
+    'the kernel shows its one listener on 127.0.0.1, nowhere else',
+    () => {
+      const port = Number(url.port).toString(16).toUpperCase().padStart(4, '0');
+      const listeners = ['/proc/net/tcp', '/proc/net/tcp6']
+        .filter((f) => fs.existsSync(f))
+        .flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').slice(1))
+        .map((l) => l.trim().split(/\s+/u))
+        .filter((c) => c[1]?.endsWith(`:${port}`) && c[3] === '0A') // 0A: LISTEN
+        .map((c) => c[1]!.split(':')[0]);
+      expect(listeners).toEqual(['0100007F']); // 127.0.0.1, little-endian hex
+    },
+  );
 
   it('needs the token, and holds Host and Origin (DNS rebinding)', async () => {
     expect((await fetch(new URL('/', url.origin))).status).toBe(401);
@@ -86,7 +98,9 @@ describe('browser mode, real process', () => {
 
   it('serves thumbnails, and nothing else of the project by any path', async () => {
     const db = new Database(path.join(project, 'project.db'), { readonly: true });
-    const rows = db.prepare('SELECT pixel_hash, thumbnail FROM images WHERE thumbnail IS NOT NULL LIMIT 2').all() as {
+    const rows = db
+      .prepare('SELECT pixel_hash, thumbnail FROM images WHERE thumbnail IS NOT NULL LIMIT 2')
+      .all() as {
       pixel_hash: string;
       thumbnail: string;
     }[];
@@ -111,7 +125,9 @@ describe('browser mode, real process', () => {
 
   it('does not follow a link planted in the thumbnail cache to the database or the key', async () => {
     const db = new Database(path.join(project, 'project.db'), { readonly: true });
-    const row = db.prepare('SELECT pixel_hash, thumbnail FROM images WHERE thumbnail IS NOT NULL LIMIT 1').get() as {
+    const row = db
+      .prepare('SELECT pixel_hash, thumbnail FROM images WHERE thumbnail IS NOT NULL LIMIT 1')
+      .get() as {
       pixel_hash: string;
       thumbnail: string;
     };

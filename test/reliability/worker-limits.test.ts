@@ -38,10 +38,16 @@ describe('worker pool limits', () => {
     try {
       delete process.env.MEDPREP_FILE_TIMEOUT_S;
       delete process.env.MEDPREP_WORKER_HEAP_MB;
-      expect(fileTaskLimits()).toEqual({ taskTimeoutMs: 120_000, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+      expect(fileTaskLimits()).toEqual({
+        taskTimeoutMs: 120_000,
+        resourceLimits: { maxOldGenerationSizeMb: 1024 },
+      });
       process.env.MEDPREP_FILE_TIMEOUT_S = '2.5';
       process.env.MEDPREP_WORKER_HEAP_MB = '256';
-      expect(fileTaskLimits()).toEqual({ taskTimeoutMs: 2500, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+      expect(fileTaskLimits()).toEqual({
+        taskTimeoutMs: 2500,
+        resourceLimits: { maxOldGenerationSizeMb: 256 },
+      });
     } finally {
       for (const [k, v] of [
         ['MEDPREP_FILE_TIMEOUT_S', saved.t],

@@ -44,14 +44,24 @@ describe('npm run bench', () => {
 
   it('--quick gives every benchmark its smallest size, and flags the user gives still win', () => {
     for (const name of ['import', 'deid-text', 'curate', 'models']) expect(QUICK_FLAGS[name]).toBeDefined();
-    expect(flagsFor('import', ['--quick', '--files', '4'])).toEqual(['--files', '2', '--runs', '1', '--quick', '--files', '4']);
+    expect(flagsFor('import', ['--quick', '--files', '4'])).toEqual([
+      '--files',
+      '2',
+      '--runs',
+      '1',
+      '--quick',
+      '--files',
+      '4',
+    ]);
     expect(flagsFor('import', ['--files', '4'])).toEqual(['--files', '4']);
     expect(flagsFor('new-bench', ['--quick'])).toEqual(['--quick']);
   });
 
   it('a quick run writes its own report: every figure a number, headline figures with a same-run baseline', () => {
     const bench = path.resolve(import.meta.dirname, '..', '..', 'bench');
-    const r = spawnSync(process.execPath, [path.join(bench, 'run.ts'), 'deid-text', '--quick'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(bench, 'run.ts'), 'deid-text', '--quick'], {
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     const stored = JSON.parse(fs.readFileSync(path.join(bench, 'results.quick.json'), 'utf8')) as Record<
       string,
@@ -63,6 +73,8 @@ describe('npm run bench', () => {
     const compared = deid.figures.filter((f) => f.baseline && f.ratio !== undefined);
     expect(compared.length).toBeGreaterThanOrEqual(3);
     for (const f of compared) expect(f.ratio).toBeCloseTo(f.value / f.baseline!.value, 1);
-    expect(fs.readFileSync(path.join(bench, 'results.quick.md'), 'utf8')).toContain('| Figure | Value | Baseline (same run) | Ratio |');
+    expect(fs.readFileSync(path.join(bench, 'results.quick.md'), 'utf8')).toContain(
+      '| Figure | Value | Baseline (same run) | Ratio |',
+    );
   }, 120_000);
 });

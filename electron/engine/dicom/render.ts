@@ -228,7 +228,10 @@ function renderColor(decoded: DecodedFrame): Uint8Array {
     return out;
   }
   if (info.photometric !== 'YBR_FULL') {
-    throw new DicomError('unsupported', `unsupported photometric interpretation ${quotedPhotometric(info.photometric)}`);
+    throw new DicomError(
+      'unsupported',
+      `unsupported photometric interpretation ${quotedPhotometric(info.photometric)}`,
+    );
   }
   for (let i = 0; i < data.length; i += 3) {
     const y = (data[i] ?? 0) / 2 ** shift;
@@ -249,7 +252,10 @@ export function renderFrame(ds: DicomDataset, decoded: DecodedFrame): RenderedFr
     return { ...base, channels: 1, ...renderGray(ds, decoded) };
   }
   if (info.samplesPerPixel !== 3) {
-    throw new DicomError('unsupported', `unsupported photometric interpretation ${quotedPhotometric(info.photometric)}`);
+    throw new DicomError(
+      'unsupported',
+      `unsupported photometric interpretation ${quotedPhotometric(info.photometric)}`,
+    );
   }
   return {
     ...base,

@@ -53,7 +53,8 @@ async function loadBundle(bundle: string): Promise<Map<string, Buffer>> {
 
 /** Absolute, drive-lettered, or with a `..` segment (either slash): extracting it would write elsewhere. */
 export function escapesRoot(name: string): boolean {
-  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/u.test(name) || name.includes('\0')) return true;
+  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/u.test(name) || name.includes('\0'))
+    return true;
   return name.split(/[/\\]/u).includes('..');
 }
 

@@ -198,4 +198,3 @@ export class JobManager {
       .run(info.state, info.done, info.total, info.errors, info.message, info.finishedAt, info.id);
   }
 }
-

@@ -47,5 +47,8 @@ export function checkExportTarget(projectDir: string, sources: string[], out: st
 /** Refuses a source that is the project folder or inside it (its database, cache or key). */
 export function checkSourceOutsideProject(projectDir: string, source: string): void {
   if (isInside(realPathNearest(source), realPathNearest(projectDir)))
-    throw new ApiError('bad-request', 'The source is inside the project folder; import from a folder outside it.');
+    throw new ApiError(
+      'bad-request',
+      'The source is inside the project folder; import from a folder outside it.',
+    );
 }

@@ -50,7 +50,10 @@ function flip(rng: Rng, b: Buffer): Mutant {
 // ---------- DICOM structure ----------
 
 const LONG_VRS = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
-const ALL_VRS = 'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' ');
+const ALL_VRS =
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(
+    ' ',
+  );
 const UNDEFINED = 0xffffffff;
 const ITEM = [0xfe, 0xff, 0x00, 0xe0];
 const ITEM_DELIM = [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0];
@@ -74,7 +77,8 @@ export function elementSpans(bytes: Buffer): Span[] | null {
   } catch {
     return null;
   }
-  if (file.transferSyntax === '1.2.840.10008.1.2' || file.transferSyntax === '1.2.840.10008.1.2.2') return null;
+  if (file.transferSyntax === '1.2.840.10008.1.2' || file.transferSyntax === '1.2.840.10008.1.2.2')
+    return null;
   if (file.dataset.source !== bytes && file.dataset.source.buffer !== bytes.buffer) return null; // deflated
   const spans: Span[] = [];
   const add = (ds: DicomDataset) => {
@@ -172,7 +176,10 @@ const DICOM_OPS: Record<string, DicomOp> = {
   },
   hugeFrames(rng, b, spans) {
     const v = rng.pick(['2147483647', '99999', '65536', '0', '-5', '1e9', 'abc', '3']);
-    return { bytes: setElement(b, spans, 0x00280008, element(0x00280008, 'IS', text(v))), what: `NumberOfFrames ${v}` };
+    return {
+      bytes: setElement(b, spans, 0x00280008, element(0x00280008, 'IS', text(v))),
+      what: `NumberOfFrames ${v}`,
+    };
   },
   hugeDimensions(rng, b, spans) {
     const rows = rng.pick([65535, 0, 1, 40000, 16384]);
@@ -195,11 +202,32 @@ const DICOM_OPS: Record<string, DicomOp> = {
   },
   deepSequence(rng, b, spans) {
     const depth = rng.pick([63, 65, 300, 5000]);
-    return { bytes: setElement(b, spans, SOP_TAG, nestedSequence(depth)), what: `sequence nested ${depth} deep` };
+    return {
+      bytes: setElement(b, spans, SOP_TAG, nestedSequence(depth)),
+      what: `sequence nested ${depth} deep`,
+    };
   },
   endlessItem(_rng, b, spans) {
     // An undefined-length item that is never closed: it swallows the rest of the file.
-    const sq = Buffer.from([0x08, 0x00, 0x40, 0x11, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff, ...ITEM, 0xff, 0xff, 0xff, 0xff]);
+    const sq = Buffer.from([
+      0x08,
+      0x00,
+      0x40,
+      0x11,
+      0x53,
+      0x51,
+      0,
+      0,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      ...ITEM,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+    ]);
     return { bytes: setElement(b, spans, SOP_TAG, sq), what: 'undefined-length item never closed' };
   },
   endlessSequence(rng, b) {
@@ -216,7 +244,12 @@ const DICOM_OPS: Record<string, DicomOp> = {
   wrongTransferSyntax(rng, b, spans) {
     const ts = rng.pick(TRANSFER_SYNTAXES);
     return {
-      bytes: setElement(b, spans, 0x00020010, element(0x00020010, 'UI', Buffer.from(ts.length % 2 ? `${ts}\0` : ts))),
+      bytes: setElement(
+        b,
+        spans,
+        0x00020010,
+        element(0x00020010, 'UI', Buffer.from(ts.length % 2 ? `${ts}\0` : ts)),
+      ),
       what: `transfer syntax ${ts}`,
     };
   },
@@ -386,7 +419,7 @@ export function mutateJpeg(rng: Rng, seed: Buffer): Mutant {
   if (op === 'flip') return flip(rng, seed);
   if (op === 'noEoi') return { bytes: seed.subarray(0, seed.length - 2), what: 'jpeg: no EOI' };
   const out = Buffer.from(seed);
-  for (let p = 2; p + 9 < out.length; ) {
+  for (let p = 2; p + 9 < out.length;) {
     if (out[p] !== 0xff) break;
     const marker = out[p + 1]!;
     if (marker >= 0xc0 && marker <= 0xc3) {
@@ -436,7 +469,14 @@ export function mutateCsv(rng: Rng, seed: Buffer): Mutant {
       break;
     case 'badUtf8': {
       const i = seed.indexOf('\n') + 1 + rng.int(Math.max(1, seed.length - 1 - seed.indexOf('\n')));
-      return { bytes: Buffer.concat([seed.subarray(0, i), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xa0]), seed.subarray(i)]), what: 'csv: invalid UTF-8' };
+      return {
+        bytes: Buffer.concat([
+          seed.subarray(0, i),
+          Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xa0]),
+          seed.subarray(i),
+        ]),
+        what: 'csv: invalid UTF-8',
+      };
     }
     case 'nul':
       cols[col] = `${cols[col]}\0\0`;

@@ -178,7 +178,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     }
     const r = cli(['import', project, dir, '--format', format, '--json'], env, 600_000);
     const where = `batch ${b} (seed ${opts.seed})`;
-    if (r.code !== 0 || r.signal) fail(`${where}: import exited ${r.code ?? r.signal}: ${r.stderr.slice(0, 500)}`);
+    if (r.code !== 0 || r.signal)
+      fail(`${where}: import exited ${r.code ?? r.signal}: ${r.stderr.slice(0, 500)}`);
     if (crashed(r.stderr)) fail(`${where}: crash output on stderr: ${r.stderr.slice(0, 800)}`);
     checkBatch(project, dir, cases, report, (m) => fail(`${where}: ${m}`));
     log(`batch ${b}: ${cases.size} files, ${Math.round(performance.now() - started) / 1000} s`);
@@ -186,7 +187,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
 
   // ---- the imported mutants go through de-identification too ----
   const deid = cli(['deid', project, '--json'], env, 600_000);
-  if (deid.code !== 0 || deid.signal) fail(`deid exited ${deid.code ?? deid.signal}: ${deid.stderr.slice(0, 500)}`);
+  if (deid.code !== 0 || deid.signal)
+    fail(`deid exited ${deid.code ?? deid.signal}: ${deid.stderr.slice(0, 500)}`);
   if (crashed(deid.stderr)) fail(`deid crash output: ${deid.stderr.slice(0, 800)}`);
 
   withDb(project, (db) => {
@@ -300,7 +302,8 @@ async function fuzzCsvs(
       } catch (err) {
         // Refused before a job exists (e.g. an empty CSV): must be a clear ApiError, not a crash.
         const msg = err instanceof Error ? err.message : String(err);
-        if ((err as { code?: string }).code === undefined || /\n\s+at /u.test(msg)) fail(`${where}: threw ${msg}`);
+        if ((err as { code?: string }).code === undefined || /\n\s+at /u.test(msg))
+          fail(`${where}: threw ${msg}`);
       }
     }
   } finally {

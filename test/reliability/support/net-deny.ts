@@ -43,7 +43,23 @@ trap(net, ['connect', 'createConnection'], 'net');
 trap(net.Socket.prototype, ['connect'], 'net.Socket.prototype');
 trap(tls, ['connect'], 'tls');
 trap(dgram, ['createSocket'], 'dgram');
-const DNS = ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCname', 'resolveMx', 'resolveNs', 'resolveTxt', 'resolveSrv', 'resolvePtr', 'resolveNaptr', 'resolveSoa', 'reverse'];
+const DNS = [
+  'lookup',
+  'lookupService',
+  'resolve',
+  'resolve4',
+  'resolve6',
+  'resolveAny',
+  'resolveCname',
+  'resolveMx',
+  'resolveNs',
+  'resolveTxt',
+  'resolveSrv',
+  'resolvePtr',
+  'resolveNaptr',
+  'resolveSoa',
+  'reverse',
+];
 // Node's own `server.listen(port, '127.0.0.1')` passes the address through dns.lookup, which answers IP
 // literals without any query: those go through; a name is denied.
 const lookup = dns.lookup.bind(dns);

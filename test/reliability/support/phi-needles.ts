@@ -5,8 +5,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const planted = path.resolve(import.meta.dirname, '..', '..', '..', 'resources', 'sample-data', 'mimic-cxr', 'planted-identifiers.json');
-const MONTHS = 'January February March April May June July August September October November December'.split(' ');
+const planted = path.resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'resources',
+  'sample-data',
+  'mimic-cxr',
+  'planted-identifiers.json',
+);
+const MONTHS = 'January February March April May June July August September October November December'.split(
+  ' ',
+);
 /** Name components that are ordinary words in MedPrep's own output ("1 sample", "fake"); matched only in full names. */
 const COMMON_WORDS = new Set(['sample', 'fake', 'q']);
 const NAME_KEYS = /Name$/u;
@@ -20,7 +31,13 @@ function addDate(n: Needles, d: string): void {
   const m = /^(\d{4})(\d{2})(\d{2})$/u.exec(d);
   if (!m) return;
   const [, y, mo, da] = m as unknown as [string, string, string, string];
-  for (const f of [d, `${y}-${mo}-${da}`, `${mo}/${da}/${y}`, `${da}.${mo}.${y}`, `${MONTHS[Number(mo) - 1]} ${Number(da)}, ${y}`])
+  for (const f of [
+    d,
+    `${y}-${mo}-${da}`,
+    `${mo}/${da}/${y}`,
+    `${da}.${mo}.${y}`,
+    `${MONTHS[Number(mo) - 1]} ${Number(da)}, ${y}`,
+  ])
     n.substrings.add(f.toLowerCase());
 }
 
@@ -28,9 +45,11 @@ function addName(n: Needles, name: string): void {
   const parts = name.split('^').filter(Boolean);
   const [last, first, middle] = parts;
   const forms = [name, parts.join(' ')];
-  if (first && last) forms.push(`${first} ${last}`, `${last}, ${first}`, `${first} ${middle ? `${middle} ` : ''}${last}`);
+  if (first && last)
+    forms.push(`${first} ${last}`, `${last}, ${first}`, `${first} ${middle ? `${middle} ` : ''}${last}`);
   for (const f of forms) n.substrings.add(f.toLowerCase());
-  for (const p of parts) if (p.length >= 3 && !COMMON_WORDS.has(p.toLowerCase())) n.tokens.add(p.toLowerCase());
+  for (const p of parts)
+    if (p.length >= 3 && !COMMON_WORDS.has(p.toLowerCase())) n.tokens.add(p.toLowerCase());
 }
 
 function addValue(n: Needles, v: string): void {
@@ -54,7 +73,8 @@ export function plantedNeedles(): Needles {
   }
   for (const phrases of Object.values(doc.reports)) for (const p of phrases) addValue(n, p);
   // Phone numbers also as bare digits.
-  for (const s of [...n.substrings]) if (/^\(\d{3}\) \d{3}-\d{4}$/u.test(s)) n.substrings.add(s.replace(/\D/gu, ''));
+  for (const s of [...n.substrings])
+    if (/^\(\d{3}\) \d{3}-\d{4}$/u.test(s)) n.substrings.add(s.replace(/\D/gu, ''));
   return n;
 }
 
@@ -68,7 +88,10 @@ export function findNeedles(text: string, n: Needles): string[] {
     if (i >= 0) found.push(`${s} in ${context(i, s.length)}`);
   }
   for (const t of n.tokens) {
-    const re = new RegExp(`(?<![\\p{L}\\p{N}])${t.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}(?![\\p{L}\\p{N}])`, 'u');
+    const re = new RegExp(
+      `(?<![\\p{L}\\p{N}])${t.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}(?![\\p{L}\\p{N}])`,
+      'u',
+    );
     const m = re.exec(hay);
     if (m) found.push(`${t} in ${context(m.index, t.length)}`);
   }
