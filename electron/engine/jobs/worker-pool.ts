@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { errorLine } from '../errors.ts';
 
 /** Message protocol between a pool and its workers: numbered requests, one reply each. */
 export type PoolRequest<T> = { id: number; task: T };
@@ -140,7 +141,7 @@ function deathReason(err: Error, limits: ResourceLimits | undefined): string {
     const mb = limits?.maxOldGenerationSizeMb;
     return `too large: ran out of memory${mb === undefined ? '' : ` (limit ${mb} MB)`}`;
   }
-  return `worker crashed: ${err.message.split('\n')[0]}`;
+  return `worker crashed: ${errorLine(err)}`;
 }
 
 function formatSeconds(ms: number): string {
@@ -155,8 +156,7 @@ export function serveWorker<T, R>(
   port.on('message', (msg) => {
     handle(msg.task).then(
       (result) => port.postMessage({ id: msg.id, ok: true, result }),
-      (err: unknown) =>
-        port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: errorLine(err) }),
     );
   });
 }
