@@ -3,8 +3,10 @@
  *
  *   npm run bench                       # all
  *   npm run bench -- import models      # some; flags after the names go to every benchmark (--files 8)
+ *   npm run bench -- --quick            # a smoke run: every benchmark at its smallest size, in a minute or two
  *
- * Writes bench/results.json (merged per benchmark name, with the machine's facts) and bench/results.md.
+ * Writes bench/results.json (merged per benchmark name, with the machine's facts) and bench/results.md; a
+ * quick run writes bench/results.quick.json and .md instead, so smoke figures never mix with real ones.
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +27,23 @@ export interface Machine {
 
 interface Stored extends BenchResult {
   machine: Machine;
+}
+
+/**
+ * The smallest size of each benchmark, for `--quick`. Flags the user gives come after, so they win; a
+ * benchmark without an entry gets `--quick` itself and may read it.
+ */
+export const QUICK_FLAGS: Record<string, string[]> = {
+  import: ['--files', '2', '--runs', '1'],
+  'deid-text': ['--runs', '1'],
+  curate: ['--samples', '20000'],
+  models: ['--items', '8'],
+};
+
+/** The flags one benchmark runs with. */
+export function flagsFor(name: string, flags: string[]): string[] {
+  if (!flags.includes('--quick')) return flags;
+  return [...(QUICK_FLAGS[name] ?? []), ...flags];
 }
 
 /** Benchmarks by file name: adding bench/<name>.ts with a `run` export needs no edit here. */
@@ -79,7 +98,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')} (have ${available.join(', ')})\n`);
     return 2;
   }
-  const jsonPath = path.join(here, 'results.json');
+  const quick = flags.includes('--quick');
+  const jsonPath = path.join(here, quick ? 'results.quick.json' : 'results.json');
+  const mdPath = path.join(here, quick ? 'results.quick.md' : 'results.md');
   const stored: Record<string, Stored> = existsSync(jsonPath)
     ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, Stored>)
     : {};
@@ -93,18 +114,20 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`bench: running ${name}…\n`);
     try {
-      const result = await mod.run({ argv: flags });
+      const result = await mod.run({ argv: flagsFor(name, flags) });
       stored[result.name] = { ...result, machine: facts };
       process.stdout.write(`${formatFigures(result)}\n\n`);
       // Written after every benchmark so a later failure keeps the earlier results.
       writeFileSync(jsonPath, `${JSON.stringify(stored, null, 2)}\n`);
-      writeFileSync(path.join(here, 'results.md'), markdown(Object.values(stored)));
+      writeFileSync(mdPath, markdown(Object.values(stored)));
     } catch (err) {
       failed++;
       process.stderr.write(`bench: ${name} failed: ${(err as Error).stack ?? String(err)}\n`);
     }
   }
-  process.stdout.write(`Results in ${path.relative(process.cwd(), jsonPath)} and bench/results.md\n`);
+  process.stdout.write(
+    `Results in ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process.cwd(), mdPath)}\n`,
+  );
   return failed > 0 ? 1 : 0;
 }
 

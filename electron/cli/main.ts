@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../api/contract.ts';
+import { errorLine } from '../engine/errors.ts';
 import { Engine } from '../engine/index.ts';
 import { curateCommand } from './commands/curate.ts';
 import { deidTextCommand } from './commands/deid-text.ts';
@@ -155,8 +156,7 @@ export async function main(
       io.stderr.write(`medprep: ${err.message}\n\n${usage()}\n`);
       return 2;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`medprep ${name}: ${message.split('\n')[0]}\n`);
+    io.stderr.write(`medprep ${name}: ${errorLine(err)}\n`);
     return 1;
   }
 }
@@ -206,9 +206,13 @@ async function importCommand(ctx: CommandContext): Promise<void> {
     const summary = await engine.invoke('import.summary', { jobId: job.id });
     if (job.state === 'cancelled')
       throw new Error(`cancelled: ${summary.imported} images imported before the cancel are kept`);
-    const errorLines = summary.errors.slice(0, 20).map((e) => `  ${e.path}: ${e.reason}`);
-    if (summary.errors.length > 20)
-      errorLines.push(`  … and ${summary.errors.length - 20} more (medprep stats ${dir})`);
+    // Reasons with their counts, not paths: stdout often ends up in a log, and a folder may be named after a
+    // patient. The paths are in `--json` and in the app, for the user who asks.
+    const byReason = new Map<string, number>();
+    for (const e of summary.errors) byReason.set(e.reason, (byReason.get(e.reason) ?? 0) + 1);
+    const errorLines = [...byReason].slice(0, 20).map(([reason, n]) => `  ${n} × ${reason}`);
+    if (byReason.size > 20) errorLines.push(`  … and ${byReason.size - 20} more reasons`);
+    if (byReason.size > 0) errorLines.push('  (the files: medprep import … --json, or the app)');
     print(
       ctx,
       summary,

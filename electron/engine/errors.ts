@@ -10,9 +10,20 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns anything thrown into the wire shape; unexpected errors keep only their message's first line. */
+/**
+ * One line for an unexpected error, safe for logs: a system error becomes its code and call ("ENOENT (stat)"),
+ * because Node puts the file's path in the message and a folder may be named after a patient; anything else
+ * keeps its message's first line.
+ */
+export function errorLine(err: unknown): string {
+  const e = err as { code?: unknown; syscall?: unknown } | null;
+  if (typeof e?.code === 'string' && typeof e.syscall === 'string') return `${e.code} (${e.syscall})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] || 'internal error';
+}
+
+/** Turns anything thrown into the wire shape; unexpected errors keep only a log-safe line (errorLine). */
 export function toErrorShape(err: unknown): ApiErrorShape {
   if (err instanceof ApiError) return { code: err.code, message: err.message };
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: 'internal', message: message.split('\n')[0] ?? 'internal error' };
+  return { code: 'internal', message: errorLine(err) };
 }

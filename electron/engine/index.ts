@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -26,6 +27,7 @@ import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { ModelsStage } from './models/handlers.ts';
 import { Project } from './project/project.ts';
+import { checkSourceOutsideProject, isInside } from './project/overlap.ts';
 import {
   getImage,
   listImages,
@@ -164,8 +166,13 @@ export class Engine {
       if (!rel) return null;
       abs = path.resolve(project.cacheDir, rel);
     }
-    const inside = path.relative(project.cacheDir, abs);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) return null;
+    // Confined after resolving links: a link planted in the cache must not serve the database or the key.
+    try {
+      abs = fs.realpathSync(abs);
+      if (!isInside(abs, fs.realpathSync(project.cacheDir)) || !fs.statSync(abs).isFile()) return null;
+    } catch {
+      return null;
+    }
     return abs;
   }
 
@@ -212,6 +219,7 @@ export class Engine {
   private startImport(source: string, format: ImportFormat): JobInfo {
     const project = this.requireProject();
     const plan = planImport(source, format);
+    checkSourceOutsideProject(project.dir, plan.source);
     return this.requireJobs().start('import', plan, async (ctx) => ({
       message: await runImport(project, plan, ctx),
     }));

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { DeidSettings, DeidSummary } from '../../api/deid.ts';
 import { ApiError } from '../errors.ts';
 import type { JobContext } from '../jobs/jobs.ts';
-import { WorkerPool, siblingModule } from '../jobs/worker-pool.ts';
+import { WorkerPool, fileTaskLimits, siblingModule } from '../jobs/worker-pool.ts';
 import type { Db } from '../project/database.ts';
 import type { Project } from '../project/project.ts';
 import type { DeidTask, DeidTaskResult, QuarantineFinding } from './deid-worker.ts';
@@ -233,7 +233,11 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
     return p;
   };
 
-  const pool = new WorkerPool<DeidTask, DeidTaskResult>(siblingModule(import.meta.url, 'deid-worker'));
+  const pool = new WorkerPool<DeidTask, DeidTaskResult>(
+    siblingModule(import.meta.url, 'deid-worker'),
+    undefined,
+    fileTaskLimits(),
+  );
   const maxInFlight = pool.capacity * 2;
   const inFlight = new Set<Promise<void>>();
   const submit = async (

@@ -36,7 +36,7 @@ export {
   EXPLICIT_VR_BE,
   DEFLATED_EXPLICIT_VR_LE,
 } from './transfer-syntax.ts';
-export { readPixelInfo, type PixelInfo } from './pixel-info.ts';
+export { MAX_SAMPLES_PER_FRAME, readPixelInfo, type PixelInfo } from './pixel-info.ts';
 export {
   registerCodec,
   codecFor,

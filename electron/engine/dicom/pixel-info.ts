@@ -1,5 +1,5 @@
 /** The Image Pixel module (PS3.3 C.7.6.3) read and validated, so decoders can trust it. */
-import { DicomError } from './errors.ts';
+import { DicomError, quotedPhotometric } from './errors.ts';
 import type { DicomDataset } from './parser.ts';
 import { getNumber, getString } from './values.ts';
 
@@ -20,6 +20,8 @@ export interface PixelInfo {
 const SUPPORTED_BITS = new Set([1, 8, 16, 32]);
 /** Far beyond any radiograph; stops a forged header from asking us to allocate gigabytes. */
 export const MAX_SAMPLES_PER_FRAME = 2 ** 28;
+/** Over all frames: 16 times a large CT series in one file. Checked before any frame is decoded. */
+export const MAX_SAMPLES_PER_FILE = 2 ** 32;
 
 export function readPixelInfo(ds: DicomDataset): PixelInfo {
   const rows = getNumber(ds, 0x00280010) ?? 0;
@@ -51,12 +53,19 @@ export function readPixelInfo(ds: DicomDataset): PixelInfo {
       `frame of ${rows}x${columns}x${samplesPerPixel} samples is too large`,
     );
   }
+  const declared = rows * columns * samplesPerPixel * numberOfFrames;
+  if (declared > MAX_SAMPLES_PER_FILE) {
+    throw new DicomError(
+      'unsupported',
+      `too large: declares ${declared} samples (${numberOfFrames} frames of ${rows}x${columns}x${samplesPerPixel})`,
+    );
+  }
   const isColor = samplesPerPixel === 3;
   const isMono = photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2';
   if (isMono === isColor && photometric !== 'PALETTE COLOR') {
     throw new DicomError(
       'corrupt',
-      `photometric interpretation ${photometric} with ${samplesPerPixel} samples per pixel`,
+      `photometric interpretation ${quotedPhotometric(photometric)} with ${samplesPerPixel} samples per pixel`,
     );
   }
   return {

@@ -2,7 +2,7 @@
  * Render a decoded frame the way a radiologist's viewer shows it (PS3.4 N.2 grayscale pipeline):
  * Modality LUT → VOI (window or VOI LUT, else the frame's range) → MONOCHROME1 inversion → 8-bit.
  */
-import { DicomError } from './errors.ts';
+import { DicomError, quotedPhotometric } from './errors.ts';
 import type { DicomDataset } from './parser.ts';
 import type { DecodedFrame } from './pixels.ts';
 import { getItems, getNumbers, getString } from './values.ts';
@@ -273,7 +273,10 @@ function renderColor(decoded: DecodedFrame, into: Uint8Array | undefined): Uint8
     return out;
   }
   if (info.photometric !== 'YBR_FULL') {
-    throw new DicomError('unsupported', `unsupported photometric interpretation ${info.photometric}`);
+    throw new DicomError(
+      'unsupported',
+      `unsupported photometric interpretation ${quotedPhotometric(info.photometric)}`,
+    );
   }
   for (let i = 0; i < data.length; i += 3) {
     const y = (data[i] ?? 0) / 2 ** shift;
@@ -297,7 +300,10 @@ export function renderFrame(ds: DicomDataset, decoded: DecodedFrame, into?: Uint
     return { ...base, channels: 1, ...renderGray(ds, decoded, into) };
   }
   if (info.samplesPerPixel !== 3) {
-    throw new DicomError('unsupported', `unsupported photometric interpretation ${info.photometric}`);
+    throw new DicomError(
+      'unsupported',
+      `unsupported photometric interpretation ${quotedPhotometric(info.photometric)}`,
+    );
   }
   return {
     ...base,

@@ -1,4 +1,6 @@
 /** Names of common SOP classes, for messages such as "no pixel data (Basic Text SR)". */
+import { quotedUid } from './errors.ts';
+
 const SOP_CLASSES: Record<string, string> = {
   '1.2.840.10008.5.1.4.1.1.1': 'Computed Radiography Image',
   '1.2.840.10008.5.1.4.1.1.1.1': 'Digital X-Ray Image (Presentation)',
@@ -40,5 +42,5 @@ const SOP_CLASSES: Record<string, string> = {
 /** "Basic Text SR", or "SOP class <uid>" when unknown, or "unknown SOP class" when absent. */
 export function sopClassName(uid: string | undefined): string {
   if (uid === undefined || uid === '') return 'unknown SOP class';
-  return SOP_CLASSES[uid] ?? `SOP class ${uid}`;
+  return SOP_CLASSES[uid] ?? `SOP class ${quotedUid(uid)}`;
 }

@@ -1,4 +1,5 @@
 /** Transfer syntaxes: how the dataset is encoded, and names for messages. */
+import { quotedUid } from './errors.ts';
 
 export const IMPLICIT_VR_LE = '1.2.840.10008.1.2';
 export const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
@@ -40,7 +41,7 @@ export function transferSyntaxName(uid: string): string {
 
 /** "1.2.840.10008.1.2.4.50 (JPEG Baseline 8-bit)" */
 export function describeTransferSyntax(uid: string): string {
-  return `${uid} (${transferSyntaxName(uid)})`;
+  return `${quotedUid(uid)} (${transferSyntaxName(uid)})`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { checkExportTarget } from '../project/overlap.ts';
 import {
   EXPORT_FORMATS,
   EXPORT_IMAGE_KINDS,
@@ -54,6 +55,8 @@ export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
       const project = ctx.requireProject();
       const o = exportOptions(a);
       const out = path.resolve(str(a, 'out'));
+      const sources = project.db.prepare('SELECT path FROM sources').pluck().all() as string[];
+      checkExportTarget(project.dir, sources, out);
       return ctx.startJob('export', { ...o, out }, async (job) => {
         const id = recordExport(project.db, job.id, out, o);
         const finish = (state: 'complete' | 'failed', result: ExportResult) =>

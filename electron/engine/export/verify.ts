@@ -45,7 +45,17 @@ async function loadBundle(bundle: string): Promise<Map<string, Buffer>> {
   if (fs.statSync(bundle).isDirectory()) return loadEntries(bundle);
   const data = fs.readFileSync(bundle);
   const entries = data.subarray(0, 2).toString('latin1') === 'PK' ? readZip(data) : await readTar(data);
+  // Zip-slip: an entry that would land outside the folder it is extracted into makes the bundle unreadable.
+  const escaping = entries.find((e) => escapesRoot(e.name));
+  if (escaping) throw new Error(`entry ${JSON.stringify(escaping.name.slice(0, 80))} escapes the bundle`);
   return new Map(entries.map((e) => [e.name, e.data]));
+}
+
+/** Absolute, drive-lettered, or with a `..` segment (either slash): extracting it would write elsewhere. */
+export function escapesRoot(name: string): boolean {
+  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/u.test(name) || name.includes('\0'))
+    return true;
+  return name.split(/[/\\]/u).includes('..');
 }
 
 /** The split a data file holds, from its name (`data/train.json`, `shards/test-000000.tar`). */

@@ -3,7 +3,10 @@
  * one record at a time, so a 377k-row metadata file never sits in memory as text.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+
+import { ApiError } from '../errors.ts';
 
 export type CsvRecord = string[];
 
@@ -83,7 +86,19 @@ export async function* readCsvFile(
 ): AsyncGenerator<{ header: string[]; row: CsvRecord; get: (column: string) => string }> {
   let header: string[] | null = null;
   let index = new Map<string, number>();
-  for await (const rec of parseCsv(openText(file))) {
+  const records = parseCsv(openText(file));
+  for (;;) {
+    let next: IteratorResult<CsvRecord>;
+    try {
+      next = await records.next();
+    } catch (err) {
+      // A CSV broken past reading (an unclosed quote swallows every later row, a damaged gzip) fails the
+      // import with one clear line; rows before it are kept, and the CSV is not marked complete.
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      throw new ApiError('bad-request', `${path.basename(file)} cannot be read: ${why}`);
+    }
+    if (next.done) return;
+    const rec = next.value;
     if (!header) {
       header = rec.map((h) => h.trim());
       index = new Map(header.map((h, i) => [h, i]));

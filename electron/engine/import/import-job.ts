@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ImportFormat, ImportSummary } from '../../api/contract.ts';
 import { ApiError } from '../errors.ts';
 import type { JobContext } from '../jobs/jobs.ts';
-import { WorkerPool, siblingModule } from '../jobs/worker-pool.ts';
+import { WorkerPool, fileTaskLimits, siblingModule } from '../jobs/worker-pool.ts';
 import type { Project } from '../project/project.ts';
 import { detectFormat } from './detect.ts';
 import type { ImportTask, TaskResult } from './import-worker.ts';
@@ -153,7 +153,11 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
   }
   ctx.progress({ total, done, errors });
 
-  const pool = new WorkerPool<ImportTask, TaskResult>(siblingModule(import.meta.url, 'import-worker'));
+  const pool = new WorkerPool<ImportTask, TaskResult>(
+    siblingModule(import.meta.url, 'import-worker'),
+    undefined,
+    fileTaskLimits(),
+  );
   const maxInFlight = pool.capacity * 2;
   const inFlight = new Set<Promise<void>>();
   try {

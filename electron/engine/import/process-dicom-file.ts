@@ -162,9 +162,14 @@ export async function processDicomFile(absPath: string, opts: ProcessOptions): P
     return await processBytes(read.bytes, absPath, opts);
   } catch (err) {
     if (err instanceof DicomError) {
-      return err.code === 'not-dicom'
-        ? { kind: 'skipped', reason: 'not a DICOM file' }
-        : { kind: 'error', reason: err.message };
+      if (err.code !== 'not-dicom') return { kind: 'error', reason: err.message };
+      const archive = archiveKind(read.bytes);
+      return {
+        kind: 'skipped',
+        reason: archive
+          ? `${archive}: MedPrep does not read inside archives; extract it and import the folder`
+          : 'not a DICOM file',
+      };
     }
     // A system error here comes from the thumbnail cache (disk full, permissions), not from a bug.
     if (errorCode(err) !== 'unknown error')
@@ -264,6 +269,15 @@ async function frameResult(
     thumbnail,
     ...(training === undefined ? {} : { training }),
   };
+}
+
+/** Archives and compressed files by their signature, so they are skipped with a reason that says what to do. */
+function archiveKind(b: Buffer): string | null {
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x504b0304) return 'a zip archive';
+  if (b.length >= 262 && b.toString('latin1', 257, 262) === 'ustar') return 'a tar archive';
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'a gzip-compressed file';
+  if (b.length >= 6 && b.toString('latin1', 0, 6) === '7z\xbc\xaf\x27\x1c') return 'a 7z archive';
+  return null;
 }
 
 function integer(ds: DicomDataset, tag: number): number | null {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
-import { pixelHash, type DecodedFrame, type PixelArray } from '../dicom/index.ts';
+import { MAX_SAMPLES_PER_FRAME, pixelHash, type DecodedFrame, type PixelArray } from '../dicom/index.ts';
 import { phash } from '../image/phash.ts';
 import type { ProcessedFile, ProcessedFrame, ProcessedImage, ProcessOptions } from './process-dicom-file.ts';
 import { writeThumbnail, type Rendered8 } from './thumbnail.ts';
@@ -111,6 +111,10 @@ function sniff(bytes: Buffer): 'png' | 'jpeg' | null {
 export async function decodeRaster(bytes: Buffer): Promise<DecodedFrame> {
   // failOn 'truncated' (sharp's default 'warning' also covers it): a cut file is an error, not a grey band.
   const meta = await sharp(bytes, { failOn: 'truncated' }).metadata();
+  // The header's size is checked before decoding: a small file can declare gigapixels (a decompression bomb).
+  const declared = (meta.width ?? 0) * (meta.height ?? 0) * (meta.channels ?? 1);
+  if (declared > MAX_SAMPLES_PER_FRAME)
+    throw new Error(`too large: declares ${meta.width}x${meta.height}x${meta.channels ?? 1} samples`);
   const sixteen = meta.depth === 'ushort';
   const colourChannels = (meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0);
   const grey = colourChannels === 1;

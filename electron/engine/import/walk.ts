@@ -3,12 +3,14 @@ import path from 'node:path';
 
 export type WalkEntry =
   | { kind: 'file'; abs: string; rel: string; size: number; mtimeMs: number }
+  | { kind: 'skipped'; abs: string; rel: string; size: number; mtimeMs: number; reason: string }
   | { kind: 'unreadable'; rel: string; reason: string };
 
 /**
  * Streams the files under `root`, one folder listing in memory at a time, in a stable (sorted) order.
- * Symbolic links to folders are not followed (no loops); links to files are. Unreadable entries are
- * yielded with a reason so the import can record them and go on.
+ * Symbolic links to folders are not followed (so a link loop cannot trap the walk) and are recorded as
+ * skipped; links to files are followed. Unreadable entries and broken links are yielded with a reason so the
+ * import can record them and go on. Sockets, pipes and devices are passed over (reading a pipe would block).
  */
 export async function* walkFiles(root: string): AsyncGenerator<WalkEntry> {
   const rootStat = await fs.promises.stat(root);
@@ -46,7 +48,12 @@ export async function* walkFiles(root: string): AsyncGenerator<WalkEntry> {
       try {
         st = await fs.promises.stat(abs);
       } catch (err) {
-        yield { kind: 'unreadable', rel, reason: `not readable (${codeOf(err)})` };
+        yield { kind: 'unreadable', rel, reason: statFailure(d, err) };
+        continue;
+      }
+      if (d.isSymbolicLink() && st.isDirectory()) {
+        const reason = 'link to a folder, not followed';
+        yield { kind: 'skipped', abs, rel, size: 0, mtimeMs: Math.trunc(st.mtimeMs), reason };
         continue;
       }
       if (!st.isFile()) continue;
@@ -55,6 +62,15 @@ export async function* walkFiles(root: string): AsyncGenerator<WalkEntry> {
     // Reverse so the stack pops folders in sorted order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
+}
+
+function statFailure(d: fs.Dirent, err: unknown): string {
+  if (codeOf(err) === 'ENOENT') {
+    if (d.isSymbolicLink()) return 'broken link (its target does not exist)';
+    // The listing gave the name as UTF-8 with replacement characters, so it cannot be opened by that name.
+    if (d.name.includes('\ufffd')) return 'the name is not valid UTF-8; rename the file to import it';
+  }
+  return `not readable (${codeOf(err)})`;
 }
 
 function codeOf(err: unknown): string {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobInfo, JobKind, JobState } from '../../api/contract.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, errorLine } from '../errors.ts';
 import type { Db } from '../project/database.ts';
 import { ProgressMeter } from './progress.ts';
 
@@ -174,7 +174,7 @@ export class JobManager {
       const { message } = await body(ctx);
       this.finish(info, controller.signal.aborted ? 'cancelled' : 'done', message);
     } catch (err) {
-      const message = err instanceof ApiError ? err.message : `failed: ${firstLine(err)}`;
+      const message = err instanceof ApiError ? err.message : `failed: ${errorLine(err)}`;
       this.finish(info, 'failed', message);
     }
     return { ...info };
@@ -197,9 +197,4 @@ export class JobManager {
       )
       .run(info.state, info.done, info.total, info.errors, info.message, info.finishedAt, info.id);
   }
-}
-
-function firstLine(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  return m.split('\n')[0] ?? 'unknown error';
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { errorLine } from '../errors.ts';
 
 /**
  * Every worker starts here: Node's compile cache on (in the OS temp folder; it holds compiled code of our
@@ -29,14 +30,25 @@ export function defaultWorkerCount(): number {
   return os.availableParallelism() + 1;
 }
 
+/** Per-task limits: a task that runs longer, or a worker whose heap grows past the limit, is ended. */
+export interface PoolLimits {
+  /** A task still running after this long has its worker terminated (and replaced); the task fails. */
+  taskTimeoutMs?: number;
+  /** V8 heap limits of each worker (pixel buffers live outside the heap: decoders check sizes first). */
+  resourceLimits?: ResourceLimits;
+}
+
 /**
  * A fixed set of worker threads running one script. Heavy work (decoding, rendering, hashing) runs here so
- * the engine's thread stays free for SQLite writes and the fronts. A worker that dies is replaced and its
- * task fails with a reason, so one poisonous file cannot stop a batch.
+ * the engine's thread stays free for SQLite writes and the fronts. A worker that dies, runs out of heap or
+ * overruns the task time limit is replaced and its task fails with a reason, so one poisonous file cannot
+ * stop or hang a batch.
  */
 export class WorkerPool<T, R> {
   private readonly script: URL;
   private readonly size: number;
+  private readonly limits: PoolLimits;
+  private readonly timers = new Map<Worker, NodeJS.Timeout>();
   private readonly idle: Worker[] = [];
   private readonly all = new Set<Worker>();
   private readonly waiting: { task: T; resolve: (r: R) => void; reject: (e: Error) => void }[] = [];
@@ -47,9 +59,10 @@ export class WorkerPool<T, R> {
   private nextId = 1;
   private closed = false;
 
-  constructor(script: URL, size = defaultWorkerCount()) {
+  constructor(script: URL, size = defaultWorkerCount(), limits: PoolLimits = {}) {
     this.script = script;
     this.size = size;
+    this.limits = limits;
   }
 
   /** Tasks accepted but not finished; callers keep this bounded for back-pressure. */
@@ -72,6 +85,8 @@ export class WorkerPool<T, R> {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(new Error('worker pool is closed'));
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
     await Promise.all([...this.all].map((w) => w.terminate()));
     this.all.clear();
     this.idle.length = 0;
@@ -85,35 +100,70 @@ export class WorkerPool<T, R> {
       const id = this.nextId++;
       this.pending.set(worker, { id, resolve: job.resolve, reject: job.reject });
       worker.postMessage({ id, task: job.task } satisfies PoolRequest<T>);
+      const ms = this.limits.taskTimeoutMs;
+      if (ms !== undefined) {
+        this.timers.set(
+          worker,
+          setTimeout(() => this.kill(worker, `timed out after ${formatSeconds(ms)}`), ms),
+        );
+      }
     }
   }
 
+  /** Ends a stuck worker: its task fails with `reason` at once, and a fresh worker takes the next task. */
+  private kill(worker: Worker, reason: string): void {
+    this.onDeath(worker, reason);
+    void worker.terminate();
+  }
+
+  private onDeath(worker: Worker, reason: string): void {
+    clearTimeout(this.timers.get(worker));
+    this.timers.delete(worker);
+    if (!this.all.delete(worker)) return;
+    const idx = this.idle.indexOf(worker);
+    if (idx >= 0) this.idle.splice(idx, 1);
+    const p = this.pending.get(worker);
+    this.pending.delete(worker);
+    p?.reject(new Error(reason));
+    if (!this.closed) this.dispatch();
+  }
+
   private spawn(): Worker {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { script: this.script.href } });
+    const limits = this.limits.resourceLimits;
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { script: this.script.href },
+      ...(limits ? { resourceLimits: limits } : {}),
+    });
     worker.unref();
     this.all.add(worker);
     worker.on('message', (reply: PoolReply<R>) => {
       const p = this.pending.get(worker);
       if (!p || p.id !== reply.id) return;
+      clearTimeout(this.timers.get(worker));
+      this.timers.delete(worker);
       this.pending.delete(worker);
       if (reply.ok) p.resolve(reply.result);
       else p.reject(new Error(reply.error));
       this.idle.push(worker);
       this.dispatch();
     });
-    const onDeath = (reason: string) => {
-      if (!this.all.delete(worker)) return;
-      const idx = this.idle.indexOf(worker);
-      if (idx >= 0) this.idle.splice(idx, 1);
-      const p = this.pending.get(worker);
-      this.pending.delete(worker);
-      p?.reject(new Error(reason));
-      if (!this.closed) this.dispatch();
-    };
-    worker.on('error', (err) => onDeath(`worker crashed: ${err.message.split('\n')[0]}`));
-    worker.on('exit', (code) => onDeath(`worker exited with code ${code}`));
+    worker.on('error', (err) => this.onDeath(worker, deathReason(err, limits)));
+    worker.on('exit', (code) => this.onDeath(worker, `worker exited with code ${code}`));
     return worker;
   }
+}
+
+function deathReason(err: Error, limits: ResourceLimits | undefined): string {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const mb = limits?.maxOldGenerationSizeMb;
+    return `too large: ran out of memory${mb === undefined ? '' : ` (limit ${mb} MB)`}`;
+  }
+  return `worker crashed: ${errorLine(err)}`;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
 
 /** The worker side: answer numbered requests with `handle`, turning thrown errors into replies. */
@@ -124,8 +174,7 @@ export function serveWorker<T, R>(
   port.on('message', (msg) => {
     handle(msg.task).then(
       (result) => port.postMessage({ id: msg.id, ok: true, result }),
-      (err: unknown) =>
-        port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: errorLine(err) }),
     );
   });
 }
@@ -134,4 +183,20 @@ export function serveWorker<T, R>(
 export function siblingModule(importMetaUrl: string, basename: string): URL {
   const ext = importMetaUrl.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./${basename}${ext}`, importMetaUrl);
+}
+
+/**
+ * Limits for pools that read one user file per task (import, de-identification): 120 s and a 1 GiB heap per
+ * file unless MEDPREP_FILE_TIMEOUT_S / MEDPREP_WORKER_HEAP_MB say otherwise. A radiograph takes well under a
+ * second; a file that takes minutes is hostile or broken, and is recorded as such instead of hanging the job.
+ */
+export function fileTaskLimits(): PoolLimits {
+  const num = (name: string, fallback: number) => {
+    const v = Number(process.env[name]);
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  return {
+    taskTimeoutMs: Math.round(num('MEDPREP_FILE_TIMEOUT_S', 120) * 1000),
+    resourceLimits: { maxOldGenerationSizeMb: num('MEDPREP_WORKER_HEAP_MB', 1024) },
+  };
 }

@@ -69,6 +69,8 @@ export function walkItem(entry: WalkEntry, skipDir: string | null): ImportItem |
   if (entry.kind === 'unreadable')
     return { kind: 'error', rel: entry.rel, size: -1, mtimeMs: -1, reason: entry.reason };
   if (skipDir && entry.abs.startsWith(skipDir)) return null; // never import the project itself
+  if (entry.kind === 'skipped')
+    return { kind: 'skip', rel: entry.rel, size: entry.size, mtimeMs: entry.mtimeMs, reason: entry.reason };
   if (isDicomdir(entry.rel))
     return { kind: 'skip', rel: entry.rel, size: entry.size, mtimeMs: entry.mtimeMs, reason: 'DICOMDIR' };
   return {

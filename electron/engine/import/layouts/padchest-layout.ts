@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ApiError } from '../../errors.ts';
 import { readCsvFile } from '../csv.ts';
 import { ReprError, reprStrings } from '../py-repr.ts';
 import { walkFiles } from '../walk.ts';
@@ -71,7 +72,7 @@ async function* padchestItems(
     line++;
     if (signal.aborted) return;
     for (const c of ['ImageID', 'ImageDir', 'StudyID', 'PatientID'])
-      if (!header.includes(c)) throw new Error(`the PADCHEST CSV has no ${c} column`);
+      if (!header.includes(c)) throw new ApiError('bad-request', `the PADCHEST CSV has no ${c} column`);
     const imageId = get('ImageID').trim();
     const dir = get('ImageDir').trim().replace(/\.0+$/, '');
     const rel = dir ? `${dir}/${imageId}` : imageId;
@@ -186,7 +187,7 @@ async function* padchestItems(
       rel: entry.rel,
       size: entry.size,
       mtimeMs: entry.mtimeMs,
-      reason: 'not listed in the PADCHEST CSV',
+      reason: entry.kind === 'skipped' ? entry.reason : 'not listed in the PADCHEST CSV',
     };
   }
 }
