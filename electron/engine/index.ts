@@ -150,6 +150,11 @@ export class Engine {
    * `media/pixels/<imageId>-<hash>.f32`) to a file inside the project's cache, or null. Confined with
    * path.relative so no URL can reach outside the cache.
    */
+  /** Jobs queued or running now, for a front that is about to close (the desktop window asks first). */
+  activeJobs(): JobInfo[] {
+    return (this.jobs?.list() ?? []).filter((j) => j.state === 'queued' || j.state === 'running');
+  }
+
   resolveMedia(urlPath: string): string | null {
     const project = this.project;
     if (!project) return null;

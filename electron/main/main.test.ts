@@ -4,12 +4,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { sampleMimic } from '../../test/support/dicom-tree.ts';
 
 const fake = vi.hoisted(() => {
   const log: string[] = [];
   const appEvents = new Map<string, (...args: unknown[]) => void>();
   const ipcHandlers = new Map<string, (...args: unknown[]) => unknown>();
-  const windows: { options: Record<string, unknown>; url: string | null; sent: unknown[][] }[] = [];
+  const windows: {
+    options: Record<string, unknown>;
+    url: string | null;
+    sent: unknown[][];
+    handlers: Map<string, (...args: unknown[]) => void>;
+  }[] = [];
+  const prompts: { message?: string; buttons?: string[] }[] = [];
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
   const state = {
@@ -28,12 +35,14 @@ const fake = vi.hoisted(() => {
     readonly record: (typeof windows)[number];
     readonly webContents = { send: (...args: unknown[]) => this.record.sent.push(args) };
     constructor(options: Record<string, unknown>) {
-      this.record = { options, url: null, sent: [] };
+      this.record = { options, url: null, sent: [], handlers: new Map() };
       windows.push(this.record);
       log.push('window');
     }
     once() {}
-    on() {}
+    on(event: string, listener: (...args: unknown[]) => void) {
+      this.record.handlers.set(event, listener);
+    }
     isDestroyed() {
       return false;
     }
@@ -73,10 +82,17 @@ const fake = vi.hoisted(() => {
       handle: (channel: string, h: (...args: unknown[]) => unknown) => ipcHandlers.set(channel, h),
       removeHandler: (channel: string) => ipcHandlers.delete(channel),
     },
-    dialog: { showOpenDialog: async () => ({ canceled: false, filePaths: ['/picked'] }) },
+    dialog: {
+      showOpenDialog: async () => ({ canceled: false, filePaths: ['/picked'] }),
+      // The user answers "Keep working" (button 0).
+      showMessageBoxSync: (_w: unknown, options: { message?: string; buttons?: string[] }) => {
+        prompts.push(options);
+        return 0;
+      },
+    },
     BrowserWindow,
   };
-  return { electron, log, appEvents, ipcHandlers, windows, resolveReady, state };
+  return { electron, log, appEvents, ipcHandlers, windows, prompts, resolveReady, state };
 });
 
 vi.mock('electron', () => fake.electron);
@@ -134,6 +150,38 @@ describe('Electron main', () => {
       'project.changed',
       expect.objectContaining({ dir }),
     ]);
+  });
+
+  it('asks before the window closes while a job runs, and closes at once when none does', async () => {
+    const event = { senderFrame: { url: 'app://medprep/index.html' }, sender: {} };
+    const close = fake.windows[0]!.handlers.get('close')!;
+    let prevented = false;
+    close({ preventDefault: () => (prevented = true) });
+    expect(fake.prompts).toEqual([]);
+    expect(prevented).toBe(false);
+
+    // A real import of the sample data, still queued or running right after it starts.
+    const started = (await fake.ipcHandlers.get('import.start')!(event, { source: sampleMimic })) as {
+      ok: boolean;
+      result: { id: string };
+    };
+    expect(started.ok).toBe(true);
+    close({ preventDefault: () => (prevented = true) });
+    expect(fake.prompts).toEqual([expect.objectContaining({ message: 'The import job is still running.' })]);
+    expect(prevented).toBe(true); // "Keep working"
+    const done = (await fake.ipcHandlers.get('jobs.list')!(event, {})) as { result: { id: string }[] };
+    expect(done.result.map((j) => j.id)).toContain(started.result.id);
+    await vi.waitFor(
+      async () => {
+        const jobs = (await fake.ipcHandlers.get('jobs.list')!(event, {})) as { result: { state: string }[] };
+        expect(jobs.result.every((j) => j.state === 'done')).toBe(true);
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    prevented = false;
+    close({ preventDefault: () => (prevented = true) });
+    expect(prevented).toBe(false);
+    expect(fake.prompts).toHaveLength(1);
   });
 
   it('closes the engine before quitting', async () => {

@@ -7,7 +7,7 @@ import type { OpenDialogOptions } from 'electron';
 import { Engine } from '../engine/index.ts';
 import { appProtocolHandler } from './app-protocol.ts';
 import { EVENT_CHANNEL, forwardEvents, registerIpc } from './ipc.ts';
-import { APP_INDEX_URL, APP_SCHEME, secureWebPreferences } from './policy.ts';
+import { APP_INDEX_URL, APP_SCHEME, KEEP_WORKING, closePrompt, secureWebPreferences } from './policy.ts';
 import { hardenSession, hardenWebContents } from './security.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,6 +93,11 @@ async function start(): Promise<void> {
   });
   const shown = window;
   shown.once('ready-to-show', () => shown.show());
+  // A running job stops when the app closes (it resumes on the next run): ask before that happens.
+  shown.on('close', (event) => {
+    const prompt = closePrompt(engine.activeJobs());
+    if (prompt && dialog.showMessageBoxSync(shown, prompt) === KEEP_WORKING) event.preventDefault();
+  });
   shown.on('closed', () => {
     window = null;
   });

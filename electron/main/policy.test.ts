@@ -1,5 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { APP_CSP, APP_INDEX_URL, isAllowedRequest, isAppUrl, secureWebPreferences } from './policy.ts';
+import type { JobInfo } from '../api/contract.ts';
+import {
+  APP_CSP,
+  APP_INDEX_URL,
+  KEEP_WORKING,
+  closePrompt,
+  isAllowedRequest,
+  isAppUrl,
+  secureWebPreferences,
+} from './policy.ts';
+
+const job = (kind: JobInfo['kind'], state: JobInfo['state']): JobInfo => ({
+  id: `${kind}-1`,
+  kind,
+  state,
+  done: 3,
+  total: 10,
+  totalKnown: true,
+  rate: 1,
+  eta: 7,
+  errors: 0,
+  message: '',
+  startedAt: '2026-11-25T10:00:00Z',
+  finishedAt: null,
+});
 
 describe('Electron policy', () => {
   it('treats only app://medprep/… as the app page', () => {
@@ -70,5 +94,18 @@ describe('Electron policy', () => {
     expect(APP_CSP).not.toContain('ws:');
     expect(APP_CSP).toContain("script-src 'self';");
     expect(APP_CSP).toContain("object-src 'none'");
+  });
+
+  it('asks before closing only while jobs run, naming them, with "Keep working" as the safe default', () => {
+    expect(closePrompt([])).toBeNull();
+    const one = closePrompt([job('import', 'running')])!;
+    expect(one.message).toBe('The import job is still running.');
+    expect(one.detail).toContain('Everything it finished is kept');
+    expect(one.buttons![KEEP_WORKING]).toBe('Keep working');
+    expect(one.defaultId).toBe(KEEP_WORKING);
+    expect(one.cancelId).toBe(KEEP_WORKING);
+    expect(closePrompt([job('deid', 'running'), job('export', 'queued')])!.message).toBe(
+      '2 jobs are still running.',
+    );
   });
 });

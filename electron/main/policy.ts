@@ -1,6 +1,7 @@
 // The Electron front's security rules as pure functions and constants: no electron import at run time, so they
 // are unit-tested in plain Node even where the Electron binary is missing.
-import type { WebPreferences } from 'electron';
+import type { MessageBoxSyncOptions, WebPreferences } from 'electron';
+import type { JobInfo } from '../api/contract.ts';
 import { contentSecurityPolicy } from '../serve/static-files.ts';
 
 export const APP_SCHEME = 'app';
@@ -54,5 +55,30 @@ export function secureWebPreferences(preload: string, opts: { devtools: boolean 
     navigateOnDragDrop: false,
     safeDialogs: true,
     devTools: opts.devtools,
+  };
+}
+
+/** Button index of "Keep working" in the close prompt: the safe answer, also what Escape gives. */
+export const KEEP_WORKING = 0;
+
+/**
+ * What the window asks before it closes while jobs are queued or running (null: close at once). Closing quits
+ * the app and stops the job; what it committed stays and a re-run resumes from there, but a user who closes by
+ * mistake should not have to find that out.
+ */
+export function closePrompt(active: readonly JobInfo[]): MessageBoxSyncOptions | null {
+  if (active.length === 0) return null;
+  const what = active.length === 1 ? `The ${active[0]!.kind} job is` : `${active.length} jobs are`;
+  return {
+    type: 'warning',
+    title: 'MedPrep',
+    message: `${what} still running.`,
+    detail:
+      'Closing MedPrep stops it. Everything it finished is kept, and running it again picks up where it ' +
+      'stopped. To keep a job going without the window, use the browser mode (medprep serve).',
+    buttons: ['Keep working', 'Stop and close'],
+    defaultId: KEEP_WORKING,
+    cancelId: KEEP_WORKING,
+    noLink: true,
   };
 }
