@@ -14,6 +14,7 @@ export default defineConfig({
             'test/unit/**/*.test.ts',
             'native-models/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'test/reliability/**/*.test.ts',
           ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
