@@ -47,7 +47,10 @@ export function asStorageError(err: unknown, fallbackPath: string, preferFallbac
   const cause = storageCause(err);
   if (!cause) return err;
   const p = (err as { path?: unknown }).path;
-  return new ApiError('unavailable', `${cause}: ${typeof p === 'string' && !preferFallback ? p : fallbackPath}`);
+  return new ApiError(
+    'unavailable',
+    `${cause}: ${typeof p === 'string' && !preferFallback ? p : fallbackPath}`,
+  );
 }
 
 /**

@@ -68,7 +68,8 @@ function inspect(projectDir: string) {
         state: string;
         message: string;
       }[],
-      thumbnailsMissing: thumbs.filter((t) => !fs.existsSync(path.join(projectDir, 'cache', t.thumbnail))).length,
+      thumbnailsMissing: thumbs.filter((t) => !fs.existsSync(path.join(projectDir, 'cache', t.thumbnail)))
+        .length,
       exports: db.prepare('SELECT state FROM exports').all() as { state: string }[],
     };
   } finally {
@@ -115,7 +116,9 @@ describe.skipIf(unavailable !== null)('full and read-only disks', () => {
       const logs = path.join(root, `logs-${stageName}`);
       fs.mkdirSync(logs);
       const run = (tag: string) =>
-        steps(stage, project, path.join(mount, 'out')).map((args, i) => cli(args, path.join(logs, `${tag}${i}`)));
+        steps(stage, project, path.join(mount, 'out')).map((args, i) =>
+          cli(args, path.join(logs, `${tag}${i}`)),
+        );
       inTmpfs(mount, fillingUp(ref.get(before)!.dir, ref.get(stageName)!.dir, share), [
         `cp -a '${ref.get(before)!.dir}' '${project}'`,
         ...run('full'),
@@ -132,9 +135,9 @@ describe.skipIf(unavailable !== null)('full and read-only disks', () => {
       expect(after.integrity).toBe('ok');
       expect(after.thumbnailsMissing).toBe(0);
       const stageJobs = after.jobs.filter((j) => j.kind === stageName);
-      expect(stageJobs.some((j) => j.state === 'failed' && j.message.includes('no space left on device'))).toBe(
-        true,
-      );
+      expect(
+        stageJobs.some((j) => j.state === 'failed' && j.message.includes('no space left on device')),
+      ).toBe(true);
 
       for (const [i] of stage.steps.entries()) expect(outcome(path.join(logs, `freed${i}`)).rc).toBe(0);
       const freed = path.join(root, `${stageName}-freed`);
@@ -201,7 +204,12 @@ describe.skipIf(unavailable !== null)('full and read-only disks', () => {
       ['stats', 'stats'],
       ['deid', 'deid'],
     ] as const)
-      expectClearError(outcome(path.join(logs, log)), command, /cannot open the project: read-only file system/u, project);
+      expectClearError(
+        outcome(path.join(logs, log)),
+        command,
+        /cannot open the project: read-only file system/u,
+        project,
+      );
     const after = path.join(root, 'project-ro-after');
     expect(diffDumps(ref.get('sft')!.dump, dumpProject(after, NO_ROOT))).toEqual([]);
     expect(inspect(after).integrity).toBe('ok');

@@ -216,7 +216,9 @@ function placeBundle(built: string, outAbs: string): void {
   const same = fs.statSync(built).isDirectory()
     ? fs.statSync(outAbs).isDirectory() &&
       fs.existsSync(path.join(outAbs, 'manifest.json')) &&
-      fs.readFileSync(path.join(built, 'manifest.json')).equals(fs.readFileSync(path.join(outAbs, 'manifest.json')))
+      fs
+        .readFileSync(path.join(built, 'manifest.json'))
+        .equals(fs.readFileSync(path.join(outAbs, 'manifest.json')))
     : fs.statSync(outAbs).isFile() && fs.readFileSync(built).equals(fs.readFileSync(outAbs));
   if (!same) throw new ApiError('conflict', `${outAbs} already exists; choose a new path.`);
   fs.rmSync(built, { recursive: true, force: true });

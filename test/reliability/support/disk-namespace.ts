@@ -8,7 +8,9 @@ import { cliBin } from './kill-dataset.ts';
 
 /** Why the namespace cannot be used here (not root, no unshare), or null when it can. */
 export function namespaceUnavailable(): string | null {
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=16k tmpfs /mnt'], { encoding: 'utf8' });
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=16k tmpfs /mnt'], {
+    encoding: 'utf8',
+  });
   if (r.error) return `unshare is not available (${r.error.message})`;
   if (r.status !== 0) return `cannot mount in a private namespace (${r.stderr.trim().split('\n')[0]})`;
   return null;

@@ -25,7 +25,11 @@ export function buildSources(root: string, dicomImages = 12): Sources {
   const first = fs.readdirSync(study).sort()[0]!;
   const bytes = fs.readFileSync(path.join(study, first));
   fs.writeFileSync(path.join(study, 'truncated.dcm'), bytes.subarray(0, Math.floor(bytes.length / 3)));
-  const tree = makeDicomTree(path.join(root, 'dicom'), { images: dicomImages, broken: true, template: 'small' });
+  const tree = makeDicomTree(path.join(root, 'dicom'), {
+    images: dicomImages,
+    broken: true,
+    template: 'small',
+  });
   return { mimic, padchest, dicom: tree.dir };
 }
 

@@ -88,7 +88,9 @@ export function dumpProject(projectDir: string, root: string): Dump {
   try {
     const tableNames = (
       db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
         .all() as { name: string }[]
     ).map((t) => t.name);
     const nat = new Map<string, Map<number, string>>();
@@ -99,20 +101,26 @@ export function dumpProject(projectDir: string, root: string): Dump {
     const images = (ids: unknown) => (ids as number[]).map((id) => key('images', id)).sort();
     // A dedup cluster is its method, representative and members.
     const clusterKey = new Map<number, string>();
-    for (const c of db.prepare('SELECT id, method, representative_image_id AS rep FROM dedup_clusters').all() as {
+    for (const c of db
+      .prepare('SELECT id, method, representative_image_id AS rep FROM dedup_clusters')
+      .all() as {
       id: number;
       method: string;
       rep: number | null;
     }[]) {
       const members = (
-        db.prepare('SELECT image_id FROM dedup_members WHERE cluster_id = ?').all(c.id) as { image_id: number }[]
+        db.prepare('SELECT image_id FROM dedup_members WHERE cluster_id = ?').all(c.id) as {
+          image_id: number;
+        }[]
       ).map((m) => m.image_id);
       clusterKey.set(c.id, JSON.stringify([c.method, key('images', c.rep), images(members)]));
     }
     // References to runs become the run's content, so the resumed run and the reference run compare equal.
     const rankOf = (table: string, where: string) => {
       const m = new Map<string, string>();
-      const rows = db.prepare(`SELECT id FROM ${table} ${where} ORDER BY created_at`).all() as { id: string }[];
+      const rows = db.prepare(`SELECT id FROM ${table} ${where} ORDER BY created_at`).all() as {
+        id: string;
+      }[];
       rows.forEach((r, i) => m.set(r.id, `${table}#${i + 1}`));
       return m;
     };
@@ -144,7 +152,8 @@ export function dumpProject(projectDir: string, root: string): Dump {
       if (['filter_decisions', 'curate_kept', 'dedup_clusters'].includes(table) && col === 'run_id')
         return curateRun.get(v as string) ?? 'unfinished curate run';
       if (table === 'sft_samples' && col === 'run_id') return sftRun.get(v as string);
-      if (table === 'sft_samples' && col === 'image_ids') return JSON.stringify(images(JSON.parse(v as string)));
+      if (table === 'sft_samples' && col === 'image_ids')
+        return JSON.stringify(images(JSON.parse(v as string)));
       if (table === 'sft_samples' && col === 'source_records') {
         const r = JSON.parse(v as string) as { studies?: number[]; reports?: number[] };
         return JSON.stringify({
@@ -157,7 +166,8 @@ export function dumpProject(projectDir: string, root: string): Dump {
         return key('reports', Number((v as string).slice(1)));
       if (table === 'filter_decisions' && col === 'threshold')
         return (v as string).replace(/image (\d+)/u, (_, id: string) => `image ${key('images', Number(id))}`);
-      if (table === 'curate_runs' && col === 'summary') return JSON.stringify(dropKeys(JSON.parse(v as string)));
+      if (table === 'curate_runs' && col === 'summary')
+        return JSON.stringify(dropKeys(JSON.parse(v as string)));
       if (typeof v === 'string') return v.replaceAll(root, '<root>');
       return v;
     };
@@ -189,7 +199,9 @@ export function dumpProject(projectDir: string, root: string): Dump {
       integrity: db.pragma('integrity_check', { simple: true }) as string,
       foreignKeyViolations: (db.pragma('foreign_key_check') as unknown[]).length,
       jobsLeftRunning: (
-        db.prepare("SELECT count(*) AS n FROM jobs WHERE state IN ('running', 'queued')").get() as { n: number }
+        db.prepare("SELECT count(*) AS n FROM jobs WHERE state IN ('running', 'queued')").get() as {
+          n: number;
+        }
       ).n,
     };
   } finally {

@@ -81,7 +81,11 @@ export interface SequenceResult {
 export type Kill = { atMs: number } | { step: number; afterJobMs: number };
 
 /** Runs the steps in order, killing one of them as `kill` says; `watchProject` records each job phase. */
-export async function runSequence(steps: string[][], kill?: Kill, watchProject?: string): Promise<SequenceResult> {
+export async function runSequence(
+  steps: string[][],
+  kill?: Kill,
+  watchProject?: string,
+): Promise<SequenceResult> {
   const started = performance.now();
   const failures: string[] = [];
   const phases: JobPhase[] = [];
@@ -116,8 +120,9 @@ export function killMoment(rng: () => number, totalMs: number, phases: JobPhase[
 export function jobLeftRunning(projectDir: string): boolean {
   const db = new Database(path.join(projectDir, 'project.db'), { readonly: true });
   try {
-    const n = (db.prepare("SELECT count(*) AS n FROM jobs WHERE state IN ('running', 'queued')").get() as { n: number })
-      .n;
+    const n = (
+      db.prepare("SELECT count(*) AS n FROM jobs WHERE state IN ('running', 'queued')").get() as { n: number }
+    ).n;
     return n > 0;
   } finally {
     db.close();
@@ -128,7 +133,9 @@ export function jobLeftRunning(projectDir: string): boolean {
 export function bundleHash(p: string): string {
   const h = crypto.createHash('sha256');
   const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(p, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of fs
+      .readdirSync(path.join(p, rel), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(r);
       else h.update(`${r}\0`).update(fs.readFileSync(path.join(p, r)));
