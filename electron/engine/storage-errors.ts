@@ -29,9 +29,12 @@ export function storageCause(err: unknown): string | null {
   return FS_CAUSES[code] ?? SQLITE_CAUSES[code] ?? null;
 }
 
-/** A storage error code from a worker's one-line reason such as "cannot write thumbnail (ENOSPC)". */
+/**
+ * The storage error code of a worker's "cannot write thumbnail (ENOSPC)": the project's disk. A source file
+ * that cannot be read ("cannot read file (EACCES)") is the source's problem and stays a per-file error.
+ */
 export function storageCodeInReason(reason: string): string | null {
-  const m = /\((E[A-Z]+)\)$/u.exec(reason);
+  const m = /^cannot write thumbnail \((E[A-Z]+)\)$/u.exec(reason);
   return m && FS_CAUSES[m[1]!] ? m[1]! : null;
 }
 
