@@ -92,7 +92,7 @@ describe.skipIf(unavailable !== null)('full and read-only disks', () => {
       ref.set(stage.name, { dir: project, dump: dumpProject(project, NO_ROOT) });
     }
     refBundle = bundleHash(path.join(root, 'ref-out', 'llava'));
-  }, 180_000);
+  }, 600_000);
 
   afterAll(() => {
     if (root) fs.rmSync(root, { recursive: true, force: true });
@@ -144,7 +144,7 @@ describe.skipIf(unavailable !== null)('full and read-only disks', () => {
       expect(diffDumps(ref.get(stageName)!.dump, dumpProject(freed, NO_ROOT))).toEqual([]);
       expect(inspect(freed).integrity).toBe('ok');
     },
-    120_000,
+    300_000,
   );
 
   it('an export target that fills up: clear error, no bundle and no temporary files; after freeing space the bundle equals the reference', async () => {
@@ -167,7 +167,7 @@ describe.skipIf(unavailable !== null)('full and read-only disks', () => {
     expect(outcome(path.join(logs, 'freed')).rc).toBe(0);
     expect(bundleHash(path.join(root, 'export-freed'))).toBe(refBundle);
     expect((await verifyBundle(path.join(root, 'export-freed'), null)).ok).toBe(true);
-  }, 120_000);
+  }, 300_000);
 
   it('a read-only export target: clear error naming the read-only file system, nothing written, export recorded failed', () => {
     const project = copyProject(ref.get('sft')!.dir, 'export-ro-project');

@@ -55,18 +55,25 @@ function failedResult(o: ExportOptions, error: string, leak?: ExportResult['leak
 
 /**
  * Exports still marked 'writing' were killed (jobs run one at a time): they are recorded failed. Returns
- * whether one of them wrote to `out`, so this export may clear its temporary files and resume it.
+ * whether this same export (path and options) was started before, killed or finished (a kill can also come
+ * after the bundle is recorded, before the process exits): then running it again resumes it, clearing its
+ * temporary files and accepting the bundle at `out` if it is the same bundle.
  */
 function closeInterrupted(db: Db, out: string, o: ExportOptions): boolean {
-  const rows = db.prepare("SELECT id, out_path, options FROM exports WHERE state = 'writing'").all() as {
+  const rows = db.prepare("SELECT id, options FROM exports WHERE state = 'writing'").all() as {
     id: number;
-    out_path: string;
     options: string;
   }[];
   const fail = db.prepare("UPDATE exports SET state = 'failed', result = ? WHERE id = ?");
   for (const r of rows)
     fail.run(JSON.stringify(failedResult(JSON.parse(r.options) as ExportOptions, 'interrupted')), r.id);
-  return rows.some((r) => r.out_path === out && r.options === JSON.stringify(o));
+  return (
+    db
+      .prepare(
+        "SELECT 1 FROM exports WHERE out_path = ? AND options = ? AND state IN ('failed', 'complete') LIMIT 1",
+      )
+      .get(out, JSON.stringify(o)) !== undefined
+  );
 }
 
 function recordExport(db: Db, jobId: string, out: string, o: ExportOptions): number {

@@ -107,7 +107,7 @@ export async function writeBundle(
   appVersion: string,
   progress: WriteProgress = () => undefined,
   signal?: AbortSignal,
-  /** An earlier export to `out` was killed: its temporary files go, and a bundle it finished may stand. */
+  /** This export ran before (killed or not): its temporary files go, and a bundle it finished may stand. */
   resumeInterrupted = false,
 ): Promise<ExportResult> {
   const plan = planBundle(project, options);
@@ -205,7 +205,7 @@ export async function writeBundle(
 
 /**
  * Moves the finished bundle to `out` in one rename, so `out` is absent or complete. When `out` is already
- * there (only when resuming a killed export: the kill came after its rename), it must be the same bundle:
+ * there (only when this export ran before: a kill after its rename, or a plain re-run), it must be the same bundle:
  * bundles are deterministic, so the same project gives the same manifest (or archive bytes); else conflict.
  */
 function placeBundle(built: string, outAbs: string): void {

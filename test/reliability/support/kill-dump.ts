@@ -80,6 +80,13 @@ const SURROGATE_IDS = new Set([
   'sft_samples',
 ]);
 
+/**
+ * Tables compared as sets: a de-identification run killed after committing some images and the run that
+ * finished them have the same options (results point at the options); an export killed after it was recorded
+ * complete and its re-run record the same bundle at the same path.
+ */
+const SET_TABLES = new Set(['deid_runs', 'exports']);
+
 /** Columns that hold image ids without a declared foreign key. */
 const IMAGE_ID_COLUMNS: Record<string, string[]> = { phash_bands: ['image_id'] };
 
@@ -115,16 +122,22 @@ export function dumpProject(projectDir: string, root: string): Dump {
       ).map((m) => m.image_id);
       clusterKey.set(c.id, JSON.stringify([c.method, key('images', c.rep), images(members)]));
     }
-    // References to runs become the run's content, so the resumed run and the reference run compare equal.
-    const rankOf = (table: string, where: string) => {
-      const m = new Map<string, string>();
-      const rows = db.prepare(`SELECT id FROM ${table} ${where} ORDER BY created_at`).all() as {
-        id: string;
-      }[];
-      rows.forEach((r, i) => m.set(r.id, `${table}#${i + 1}`));
-      return m;
-    };
-    const curateRun = rankOf('curate_runs', "WHERE state = 'done'");
+    // References to runs become the run's content (or role), so a resumed run and the reference compare equal.
+    // A curation run that committed and was killed before the process exited is followed by the re-run's
+    // run: both are done and decided the same. The results are the latest done run's; earlier runs' decision
+    // rows are history (filter_decisions keeps every run's), so only the latest run's rows are compared.
+    const latestCurate = (
+      db
+        .prepare(
+          "SELECT id FROM curate_runs WHERE state = 'done' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        )
+        .get() as { id: string } | undefined
+    )?.id;
+    const doneCurate = new Set(
+      (db.prepare("SELECT id FROM curate_runs WHERE state = 'done'").all() as { id: string }[]).map(
+        (r) => r.id,
+      ),
+    );
     const sftRun = new Map(
       (db.prepare('SELECT id, recipe, counts, model FROM sft_runs').all() as Row[]).map((r) => [
         r.id as string,
@@ -150,7 +163,11 @@ export function dumpProject(projectDir: string, root: string): Dump {
       if (target === 'dedup_clusters') return clusterKey.get(v as number);
       if (target) return key(target, v);
       if (['filter_decisions', 'curate_kept', 'dedup_clusters'].includes(table) && col === 'run_id')
-        return curateRun.get(v as string) ?? 'unfinished curate run';
+        return v === latestCurate
+          ? 'latest curate run'
+          : doneCurate.has(v as string)
+            ? 'older curate run'
+            : 'unfinished curate run';
       if (table === 'sft_samples' && col === 'run_id') return sftRun.get(v as string);
       if (table === 'sft_samples' && col === 'image_ids')
         return JSON.stringify(images(JSON.parse(v as string)));
@@ -176,7 +193,10 @@ export function dumpProject(projectDir: string, root: string): Dump {
     const keepRow = (table: string, row: Row): boolean => {
       if (table === 'deid_runs') return usedDeidRuns.has(row.id);
       if (table === 'sft_runs') return usedSftRuns.has(row.id);
-      if (table === 'curate_runs') return row.state === 'done';
+      if (table === 'curate_runs') return row.id === latestCurate;
+      // Decisions of older finished runs are history; those of unfinished runs are kept, to be caught.
+      if (table === 'filter_decisions')
+        return row.run_id === latestCurate || !doneCurate.has(row.run_id as string);
       if (table === 'exports') return row.state === 'complete';
       return true;
     };
@@ -190,9 +210,8 @@ export function dumpProject(projectDir: string, root: string): Dump {
         for (const [k, v] of Object.entries(r)) if (!skip.has(k)) out[k] = rewrite(t, k, v);
         return JSON.stringify(out);
       });
-      // A de-identification run killed after committing some images and the run that finished them have the
-      // same options: results point at the options, so the runs compare as a set.
-      tables[t] = (t === 'deid_runs' ? [...new Set(dumped)] : dumped).sort();
+
+      tables[t] = (SET_TABLES.has(t) ? [...new Set(dumped)] : dumped).sort();
     }
     return {
       tables,

@@ -3,9 +3,12 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { cliBin } from './kill-dataset.ts';
+
+const compileCache = path.join(os.tmpdir(), 'medprep-test-compile-cache');
 
 export interface StepResult {
   code: number | null;
@@ -27,18 +30,35 @@ export function runCli(
   const started = performance.now();
   let jobAtMs: number | null = null;
   let jobTimer: NodeJS.Timeout | null = null;
+  // One read-only connection for the whole watch: opening one per poll cost more CPU than the jobs.
+  let probe: Database.Database | null = null;
+  const running = () => {
+    if (!probe) {
+      if (!fs.existsSync(path.join(watchProject!, 'project.db'))) return false;
+      probe = new Database(path.join(watchProject!, 'project.db'), { readonly: true });
+    }
+    return (
+      (probe.prepare("SELECT count(*) AS n FROM jobs WHERE state = 'running'").get() as { n: number }).n > 0
+    );
+  };
   const watch = watchProject
     ? setInterval(() => {
-        if (jobAtMs !== null || !fs.existsSync(path.join(watchProject, 'project.db'))) return;
-        if (!jobLeftRunning(watchProject)) return;
+        if (jobAtMs !== null || !running()) return;
         jobAtMs = performance.now() - started;
+        probe?.close();
+        probe = null;
         if (killAfterJobMs !== undefined)
           jobTimer = setTimeout(() => {
             killed = child.kill('SIGKILL');
           }, killAfterJobMs);
       }, 3)
     : null;
-  const child = spawn(process.execPath, [cliBin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cliBin, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // Node's compile cache halves each CLI start's CPU time (0.45 → 0.22 s measured), and the harness starts
+    // hundreds; the product is unchanged.
+    env: { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? compileCache },
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   let killed = false;
@@ -53,6 +73,7 @@ export function runCli(
       if (timer) clearTimeout(timer);
       if (jobTimer) clearTimeout(jobTimer);
       if (watch) clearInterval(watch);
+      probe?.close();
       resolve({ code, killed, ms: performance.now() - started, stderr, jobAtMs });
     });
   });
@@ -93,7 +114,9 @@ export async function runSequence(
     const stepStart = performance.now() - started;
     const left = kill && 'atMs' in kill ? Math.max(0, kill.atMs - stepStart) : undefined;
     const jobKill = kill && 'step' in kill && kill.step === i ? kill : null;
-    const r = await runCli(steps[i]!, left, watchProject, jobKill?.afterJobMs);
+    // Watched only where a phase is measured (no kill: the reference) or a kill is timed from the job's start.
+    const watch = !kill || jobKill ? watchProject : undefined;
+    const r = await runCli(steps[i]!, left, watch, jobKill?.afterJobMs);
     if (r.killed) return { killedStep: i, failures, ms: performance.now() - started, phases };
     if (r.code !== 0) failures.push(`${steps[i]![0]} exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
     phases.push({ from: stepStart + (r.jobAtMs ?? 0), to: stepStart + r.ms });
