@@ -26,9 +26,10 @@ export function runCli(
   killAfterMs?: number,
   watchProject?: string,
   killAfterJobMs?: number,
-): Promise<StepResult & { jobAtMs: number | null }> {
+): Promise<StepResult & { jobAtMs: number | null; jobEndMs: number | null }> {
   const started = performance.now();
   let jobAtMs: number | null = null;
+  let jobEndMs: number | null = null;
   let jobTimer: NodeJS.Timeout | null = null;
   // One read-only connection for the whole watch: opening one per poll cost more CPU than the jobs.
   let probe: Database.Database | null = null;
@@ -41,16 +42,27 @@ export function runCli(
       (probe.prepare("SELECT count(*) AS n FROM jobs WHERE state = 'running'").get() as { n: number }).n > 0
     );
   };
+  const stopProbe = () => {
+    clearInterval(watch ?? undefined);
+    probe?.close();
+    probe = null;
+  };
+  // Until the job row reads running, then (measuring) until it no longer does, or (killing) no further.
   const watch = watchProject
     ? setInterval(() => {
-        if (jobAtMs !== null || !running()) return;
-        jobAtMs = performance.now() - started;
-        probe?.close();
-        probe = null;
-        if (killAfterJobMs !== undefined)
+        const now = running();
+        if (jobAtMs === null) {
+          if (!now) return;
+          jobAtMs = performance.now() - started;
+          if (killAfterJobMs === undefined) return;
+          stopProbe();
           jobTimer = setTimeout(() => {
             killed = child.kill('SIGKILL');
           }, killAfterJobMs);
+        } else if (!now) {
+          jobEndMs = performance.now() - started;
+          stopProbe();
+        }
       }, 3)
     : null;
   const child = spawn(process.execPath, [cliBin, ...args], {
@@ -72,9 +84,8 @@ export function runCli(
     child.once('exit', (code) => {
       if (timer) clearTimeout(timer);
       if (jobTimer) clearTimeout(jobTimer);
-      if (watch) clearInterval(watch);
-      probe?.close();
-      resolve({ code, killed, ms: performance.now() - started, stderr, jobAtMs });
+      stopProbe();
+      resolve({ code, killed, ms: performance.now() - started, stderr, jobAtMs, jobEndMs });
     });
   });
 }
@@ -119,7 +130,7 @@ export async function runSequence(
     const r = await runCli(steps[i]!, left, watch, jobKill?.afterJobMs);
     if (r.killed) return { killedStep: i, failures, ms: performance.now() - started, phases };
     if (r.code !== 0) failures.push(`${steps[i]![0]} exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
-    phases.push({ from: stepStart + (r.jobAtMs ?? 0), to: stepStart + r.ms });
+    phases.push({ from: stepStart + (r.jobAtMs ?? 0), to: stepStart + (r.jobEndMs ?? r.ms) });
   }
   return { killedStep: null, failures, ms: performance.now() - started, phases };
 }
