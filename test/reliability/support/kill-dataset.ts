@@ -25,11 +25,9 @@ export function buildSources(root: string, dicomImages = 12): Sources {
   const first = fs.readdirSync(study).sort()[0]!;
   const bytes = fs.readFileSync(path.join(study, first));
   fs.writeFileSync(path.join(study, 'truncated.dcm'), bytes.subarray(0, Math.floor(bytes.length / 3)));
-  const tree = makeDicomTree(path.join(root, 'dicom'), {
-    images: dicomImages,
-    broken: true,
-    template: 'small',
-  });
+  // Copies of the MIMIC radiographs with changed pixels: the same SOP Instance UIDs as the MIMIC import,
+  // under other patients, so near-duplicates across patients reach curation and export.
+  const tree = makeDicomTree(path.join(root, 'dicom'), { images: dicomImages, broken: true });
   return { mimic, padchest, dicom: tree.dir };
 }
 
