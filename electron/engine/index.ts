@@ -20,6 +20,7 @@ import { deidHandlers } from './deid/index.ts';
 import { detailHandlers } from './detail/handlers.ts';
 import { pixelsMediaFile } from './detail/pixels.ts';
 import { ApiError } from './errors.ts';
+import { asStorageError, storageCause, unwritableCause } from './storage-errors.ts';
 import { curateHandlers } from './curate/handlers.ts';
 import { browseHandlers } from './browse/handlers.ts';
 import { detectFormat } from './import/detect.ts';
@@ -89,7 +90,7 @@ export class Engine {
       }),
       'project.create': (a) =>
         this.setProject(Project.create(str(a, 'dir'), optStr(a, 'name'), this.version)),
-      'project.open': (a) => this.setProject(Project.open(str(a, 'dir'))),
+      'project.open': (a) => this.openProject(str(a, 'dir')),
       'project.openSample': (a) => this.openSample(optStr(a, 'dir') ?? this.opts.sampleProjectDir),
       'project.current': () => this.project?.info() ?? null,
       'project.close': async () => {
@@ -130,7 +131,12 @@ export class Engine {
     if (!(CHANNELS as readonly string[]).includes(channel))
       throw new ApiError('bad-request', `Unknown channel ${String(channel)}.`);
     const handler = this.handlers[channel] as (a: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>>;
-    return handler(args);
+    try {
+      return await handler(args);
+    } catch (err) {
+      // A full or read-only disk outside a job (opening a project, recording a job): cause and path.
+      throw asStorageError(err, this.project?.dir ?? 'the project folder');
+    }
   }
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -219,6 +225,19 @@ export class Engine {
       this.startImport(path.join(this.opts.sampleDataDir, 'mimic-cxr'), 'mimic-cxr');
     }
     return info;
+  }
+
+  /** Opens a project; one that cannot be written (read-only disk, no permission) is refused in plain words. */
+  private async openProject(dir: string) {
+    const project = Project.open(dir);
+    try {
+      return await this.setProject(project);
+    } catch (err) {
+      await this.closeProject();
+      const cause = storageCause(err) ? (unwritableCause(project.dir) ?? storageCause(err)) : null;
+      if (!cause) throw err;
+      throw new ApiError('unavailable', `cannot open the project: ${cause}: ${project.dir}`);
+    }
   }
 
   private startImport(source: string, format: ImportFormat): JobInfo {

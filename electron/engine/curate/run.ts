@@ -316,17 +316,20 @@ export async function runCuration(project: Project, opts: CurateRunOptions): Pro
   const db = project.db;
   const runId = randomUUID();
   const { job } = opts;
+  // Jobs run one at a time, so a run still marked running here was killed: it committed no decisions.
+  db.prepare(`UPDATE curate_runs SET state = 'failed', finished_at = ? WHERE state = 'running'`).run(
+    new Date().toISOString(),
+  );
   db.prepare(
     `INSERT INTO curate_runs (id, job_id, recipe, analyse, state, created_at) VALUES (?, ?, ?, ?, 'running', ?)`,
   ).run(runId, job.id, opts.recipeText, opts.analyse ? 1 : 0, new Date().toISOString());
   const models = modelAccess(await loadModelLayer(), project, opts, job.signal);
+  const markDone = (stored: StoredSummary) =>
+    db
+      .prepare(`UPDATE curate_runs SET state = 'done', finished_at = ?, summary = ? WHERE id = ?`)
+      .run(new Date().toISOString(), JSON.stringify(stored), runId);
   try {
-    const { funnel, ...summary } = await curate(project, recipe, runId, opts, models);
-    db.prepare(`UPDATE curate_runs SET state = 'done', finished_at = ?, summary = ? WHERE id = ?`).run(
-      new Date().toISOString(),
-      JSON.stringify(funnel ? { ...summary, funnel } : summary),
-      runId,
-    );
+    const { funnel: _funnel, ...summary } = await curate(project, recipe, runId, opts, models, markDone);
     job.progress({ done: summary.samples });
     return summary;
   } catch (err) {
@@ -349,6 +352,7 @@ async function curate(
   runId: string,
   opts: CurateRunOptions,
   models: ReturnType<typeof modelAccess>,
+  markDone: (stored: StoredSummary) => void,
 ): Promise<StoredSummary> {
   const db = project.db;
   const { job } = opts;
@@ -435,7 +439,7 @@ async function curate(
 
   if (opts.analyse) {
     const funnel = funnelFromRemovals(samples.length, removals, order);
-    return {
+    const stored: StoredSummary = {
       runId,
       analyse: true,
       samples: samples.length,
@@ -449,6 +453,8 @@ async function curate(
       leakage: { ok: true, patientsInSeveralSplits: 0, violations: [] },
       funnel,
     };
+    markDone(stored);
+    return stored;
   }
 
   // The dedup ladder over the survivors.
@@ -597,7 +603,7 @@ async function curate(
 
   job.progress({ done: share(recipe.filters.length), message: 'writing decisions' });
   const kept = samples.filter((s) => !gone.has(s.id));
-  db.transaction(() => {
+  const writeResults = () => {
     const decision = db.prepare(
       `INSERT INTO filter_decisions (run_id, image_id, operator, statistic, threshold, decision)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -627,7 +633,7 @@ async function curate(
     db.prepare('DELETE FROM curate_kept').run();
     const insKept = db.prepare('INSERT INTO curate_kept (image_id, run_id, split) VALUES (?, ?, ?)');
     for (const s of kept) insKept.run(s.id, runId, splitOf(s.id));
-  })();
+  };
 
   const splitCounts: Record<Split, number> = { train: 0, validate: 0, test: 0 };
   for (const s of kept) splitCounts[splitOf(s.id)]++;
@@ -656,7 +662,7 @@ async function curate(
       ).length,
     }),
   );
-  return {
+  const summaryAfterWrites = (): StoredSummary => ({
     runId,
     analyse: false,
     samples: samples.length,
@@ -668,5 +674,13 @@ async function curate(
     dedup,
     splits: splitCounts,
     leakage: leakageCheck(db),
-  };
+  });
+  // The decisions and the run's 'done' mark commit together: a kill leaves the previous run's results or this
+  // run's, never this run's rows under a run still marked running (found by the kill harness).
+  return db.transaction(() => {
+    writeResults();
+    const stored = summaryAfterWrites();
+    markDone(stored);
+    return stored;
+  })();
 }

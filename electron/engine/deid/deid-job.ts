@@ -240,6 +240,15 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
   );
   const maxInFlight = pool.capacity * 2;
   const inFlight = new Set<Promise<void>>();
+  // A write that fails (a full disk) is kept and thrown once the tasks in flight are settled: thrown inside a
+  // task's callback it became an unhandled rejection that killed the process with a stack trace.
+  let writeFailure: unknown = null;
+  const stopped = () => ctx.signal.aborted || writeFailure !== null;
+  const settled = async () => {
+    await Promise.all(inFlight);
+    if (writeFailure !== null) throw writeFailure;
+    flush();
+  };
   const submit = async (
     task: DeidTask,
     onResult: (r: DeidTaskResult | { kind: 'error'; reason: string }) => void,
@@ -250,7 +259,14 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
         kind: 'error' as const,
         reason: err instanceof Error ? err.message : String(err),
       }))
-      .then(onResult);
+      .then((r) => {
+        if (writeFailure !== null) return;
+        try {
+          onResult(r);
+        } catch (err) {
+          writeFailure = err;
+        }
+      });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
@@ -258,7 +274,7 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
 
   try {
     for (const f of files) {
-      if (ctx.signal.aborted) break;
+      if (stopped()) break;
       const key = fileKey(base, f);
       if (f.keys === key) {
         done++;
@@ -280,8 +296,7 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
           };
       await submit(task, (r) => settle(() => writer.image(f, key, r), r.kind === 'error'));
     }
-    await Promise.all(inFlight);
-    flush();
+    await settled();
     if (!ctx.signal.aborted)
       ctx.progress({
         message: textModel ? `de-identifying reports (rules and ${textModel.id})` : 'de-identifying reports',
@@ -314,7 +329,7 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
         recordModel(ner.device());
       }
       for (const [k, { r, rctx, key }] of chunk.entries()) {
-        if (ctx.signal.aborted) break;
+        if (stopped()) break;
         const extra = ner ? modelCandidates(r.raw_text, predicted[k] ?? []) : [];
         await submit(
           {
@@ -328,8 +343,7 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
       }
     }
     ctx.progress({ message: ctx.signal.aborted ? 'cancelling' : 'finishing' });
-    await Promise.all(inFlight);
-    flush();
+    await settled();
   } finally {
     await pool.close();
     runner?.close();

@@ -109,10 +109,17 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     throw new ApiError('conflict', 'There are no SFT samples; run SFT generation (medprep sft) first.');
   const ids = [...new Set(rows.flatMap((r) => r.imageIds))].sort((a, b) => a - b);
   const src = sourceImages(project, ids);
+  // An image is named by a keyed token of its SOP Instance UID and frame. Two different images can share
+  // those (the same instance imported from two sources with its pixels changed): they then also key on the
+  // patient and the pixels, else samples of two patients pointed at one file (found by the kill harness).
+  const baseKey = (im: SourceImage) => `${im.sopUid}/${im.frame}`;
+  const uses = new Map<string, number>();
+  for (const id of ids) uses.set(baseKey(src.get(id)!), (uses.get(baseKey(src.get(id)!)) ?? 0) + 1);
   const nameOf = new Map<number, string>();
   for (const id of ids) {
     const im = src.get(id)!;
-    const token = pseudonymToken(secret, 'bundle-image', `${im.sopUid}/${im.frame}`).toLowerCase();
+    const key = uses.get(baseKey(im))! > 1 ? `${baseKey(im)}/${im.patientKey}/${im.pixelHash}` : baseKey(im);
+    const token = pseudonymToken(secret, 'bundle-image', key).toLowerCase();
     nameOf.set(id, `images/i${token}.${extensionFor(im, opts.images)}`);
   }
   const studyUid = project.db.prepare('SELECT study_uid AS uid FROM studies WHERE id = ?');

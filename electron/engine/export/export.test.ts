@@ -385,3 +385,26 @@ describe('the dataset card', () => {
     expect(Number(/images removed by curation \(latest run\) \| (\d+)/.exec(card)?.[1])).toBe(lenient);
   });
 });
+
+describe('running the same export again', () => {
+  it('to the same path succeeds when the same bundle is there, and never overwrites another bundle', async () => {
+    const out = path.join(sp.tmp, 'bundle-again');
+    const first = await exportTo(sp.engine, out, { maxSide: 128 });
+    expect(first.job.state, first.job.message).toBe('done');
+    const manifest = fs.readFileSync(path.join(out, 'manifest.json'));
+    // A re-run (after a kill that came once the bundle was recorded, or by hand) finds its own bundle.
+    const again = await exportTo(sp.engine, out, { maxSide: 128 });
+    expect(again.job.state, again.job.message).toBe('done');
+    expect(again.result.digest).toBe(first.result.digest);
+    // Something else at the path is refused and left as it was, whether the options match or not.
+    const changed = Buffer.concat([manifest, Buffer.from(' ')]);
+    fs.writeFileSync(path.join(out, 'manifest.json'), changed);
+    for (const opts of [{ maxSide: 128 }, { maxSide: 64 }]) {
+      const refused = await exportTo(sp.engine, out, opts);
+      expect(refused.job.state).toBe('failed');
+      expect(refused.job.message).toMatch(/already exists; choose a new path/);
+    }
+    expect(fs.readFileSync(path.join(out, 'manifest.json'))).toEqual(changed);
+    expect(fs.readdirSync(sp.tmp).filter((n) => n.startsWith('.bundle-again.'))).toEqual([]);
+  });
+});

@@ -107,13 +107,18 @@ export async function writeBundle(
   appVersion: string,
   progress: WriteProgress = () => undefined,
   signal?: AbortSignal,
+  /** This export ran before (killed or not): its temporary files go, and a bundle it finished may stand. */
+  resumeInterrupted = false,
 ): Promise<ExportResult> {
   const plan = planBundle(project, options);
   const outAbs = path.resolve(out);
-  if (fs.existsSync(outAbs)) throw new ApiError('conflict', `${outAbs} already exists; choose a new path.`);
+  if (fs.existsSync(outAbs) && !resumeInterrupted)
+    throw new ApiError('conflict', `${outAbs} already exists; choose a new path.`);
   const parent = path.dirname(outAbs);
   fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(outAbs)}.medprep-`));
+  const tmpPrefix = `.${path.basename(outAbs)}.medprep-`;
+  if (resumeInterrupted) removeTemporaries(parent, tmpPrefix);
+  const tmp = fs.mkdtempSync(path.join(parent, tmpPrefix));
   let archiveTmp: string | null = null;
   try {
     const total = plan.images.size + 2;
@@ -172,11 +177,11 @@ export async function writeBundle(
       archiveTmp = `${tmp}.${plan.options.archive}`;
       if (plan.options.archive === 'tar') fs.writeFileSync(archiveTmp, await tarBuffer(entries));
       else await writeZip(archiveTmp, entries);
-      fs.renameSync(archiveTmp, outAbs);
+      placeBundle(archiveTmp, outAbs);
       archiveTmp = null;
       fs.rmSync(tmp, { recursive: true, force: true });
     } else {
-      fs.renameSync(tmp, outAbs);
+      placeBundle(tmp, outAbs);
     }
     progress({ done: ++done, message: 'Done' });
     return {
@@ -196,6 +201,33 @@ export async function writeBundle(
     if (archiveTmp) fs.rmSync(archiveTmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Moves the finished bundle to `out` in one rename, so `out` is absent or complete. When `out` is already
+ * there (only when this export ran before: a kill after its rename, or a plain re-run), it must be the same bundle:
+ * bundles are deterministic, so the same project gives the same manifest (or archive bytes); else conflict.
+ */
+function placeBundle(built: string, outAbs: string): void {
+  if (!fs.existsSync(outAbs)) {
+    fs.renameSync(built, outAbs);
+    return;
+  }
+  const same = fs.statSync(built).isDirectory()
+    ? fs.statSync(outAbs).isDirectory() &&
+      fs.existsSync(path.join(outAbs, 'manifest.json')) &&
+      fs
+        .readFileSync(path.join(built, 'manifest.json'))
+        .equals(fs.readFileSync(path.join(outAbs, 'manifest.json')))
+    : fs.statSync(outAbs).isFile() && fs.readFileSync(built).equals(fs.readFileSync(outAbs));
+  if (!same) throw new ApiError('conflict', `${outAbs} already exists; choose a new path.`);
+  fs.rmSync(built, { recursive: true, force: true });
+}
+
+/** The temporary folders and archives a killed export to the same path left beside it. */
+function removeTemporaries(parent: string, prefix: string): void {
+  for (const name of fs.readdirSync(parent))
+    if (name.startsWith(prefix)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
 }
 
 /** Every file under a folder, as sorted forward-slash relative paths. */

@@ -5,6 +5,7 @@ import { ApiError } from '../errors.ts';
 import type { JobContext } from '../jobs/jobs.ts';
 import { WorkerPool, fileTaskLimits, siblingModule } from '../jobs/worker-pool.ts';
 import type { Project } from '../project/project.ts';
+import { storageCodeInReason, storageErrorFromCode } from '../storage-errors.ts';
 import { detectFormat } from './detect.ts';
 import type { ImportTask, TaskResult } from './import-worker.ts';
 import { dicomLayout } from './layouts/dicom-layout.ts';
@@ -153,6 +154,7 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
   }
   ctx.progress({ total, done, errors });
 
+  let storageFailure: Error | null = null;
   const pool = new WorkerPool<ImportTask, TaskResult>(
     siblingModule(import.meta.url, 'import-worker'),
     undefined,
@@ -163,7 +165,7 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
   try {
     ctx.progress({ message: 'reading files' });
     for await (const item of layout.items(ctx.signal) as AsyncIterable<ImportItem>) {
-      if (ctx.signal.aborted) break;
+      if (ctx.signal.aborted || storageFailure) break;
       total++;
       ctx.progress({ total });
       if (item.kind === 'error') {
@@ -196,6 +198,13 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
           reason: err instanceof Error ? err.message : String(err),
         }))
         .then((result) => {
+          // A full or read-only project disk stops the import; the file is not recorded, so a re-run reads it.
+          if (storageFailure) return;
+          const storage = result.kind === 'error' ? storageCodeInReason(result.reason) : null;
+          if (storage) {
+            storageFailure = storageErrorFromCode(storage, project.cacheDir);
+            return;
+          }
           const e: BatchEntry = {
             kind: 'outcome',
             rel: item.rel,
@@ -205,7 +214,13 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
           };
           if (item.study) e.study = item.study;
           if (item.image) e.image = item.image;
-          settle(e);
+          // A failing write (SQLite on a full disk) is kept, not thrown: thrown here it would be an unhandled
+          // rejection that kills the process with a stack trace.
+          try {
+            settle(e);
+          } catch (err) {
+            storageFailure ??= err as Error;
+          }
         });
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -217,6 +232,8 @@ export async function runImport(project: Project, plan: ImportPlan, ctx: JobCont
       message: ctx.signal.aborted ? 'cancelling' : 'finishing',
     });
     await Promise.all(inFlight);
+    // Before the last flush: a batch whose transaction failed must not be written again.
+    if (storageFailure) throw storageFailure;
     flush();
     // Side files are complete only once every item that uses them is written.
     if (!ctx.signal.aborted) {

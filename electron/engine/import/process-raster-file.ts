@@ -38,9 +38,11 @@ export async function processRasterFile(absPath: string, opts: ProcessOptions): 
   let decoded: DecodedFrame;
   try {
     decoded = await decodeRaster(bytes);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { kind: 'error', reason: `${format.toUpperCase()} cannot be decoded (${oneLine(message)})` };
+  } catch {
+    // One fixed reason: libvips keeps its messages in a process-wide buffer that another worker thread can
+    // empty first, so the same file read "libpng read error" in one run and "Unknown error" in the next, and a
+    // resumed import disagreed with an uninterrupted one (found by the kill harness).
+    return { kind: 'error', reason: `${format.toUpperCase()} cannot be decoded (damaged or truncated data)` };
   }
   const hash = pixelHash(decoded);
   const rendered = render8(decoded);
@@ -183,10 +185,6 @@ export function render8(d: DecodedFrame): { image: Rendered8; center: number | n
     center: (min + max) / 2,
     width: max - min + 1,
   };
-}
-
-function oneLine(s: string): string {
-  return s.split('\n')[0]!.trim().slice(0, 200);
 }
 
 function errorCode(err: unknown): string {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { JobInfo, JobKind, JobState } from '../../api/contract.ts';
 import { ApiError, errorLine } from '../errors.ts';
+import { asStorageError, storageCause } from '../storage-errors.ts';
 import type { Db } from '../project/database.ts';
 import { ProgressMeter } from './progress.ts';
 
@@ -173,7 +175,8 @@ export class JobManager {
     try {
       const { message } = await body(ctx);
       this.finish(info, controller.signal.aborted ? 'cancelled' : 'done', message);
-    } catch (err) {
+    } catch (thrown) {
+      const err = asStorageError(thrown, path.dirname(this.db.name));
       const message = err instanceof ApiError ? err.message : `failed: ${errorLine(err)}`;
       this.finish(info, 'failed', message);
     }
@@ -185,7 +188,12 @@ export class JobManager {
     info.message = message;
     info.eta = state === 'done' ? 0 : null;
     info.finishedAt = new Date().toISOString();
-    this.persist(info);
+    try {
+      this.persist(info);
+    } catch (err) {
+      // A full disk can refuse even this small update; the job still ends, and the next open marks it.
+      if (!storageCause(err)) throw err;
+    }
     this.emit({ ...info });
   }
 

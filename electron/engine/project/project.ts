@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ProjectInfo } from '../../api/contract.ts';
 import { ApiError } from '../errors.ts';
+import { storageCause, unwritableCause } from '../storage-errors.ts';
 import { openDatabase, migrate, schemaVersion, type Db } from './database.ts';
 
 export const DB_FILE = 'project.db';
@@ -57,13 +58,17 @@ export class Project {
     const dbFile = path.join(abs, DB_FILE);
     if (!fs.existsSync(dbFile))
       throw new ApiError('not-found', `No MedPrep project in ${abs} (no ${DB_FILE}).`);
-    const db = openDatabase(dbFile);
+    let db: Db | null = null;
     try {
+      db = openDatabase(dbFile);
       migrate(db);
       checkSecret(path.join(abs, SECRET_FILE));
       fs.mkdirSync(path.join(abs, CACHE_DIR), { recursive: true });
     } catch (err) {
-      db.close();
+      db?.close();
+      // A project on a read-only or full disk: say so and where, instead of SQLite's "unable to open".
+      const cause = err instanceof ApiError ? null : (unwritableCause(abs) ?? storageCause(err));
+      if (cause) throw new ApiError('unavailable', `cannot open the project: ${cause}: ${abs}`);
       throw err;
     }
     return new Project(abs, db);
