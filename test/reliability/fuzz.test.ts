@@ -23,7 +23,7 @@ describe('fuzzed input through the real import', () => {
     // PNG bombs are refused from their header, before any pixel is decoded; the file of a million 1×1
     // frames is ended by the per-file watchdog and recorded.
     expect(report.fixed).toEqual({
-      'bomb-20000.png': 'error: PNG cannot be decoded (Input image exceeds pixel limit)',
+      'bomb-20000.png': 'error: PNG cannot be decoded (too large: over the pixel limit)',
       'bomb-rgb-10000.png': 'error: PNG cannot be decoded (too large: declares 10000x10000x3 samples)',
       'frames-1000000.dcm': 'error: timed out after 5s',
       'manifest.jsonl': expect.stringMatching(/^imported/u),

@@ -38,11 +38,8 @@ export async function processRasterFile(absPath: string, opts: ProcessOptions): 
   let decoded: DecodedFrame;
   try {
     decoded = await decodeRaster(bytes);
-  } catch {
-    // One fixed reason: libvips keeps its messages in a process-wide buffer that another worker thread can
-    // empty first, so the same file read "libpng read error" in one run and "Unknown error" in the next, and a
-    // resumed import disagreed with an uninterrupted one (found by the kill harness).
-    return { kind: 'error', reason: `${format.toUpperCase()} cannot be decoded (damaged or truncated data)` };
+  } catch (err) {
+    return { kind: 'error', reason: `${format.toUpperCase()} cannot be decoded (${decodeFailure(err)})` };
   }
   const hash = pixelHash(decoded);
   const rendered = render8(decoded);
@@ -190,4 +187,18 @@ export function render8(d: DecodedFrame): { image: Rendered8; center: number | n
 function errorCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : 'unknown error';
+}
+
+/**
+ * Why a raster could not be decoded, in words that are the same on every run. Size refusals (ours, from the
+ * header, and libvips' pixel limit) say so; anything else gets one fixed reason: libvips keeps its messages in
+ * a process-wide buffer that another worker thread can empty first, so the same file read "libpng read error"
+ * in one run and "Unknown error" in the next, and a resumed import disagreed with an uninterrupted one (found
+ * by the kill harness).
+ */
+function decodeFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  if (message.startsWith('too large: ')) return message;
+  if (/exceeds pixel limit/i.test(message)) return 'too large: over the pixel limit';
+  return 'damaged or truncated data';
 }
