@@ -31,6 +31,7 @@ import type { BrowseFilters } from '../electron/api/browse.ts';
 import { Engine } from '../electron/engine/index.ts';
 import { makeBigProject } from '../scripts/make-big-project.ts';
 import { isMain, median, type BenchResult, type Figure } from './lib/types.ts';
+import { CHROMIUM_LAUNCH } from '../test/e2e/support/chromium.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const BUDGET_MS = 1000 / 60;
@@ -243,16 +244,7 @@ async function browserFigures(
   naive: number,
 ): Promise<{ figures: Figure[]; notes: string[] }> {
   const { child, url } = await serve(dir);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   const figures: Figure[] = [];
   const notes: string[] = [];
   try {

@@ -25,6 +25,7 @@ import { nearPairs, syncPhashIndex } from '../electron/engine/curate/phash-index
 import { parseRecipe, defaultRecipeText } from '../electron/engine/curate/recipe.ts';
 import type { Sample } from '../electron/engine/curate/samples.ts';
 import { Project } from '../electron/engine/project/project.ts';
+import { seededRandom as rng } from '../scripts/seeded-random.ts';
 
 export interface BenchFigure {
   label: string;
@@ -32,17 +33,6 @@ export interface BenchFigure {
   unit: string;
   baseline?: { label: string; value: number };
   ratio?: number;
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 const NORMALS = [

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { appVersion } from '../electron/engine/app-root.ts';
 import { DEFAULT_DEID_SETTINGS } from '../electron/engine/deid/settings.ts';
 import { Project } from '../electron/engine/project/project.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export const FINDINGS = [
   'Atelectasis',
@@ -29,18 +30,6 @@ export const FINDINGS = [
 const VIEWS = ['PA', 'PA', 'PA', 'AP', 'AP', 'LATERAL', 'LATERAL', 'LL', null];
 const TAGS = ['review', 'teaching', 'portable', 'artefact', 'good-example'];
 const THUMBS = 8;
-
-/** A small seeded generator (mulberry32): the same N gives the same project. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A grey chest-like picture: dark lungs in a bright mediastinum, varied per index. */
 async function thumbnailPng(k: number): Promise<Buffer> {
@@ -72,7 +61,7 @@ export interface BigProjectSummary {
 
 export async function makeBigProject(n: number, dir: string, seed = 9): Promise<BigProjectSummary> {
   const started = performance.now();
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const project = Project.create(dir, `Big project (${n} images)`, appVersion());
   const db = project.db;

@@ -17,10 +17,10 @@ import {
   killMoment,
   runCli,
   runSequence,
-  seeded,
   tempLeftovers,
   type JobPhase,
 } from './support/kill-run.ts';
+import { seededRandom } from '../../scripts/seeded-random.ts';
 
 const SEED = Number(process.env.MEDPREP_KILL_SEED ?? 20261125);
 const KILLS = Number(process.env.MEDPREP_KILLS ?? 20);
@@ -137,7 +137,7 @@ describe.each([0, 1, 2, 3, 4])('crash safety of stage %i', (i) => {
     fs.rmSync(control, { recursive: true, force: true });
 
     // Each stage has its own stream, so one stage run alone (-t) kills at the same moments.
-    const rng = seeded(SEED + i);
+    const rng = seededRandom(SEED + i);
     const window = referenceMs[i]!;
     let kills = 0;
     let midJob = 0;

@@ -2,19 +2,13 @@
 // the same mutants, so a failure found at night is replayed by `npm run fuzz -- --seed N --cases M`.
 import zlib from 'node:zlib';
 import { parseDicom, type DicomDataset } from '../../../electron/engine/dicom/index.ts';
+import { seededRandom } from '../../../scripts/seeded-random.ts';
 
 /** mulberry32: small, fast and good enough to pick mutations. */
 export class Rng {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -194,15 +194,3 @@ export function tempLeftovers(dir: string): string[] {
   walk(dir);
   return out;
 }
-
-/** A small seeded generator (mulberry32): the same seed gives the same kill moments. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

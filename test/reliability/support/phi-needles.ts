@@ -4,20 +4,10 @@
 // values under 5 characters and single name components are matched as whole tokens only.
 import fs from 'node:fs';
 import path from 'node:path';
+import { MONTH_NAMES } from '../../../electron/engine/deid-text/dates.ts';
+import { sampleMimic } from '../../support/dicom-tree.ts';
 
-const planted = path.resolve(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'resources',
-  'sample-data',
-  'mimic-cxr',
-  'planted-identifiers.json',
-);
-const MONTHS = 'January February March April May June July August September October November December'.split(
-  ' ',
-);
+const planted = path.join(sampleMimic, 'planted-identifiers.json');
 /** Name components that are ordinary words in MedPrep's own output ("1 sample", "fake"); matched only in full names. */
 const COMMON_WORDS = new Set(['sample', 'fake', 'q']);
 const NAME_KEYS = /Name$/u;
@@ -36,7 +26,7 @@ function addDate(n: Needles, d: string): void {
     `${y}-${mo}-${da}`,
     `${mo}/${da}/${y}`,
     `${da}.${mo}.${y}`,
-    `${MONTHS[Number(mo) - 1]} ${Number(da)}, ${y}`,
+    `${MONTH_NAMES[Number(mo) - 1]} ${Number(da)}, ${y}`,
   ])
     n.substrings.add(f.toLowerCase());
 }
