@@ -59,6 +59,7 @@ type Listener<E extends EventName> = (payload: ApiEvents[E]) => void;
 export class Engine {
   private project: Project | null = null;
   private jobs: JobManager | null = null;
+  private cacheRoot: string | null = null;
   private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
   private readonly opts: Required<EngineOptions>;
   private readonly version = appVersion();
@@ -163,28 +164,24 @@ export class Engine {
 
   resolveMedia(urlPath: string): string | null {
     const project = this.project;
-    if (!project) return null;
-    const px = /^\/?media\/pixels\/([1-9][0-9]{0,15})-([0-9a-f]{64})\.f32$/.exec(urlPath);
-    const m = /^\/?media\/thumbs\/([0-9a-f]{64})\.png$/.exec(urlPath);
-    let abs: string;
-    if (px) {
-      const file = pixelsMediaFile(project.db, project.cacheDir, Number(px[1]), px[2]!);
-      if (!file) return null;
-      abs = path.resolve(file);
+    if (!project || !this.cacheRoot) return null;
+    let file: string | null;
+    const thumb = /^\/?media\/thumbs\/([0-9a-f]{64})\.png$/.exec(urlPath);
+    if (thumb) {
+      const rel = thumbnailFileFor(project.db, thumb[1]!);
+      file = rel && path.resolve(project.cacheDir, rel);
     } else {
-      if (!m) return null;
-      const rel = thumbnailFileFor(project.db, m[1]!);
-      if (!rel) return null;
-      abs = path.resolve(project.cacheDir, rel);
+      const px = /^\/?media\/pixels\/([1-9][0-9]{0,15})-([0-9a-f]{64})\.f32$/.exec(urlPath);
+      file = px && pixelsMediaFile(project.db, project.cacheDir, Number(px[1]), px[2]!);
     }
+    if (!file) return null;
     // Confined after resolving links: a link planted in the cache must not serve the database or the key.
     try {
-      abs = fs.realpathSync(abs);
-      if (!isInside(abs, fs.realpathSync(project.cacheDir)) || !fs.statSync(abs).isFile()) return null;
+      const abs = fs.realpathSync(file);
+      return isInside(abs, this.cacheRoot) && fs.statSync(abs).isFile() ? abs : null;
     } catch {
       return null;
     }
-    return abs;
   }
 
   async close(): Promise<void> {
@@ -200,6 +197,8 @@ export class Engine {
   private async setProject(project: Project) {
     await this.closeProject();
     this.project = project;
+    // The cache folder with its links resolved, once: media paths must resolve inside it.
+    this.cacheRoot = fs.realpathSync(project.cacheDir);
     this.jobs = new JobManager(project.db, (job) => this.emit('job.updated', job));
     const info = project.info();
     this.emit('project.changed', info);
@@ -210,6 +209,7 @@ export class Engine {
     await this.jobs?.shutdown();
     this.project?.close();
     this.project = null;
+    this.cacheRoot = null;
     this.jobs = null;
   }
 
