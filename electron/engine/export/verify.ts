@@ -178,17 +178,20 @@ function sharegptRows(files: Map<string, Buffer>, problems: string[]): Row[] {
     const slots = msgs
       .map((m) => (isObj(m) && typeof m.content === 'string' ? tokens(m.content) : 0))
       .reduce((a, b) => a + b, 0);
-    return [
-      {
-        file,
-        id,
-        split: splitOfFile(file),
-        images: (value.images as unknown[]).map(String),
-        slots,
-        text: JSON.stringify(value),
-      },
-    ];
+    return [rowOfSplitFile(file, id, value, slots)];
   });
+}
+
+/** A record of a format that keeps one JSONL file per split, with its `images` list beside the messages. */
+function rowOfSplitFile(file: string, id: string, value: Record<string, unknown>, slots: number): Row {
+  return {
+    file,
+    id,
+    split: splitOfFile(file),
+    images: (value.images as unknown[]).map(String),
+    slots,
+    text: JSON.stringify(value),
+  };
 }
 
 /** TRL / axolotl chat templates: typed content parts; one `{"type": "image"}` per entry of `images`. */
@@ -214,16 +217,7 @@ function messagesRows(files: Map<string, Buffer>, problems: string[]): Row[] {
           problems.push(`${file} record ${id}: content parts must be {type: image} or {type: text, text}`);
       }
     });
-    return [
-      {
-        file,
-        id,
-        split: splitOfFile(file),
-        images: (value.images as unknown[]).map(String),
-        slots,
-        text: JSON.stringify(value),
-      },
-    ];
+    return [rowOfSplitFile(file, id, value, slots)];
   });
 }
 
