@@ -37,6 +37,8 @@ export interface ProjectInfo {
   name: string;
   schemaVersion: number;
   createdAt: string;
+  /** Things the engine repaired when opening the project (tightened permissions), to show the user once. */
+  notices?: string[];
 }
 
 export interface ProjectStats {

@@ -38,10 +38,15 @@ export function print(ctx: CommandContext, doc: unknown, human: string): void {
   ctx.io.stdout.write(ctx.json ? JSON.stringify(doc) + '\n' : human + '\n');
 }
 
-export async function withProject<T>(dir: string, body: (engine: Engine) => Promise<T>): Promise<T> {
+export async function withProject<T>(
+  dir: string,
+  body: (engine: Engine) => Promise<T>,
+  stderr: Pick<NodeJS.WritableStream, 'write'> = process.stderr,
+): Promise<T> {
   const engine = new Engine();
   try {
-    await engine.invoke('project.open', { dir });
+    const info = await engine.invoke('project.open', { dir });
+    for (const notice of info.notices ?? []) stderr.write(`medprep: ${notice}\n`);
     return await body(engine);
   } finally {
     await engine.close();

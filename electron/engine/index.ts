@@ -29,6 +29,7 @@ import { JobManager } from './jobs/jobs.ts';
 import { ModelsStage } from './models/handlers.ts';
 import { Project } from './project/project.ts';
 import { checkSourceOutsideProject, isInside } from './project/overlap.ts';
+import { isServableCacheFile, type ExpectedContent } from './project/private-files.ts';
 import {
   getImage,
   listImages,
@@ -165,20 +166,22 @@ export class Engine {
   resolveMedia(urlPath: string): string | null {
     const project = this.project;
     if (!project || !this.cacheRoot) return null;
-    let file: string | null;
+    let file: string | null = null;
+    let expected: ExpectedContent = { png: true };
     const thumb = /^\/?media\/thumbs\/([0-9a-f]{64})\.png$/.exec(urlPath);
     if (thumb) {
       const rel = thumbnailFileFor(project.db, thumb[1]!);
       file = rel && path.resolve(project.cacheDir, rel);
     } else {
       const px = /^\/?media\/pixels\/([1-9][0-9]{0,15})-([0-9a-f]{64})\.f32$/.exec(urlPath);
-      file = px && pixelsMediaFile(project.db, project.cacheDir, Number(px[1]), px[2]!);
+      const values = px && pixelsMediaFile(project.db, project.cacheDir, Number(px[1]), px[2]!);
+      if (values) [file, expected] = [values.file, { sha256: values.sha256 }];
     }
     if (!file) return null;
     // Confined after resolving links: a link planted in the cache must not serve the database or the key.
     try {
       const abs = fs.realpathSync(file);
-      return isInside(abs, this.cacheRoot) && fs.statSync(abs).isFile() ? abs : null;
+      return isInside(abs, this.cacheRoot) && isServableCacheFile(abs, expected) ? abs : null;
     } catch {
       return null;
     }

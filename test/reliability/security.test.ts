@@ -140,4 +140,40 @@ describe('browser mode, real process', () => {
       expect([target, r.status]).toEqual([target, 404]);
     }
   });
+
+  it('serves neither a hard link nor a copy planted in the cache in place of a thumbnail', async () => {
+    const db = new Database(path.join(project, 'project.db'), { readonly: true });
+    const row = db
+      .prepare(
+        'SELECT pixel_hash, thumbnail FROM images WHERE thumbnail IS NOT NULL ORDER BY id DESC LIMIT 1',
+      )
+      .get() as { pixel_hash: string; thumbnail: string };
+    db.close();
+    const thumb = path.join(project, 'cache', row.thumbnail);
+    const url = `/media/thumbs/${row.pixel_hash}.png`;
+    expect((await get(url)).status).toBe(200);
+    const original = fs.readFileSync(thumb);
+    try {
+      for (const target of ['project.db', 'secret.key']) {
+        // A hard link passes path confinement (it is a regular file inside the cache); its link count does not.
+        fs.rmSync(thumb);
+        fs.linkSync(path.join(project, target), thumb);
+        expect([target, 'hard link', (await get(url)).status]).toEqual([target, 'hard link', 404]);
+        // A copy (one link) is not what the engine wrote there: not a PNG.
+        fs.rmSync(thumb);
+        fs.copyFileSync(path.join(project, target), thumb);
+        expect([target, 'copy', (await get(url)).status]).toEqual([target, 'copy', 404]);
+      }
+      // A PNG with a second link (a backup tool's hard-link snapshot, say) is refused too.
+      fs.rmSync(thumb);
+      fs.writeFileSync(thumb, original, { mode: 0o600 });
+      fs.linkSync(thumb, `${thumb}.bak`);
+      expect((await get(url)).status).toBe(404);
+      fs.rmSync(`${thumb}.bak`);
+      expect((await get(url)).status).toBe(200);
+    } finally {
+      fs.rmSync(thumb, { force: true });
+      fs.writeFileSync(thumb, original, { mode: 0o600 });
+    }
+  });
 });

@@ -70,6 +70,20 @@ describe('the medprep command', () => {
     });
   });
 
+  it('tightens a project left readable by other users and says so on stderr, without its path', () => {
+    const dir = path.join(work, 'p-loose');
+    expect(medprep(['init', dir]).code).toBe(0);
+    fs.chmodSync(dir, 0o755);
+    fs.chmodSync(path.join(dir, 'project.db'), 0o644);
+    const r = medprep(['stats', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^medprep: \d+ project entries were readable by other users; tightened/);
+    expect(r.stderr).not.toContain(dir);
+    expect(JSON.parse(r.stdout)).toMatchObject({ images: 0 });
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(medprep(['stats', dir]).stderr).toBe('');
+  });
+
   it('offers every stage of the pipeline: no command is left "not available yet"', () => {
     expect(medprep(['--help']).stdout).not.toMatch(/not available yet/);
   });

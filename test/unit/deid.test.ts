@@ -277,6 +277,27 @@ describe('medprep deid-text and eval-deid', () => {
     expect(plain.stdout).toBe(doc.text);
   });
 
+  it('replaces names, identifiers and dates in surrogate mode without a project, saying the key is ephemeral', () => {
+    const file = path.join(work, 'surrogate-note.txt');
+    fs.writeFileSync(file, 'Seen by Dr. Alan Fakeman on 03/14/2021, MRN 7314290.\n');
+    const runs = [
+      medprep(['deid-text', file, '--mode', 'surrogates']),
+      medprep(['deid-text', file, '--mode', 'surrogates']),
+    ];
+    for (const r of runs) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/ephemeral key/);
+      for (const original of ['Alan', 'Fakeman', '03/14/2021', '7314290'])
+        expect(r.stdout).not.toContain(original);
+      // A shifted date in the input's own format, between one day and ten years earlier.
+      const date = /(\d{2})\/(\d{2})\/(\d{4})/.exec(r.stdout)!;
+      const days = (Date.UTC(2021, 2, 14) - Date.UTC(+date[3]!, +date[1]! - 1, +date[2]!)) / 86_400_000;
+      expect(days).toBeGreaterThanOrEqual(1);
+      expect(days).toBeLessThanOrEqual(3650);
+    }
+    expect(runs[0]!.stdout).not.toBe(runs[1]!.stdout);
+  });
+
   it('meets the recall and precision targets on the held-out gold set and keeps misses to itself', () => {
     const gold = path.join(repoRoot, 'test', 'fixtures', 'deid', 'heldout.jsonl');
     const r = medprep(['eval-deid', gold, '--json']);

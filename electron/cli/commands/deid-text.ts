@@ -11,7 +11,8 @@ async function readInput(file: string | undefined): Promise<string> {
 
 /**
  * `medprep deid-text [FILE|-] [--mode tags|surrogates] [--model ID]`: de-identifies one text with the rules (no
- * project, so no header identifiers; surrogates are keyed by a random key per call), and with `--model` an
+ * project, so no header identifiers; surrogates are keyed by an ephemeral random key per call, said on stderr,
+ * with a date shift drawn from it like a patient's), and with `--model` an
  * installed token-classification model (an id, or `auto` for the first installed one) whose spans are united
  * with the rules'. Offsets refer to the input text.
  */
@@ -22,9 +23,21 @@ export async function deidTextCommand(ctx: CommandContext): Promise<void> {
   if (modelSetting !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u.test(modelSetting))
     throw new UsageError('--model must be a model id or auto');
   const text = await readInput(ctx.args[0]);
-  const { randomBytes } = await import('node:crypto');
-  const opts: DeidTextOptions =
-    mode === 'surrogates' ? { mode, secret: randomBytes(32), patientKey: 'deid-text' } : { mode };
+  const opts: DeidTextOptions = { mode };
+  if (mode === 'surrogates') {
+    // No project, so no project key: an ephemeral one, so surrogates and the shift differ on every call.
+    const { randomBytes } = await import('node:crypto');
+    const { shiftDaysFor, DEFAULT_SHIFT_RANGE } = await import('../../engine/deid-dicom/index.ts');
+    const secret = randomBytes(32);
+    Object.assign(opts, {
+      secret,
+      patientKey: 'deid-text',
+      shiftDays: shiftDaysFor(secret, 'deid-text', DEFAULT_SHIFT_RANGE),
+    });
+    ctx.io.stderr.write(
+      'medprep: surrogates keyed by an ephemeral key: names, IDs and the date shift differ on every call (a project keeps them consistent)\n',
+    );
+  }
   let model: { id: string; device: string | null } | null = null;
   let device = (): string | null => null;
   let close = () => undefined as void;

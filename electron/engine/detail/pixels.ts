@@ -3,8 +3,8 @@
  * at most DETAIL_MAX_SIDE px, cached under the project's cache as little-endian Float32 plus a JSON sidecar.
  * The renderer windows them itself, so dragging window/level never goes back to the engine.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DETAIL_MAX_SIDE, detailPixelsPath, type DetailPixels, type PixelWindow } from '../../api/detail.ts';
@@ -22,6 +22,7 @@ import { sourceFile } from '../deid/images.ts';
 import { ApiError } from '../errors.ts';
 import { RASTER_EXTENSIONS, decodeRaster } from '../import/process-raster-file.ts';
 import type { Db } from '../project/database.ts';
+import { writePrivateAtomic } from '../project/private-files.ts';
 import type { Project } from '../project/project.ts';
 
 interface ImageSourceRow {
@@ -38,14 +39,28 @@ function cacheRel(imageId: number, pixelHash: string): string {
   return `pixels/${pixelHash.slice(0, 2)}/${pixelHash}-${imageId}.f32`;
 }
 
-/** The cached values file for a media URL of `detailPixelsPath`, or null (unknown image, stale hash, not made yet). */
-export function pixelsMediaFile(db: Db, cacheDir: string, imageId: number, pixelHash: string): string | null {
+/**
+ * The cached values file for a media URL of `detailPixelsPath` with the SHA-256 its sidecar recorded, or null
+ * (unknown image, stale hash, not made yet).
+ */
+export function pixelsMediaFile(
+  db: Db,
+  cacheDir: string,
+  imageId: number,
+  pixelHash: string,
+): { file: string; sha256: string } | null {
   const row = db.prepare('SELECT pixel_hash FROM images WHERE id = ?').get(imageId) as
     { pixel_hash: string } | undefined;
   if (row?.pixel_hash !== pixelHash) return null;
   const file = path.join(cacheDir, cacheRel(imageId, pixelHash));
   // Made by `detail.pixels`; before that the URL is unknown (404), not a failed read.
-  return existsSync(`${file}.json`) ? file : null;
+  if (!existsSync(`${file}.json`)) return null;
+  try {
+    const { sha256 } = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as { sha256?: unknown };
+    return typeof sha256 === 'string' ? { file, sha256 } : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function detailPixels(project: Project, imageId: number): Promise<DetailPixels> {
@@ -88,9 +103,12 @@ export async function detailPixels(project: Project, imageId: number): Promise<D
     photometric: decoded.photometric,
     windows,
   };
-  // Values first, sidecar last: a sidecar on disk means the values beside it are complete.
-  await writeAtomic(abs, Buffer.from(small.data.buffer, small.data.byteOffset, small.data.byteLength));
-  await writeAtomic(`${abs}.json`, Buffer.from(JSON.stringify(meta)));
+  // Values first, sidecar last: a sidecar on disk means the values beside it are complete. The sidecar keeps
+  // the values' hash so the media route serves only the bytes written here.
+  const bytes = Buffer.from(small.data.buffer, small.data.byteOffset, small.data.byteLength);
+  await writePrivateAtomic(abs, bytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  await writePrivateAtomic(`${abs}.json`, JSON.stringify({ ...meta, sha256 }));
   return { ...meta, url };
 }
 
@@ -195,21 +213,12 @@ export function downsample(
 
 async function readSidecar(file: string): Promise<Omit<DetailPixels, 'url'> | null> {
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as Omit<DetailPixels, 'url'>;
+    const { sha256, ...meta } = JSON.parse(await fs.readFile(file, 'utf8')) as Omit<DetailPixels, 'url'> & {
+      sha256?: string;
+    };
+    // A sidecar from before values were hashed is made again, so that its values can be served.
+    return sha256 ? meta : null;
   } catch {
     return null;
-  }
-}
-
-async function writeAtomic(dest: string, bytes: Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(dest), { recursive: true });
-  // Write then rename, so a reader (or a crash) never sees half a file.
-  const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, dest);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
   }
 }

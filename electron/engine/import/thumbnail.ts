@@ -3,10 +3,10 @@
  * (thumbnails in `thumbs/`, training renderings in `renders/<size>/`), so the same pixels share one file
  * whatever file they came from.
  */
-import { randomBytes } from 'node:crypto';
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import { writePrivateAtomic } from '../project/private-files.ts';
 
 export interface Rendered8 {
   width: number;
@@ -101,18 +101,8 @@ function relPath(folder: string, hash: string): string {
   return `${folder}/${hash.slice(0, 2)}/${hash}.png`;
 }
 
-async function writeAtomic(cacheDir: string, rel: string, png: Buffer): Promise<void> {
-  const dest = join(cacheDir, rel);
-  await mkdir(dirname(dest), { recursive: true });
-  // Write then rename so a concurrent reader (or a crash) never sees half a PNG.
-  const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    await writeFile(tmp, png);
-    await rename(tmp, dest);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+function writeAtomic(cacheDir: string, rel: string, png: Buffer): Promise<void> {
+  return writePrivateAtomic(join(cacheDir, rel), png);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.ts';
 import { migrate, openDatabase, schemaVersion } from './database.ts';
 import { LATEST_SCHEMA, MIGRATIONS } from './migrations.ts';
+import { writePrivateAtomic } from './private-files.ts';
 import { Project } from './project.ts';
 
 const dirs: string[] = [];
@@ -40,6 +41,60 @@ describe('a project folder', () => {
     expect(b.secret().toString('hex')).toBe(key);
     expect(fs.statSync(path.join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
     b.close();
+  });
+
+  it('is readable by its owner only, whatever the umask, and its cache writes stay that way', async () => {
+    const old = process.umask(0o022);
+    try {
+      const dir = path.join(tmp(), 'p');
+      const p = Project.create(dir, undefined, '0.1.0');
+      const mode = (f: string) => fs.statSync(path.join(dir, f)).mode & 0o777;
+      expect([mode('.'), mode('project.db'), mode('secret.key'), mode('cache')]).toEqual([
+        0o700, 0o600, 0o600, 0o700,
+      ]);
+      p.db.exec('CREATE TABLE t (x INTEGER) STRICT; INSERT INTO t VALUES (1)'); // the WAL exists now
+      expect(mode('project.db-wal')).toBe(0o600);
+      await writePrivateAtomic(path.join(p.cacheDir, 'thumbs', 'ab', 'x.png'), 'png');
+      expect([mode('cache/thumbs'), mode('cache/thumbs/ab'), mode('cache/thumbs/ab/x.png')]).toEqual([
+        0o700, 0o700, 0o600,
+      ]);
+      expect(p.info().notices).toBeUndefined();
+      p.close();
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it('tightens a project a copy or an older version left open to other users, and says so', () => {
+    const dir = path.join(tmp(), 'p');
+    Project.create(dir, undefined, '0.1.0').close();
+    const thumb = path.join(dir, 'cache', 'thumbs', 'ab', 'x.png');
+    fs.mkdirSync(path.dirname(thumb), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(thumb, 'png', { mode: 0o644 });
+    for (const [f, m] of [
+      ['.', 0o755],
+      ['project.db', 0o644],
+      ['cache', 0o755],
+      ['cache/thumbs', 0o755],
+      ['cache/thumbs/ab', 0o755],
+      ['cache/thumbs/ab/x.png', 0o644],
+    ] as const)
+      fs.chmodSync(path.join(dir, f), m);
+    const p = Project.open(dir);
+    const mode = (f: string) => fs.statSync(path.join(dir, f)).mode & 0o777;
+    expect(
+      ['.', 'project.db', 'cache', 'cache/thumbs', 'cache/thumbs/ab', 'cache/thumbs/ab/x.png'].map(mode),
+    ).toEqual([0o700, 0o600, 0o700, 0o700, 0o700, 0o600]);
+    // 8: the six above and the WAL and shared-memory files SQLite made with the loosened database's mode.
+    expect(p.permissionRepairs).toBe(8);
+    expect(p.info().notices).toEqual([
+      expect.stringContaining('8 project entries were readable by other users'),
+    ]);
+    expect(p.info().notices!.join()).not.toContain(dir);
+    p.close();
+    const again = Project.open(dir);
+    expect(again.info().notices).toBeUndefined();
+    again.close();
   });
 
   it('refuses to create a project over a non-empty folder or an existing project', () => {
