@@ -256,7 +256,7 @@ export class ResultWriter {
     ) as {
       id: number;
     };
-    const header = JSON.stringify(Object.keys(r.header).length > 0 ? r.header : (ctx.header ?? {}));
+    const header = JSON.stringify(withLayoutHeader(r.header, ctx.header));
     const meta = JSON.stringify(ctx.meta ?? {});
     for (const f of r.frames) {
       this.stmts.image.run(
@@ -287,4 +287,21 @@ export class ResultWriter {
       );
     }
   }
+}
+
+/**
+ * The stored header: the file's own, with what the layout knows added (a raster image has only the layout's;
+ * a manifest's identity columns join a DICOM header's values as further values, so both are known identifiers).
+ */
+function withLayoutHeader(
+  own: Record<string, string>,
+  layout: Record<string, string> | undefined,
+): Record<string, string> {
+  if (!layout) return own;
+  const out = { ...own };
+  for (const [k, v] of Object.entries(layout)) {
+    const mine = out[k];
+    out[k] = mine === undefined || mine === '' ? v : mine.split('\\').includes(v) ? mine : `${mine}\\${v}`;
+  }
+  return out;
 }

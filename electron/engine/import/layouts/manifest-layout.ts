@@ -7,6 +7,9 @@
  *   split                              train / validate (val, valid, validation, dev) / test
  *   labels                             a JSON object {name: 1 | 0 | -1 | null}, or `label_<name>` columns
  *   view | view_position, language, sex
+ *   identity columns (never exported; they become identifiers that patient's reports are scrubbed of):
+ *   patient_name | name, mrn | medical_record_number | other_patient_ids, birth_date | dob | date_of_birth,
+ *   accession | accession_number, referring_physician | physician
  * Images may be DICOM, PNG or JPEG (told apart by their first bytes). Without a patient or study id a DICOM
  * image keeps the ids in its header, as in a DICOM folder. Rows are streamed; an image listed twice is read once.
  */
@@ -25,6 +28,14 @@ const REPORT_COLUMNS = ['report', 'report_text', 'text'];
 const PATIENT_COLUMNS = ['patient_id', 'patient', 'subject_id'];
 const STUDY_COLUMNS = ['study_id', 'study'];
 const VIEW_COLUMNS = ['view', 'view_position'];
+/** Identity columns by the DICOM keyword they are stored under, where the header matcher looks for them. */
+const IDENTITY_COLUMNS: Record<string, readonly string[]> = {
+  PatientName: ['patient_name', 'name'],
+  OtherPatientIDs: ['mrn', 'medical_record_number', 'other_patient_ids'],
+  PatientBirthDate: ['birth_date', 'dob', 'date_of_birth'],
+  AccessionNumber: ['accession', 'accession_number'],
+  ReferringPhysicianName: ['referring_physician', 'physician'],
+};
 
 type Row = Record<string, unknown>;
 
@@ -150,6 +161,8 @@ async function* manifestItems(
     const image: ImageContext = {};
     const view = text(pick(row, VIEW_COLUMNS));
     if (view) image.viewPosition = view.toUpperCase();
+    const identity = identityHeader(row);
+    if (identity) image.header = identity;
     const item: ImportItem = {
       kind: 'file',
       task: 'image',
@@ -195,6 +208,21 @@ function studyContext(row: Row, rel: string, manifestRel: string): StudyContext 
   return ctx;
 }
 
+/** The row's identity columns as header values; a birth date in any common form becomes YYYYMMDD. */
+function identityHeader(row: Row): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const [keyword, columns] of Object.entries(IDENTITY_COLUMNS)) {
+    const v = text(pick(row, columns));
+    if (v) out[keyword] = keyword === 'PatientBirthDate' ? dicomDate(v) : v;
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+function dicomDate(v: string): string {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(v.trim());
+  return m ? `${m[1]}${m[2]}${m[3]}` : v;
+}
+
 function readLabels(row: Row): [string, LabelValue][] {
   const out = new Map<string, LabelValue>();
   const add = (name: string, v: unknown) => {
@@ -230,7 +258,7 @@ function lowerKeys(row: Row): Row {
   return out;
 }
 
-function pick(row: Row, names: string[]): unknown {
+function pick(row: Row, names: readonly string[]): unknown {
   for (const n of names) if (row[n] !== undefined && row[n] !== '' && row[n] !== null) return row[n];
   return undefined;
 }
