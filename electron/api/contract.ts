@@ -12,6 +12,8 @@ import { MODELS_CHANNELS, type ModelJobKind, type ModelsInvoke } from './models.
 
 import { BROWSE_CHANNELS, type BrowseInvoke } from './browse.ts';
 
+import { PATIENTS_CHANNELS, type PatientsInvoke } from './patients.ts';
+
 export type ImportFormat = 'auto' | 'dicom' | 'mimic-cxr' | 'mimic-cxr-jpg' | 'padchest' | 'manifest';
 export const IMPORT_FORMATS: readonly ImportFormat[] = [
   'auto',
@@ -165,7 +167,8 @@ export type ApiInvoke = CoreInvoke &
   ExportInvoke &
   ModelsInvoke &
   DetailInvoke &
-  BrowseInvoke;
+  BrowseInvoke &
+  PatientsInvoke;
 
 /** Event map: events the engine pushes to every front. */
 export interface ApiEvents {
@@ -207,6 +210,7 @@ export const CHANNELS = [
   ...MODELS_CHANNELS,
   ...DETAIL_CHANNELS,
   ...BROWSE_CHANNELS,
+  ...PATIENTS_CHANNELS,
 ] as const satisfies readonly Channel[];
 
 // A compile-time check that CHANNELS lists every channel of ApiInvoke.

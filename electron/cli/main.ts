@@ -8,6 +8,7 @@ import { deidTextCommand } from './commands/deid-text.ts';
 import { deidCommand } from './commands/deid.ts';
 import { evalDeidCommand } from './commands/eval-deid.ts';
 import { modelsCommand } from './commands/models.ts';
+import { patientsCommand } from './commands/patients.ts';
 import {
   UsageError,
   followJob,
@@ -97,6 +98,7 @@ const COMMANDS: Record<string, Command> = {
     run: stats,
   },
   models: modelsCommand,
+  patients: patientsCommand,
   serve: {
     usage: 'serve [PROJECT] [--port N]',
     summary: 'browser mode on 127.0.0.1 with a session token',

@@ -23,6 +23,7 @@ import { ApiError } from './errors.ts';
 import { asStorageError, storageCause, unwritableCause } from './storage-errors.ts';
 import { curateHandlers } from './curate/handlers.ts';
 import { browseHandlers } from './browse/handlers.ts';
+import { patientsHandlers } from './patients/handlers.ts';
 import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
@@ -126,6 +127,7 @@ export class Engine {
       ...this.models.handlers,
       ...detailHandlers(this.ctx),
       ...browseHandlers(this.ctx),
+      ...patientsHandlers(this.ctx),
     };
   }
 

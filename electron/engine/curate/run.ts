@@ -30,6 +30,7 @@ import { parseRecipe, type Recipe } from './recipe.ts';
 import { loadSamples, reportBody, type Sample } from './samples.ts';
 import { assignSplits } from './split.ts';
 import { funnelFromRemovals, leakageCheck } from './queries.ts';
+import { identityGroups } from '../patients/identity.ts';
 
 const CHUNK = 2000;
 
@@ -579,6 +580,8 @@ async function curate(
   const links = imageClusters.map((c) => [
     ...new Set(c.members.filter((m) => !gone.has(m.imageId)).map((m) => byId.get(m.imageId)!.patientId)),
   ]);
+  // Keys a person linked as one person share a split like duplicates do.
+  for (const group of identityGroups(db)) links.push(group.filter((id) => patients.has(id)));
   const splits = assignSplits(
     patients,
     links.filter((l) => l.length > 1),

@@ -1,4 +1,5 @@
 import type { Db } from '../project/database.ts';
+import { identityKeySql } from '../patients/identity.ts';
 
 /** A sample: one image (a frame) with its study, patient and the study's report (the latest, when several). */
 export interface Sample {
@@ -33,7 +34,7 @@ export function loadSamples(db: Db): Sample[] {
     .prepare(
       `SELECT i.id, f.source_id AS sourceId, i.rows, i.columns, i.bits_stored AS bitsStored, i.modality,
          i.body_part AS bodyPart, i.view_position AS viewPosition, i.meta, i.thumbnail, i.pixel_hash AS pixelHash,
-         i.phash, st.id AS studyId, st.study_date AS studyDate, p.id AS patientId, p.patient_key AS patientKey,
+         i.phash, st.id AS studyId, st.study_date AS studyDate, p.id AS patientId, ${identityKeySql('p')} AS patientKey,
          p.birth_date AS birthDate, p.birth_year AS birthYear, st.official_split AS officialSplit,
          r.id AS reportId, r.raw_text AS reportRaw, r.sections, coalesce(r.stemmed, 0) AS stemmed,
          CASE WHEN q.image_id IS NULL THEN 'none' WHEN q.decision = 'release' THEN 'released'

@@ -21,6 +21,7 @@ import { dicomOptions, readSettings } from './settings.ts';
 import { chooseTextModel, loadModelLayer, type RunnerNerModel, runnerNerModel } from './text-model.ts';
 import { modelCandidates } from '../deid-text/index.ts';
 import type { ModelRunner } from '../../../native-models/index.ts';
+import { identityKeySql } from '../patients/identity.ts';
 
 const PROFILE = 'PS3.15 E.1-1 Basic Application Level Confidentiality Profile';
 const BATCH_SIZE = 64;
@@ -41,7 +42,9 @@ interface FileRow {
   mtime_ms: number;
   transfer_syntax: string;
   patient_id: number;
+  /** The identity key (a linked patient's root's); own_key is the patient's own. */
   patient_key: string;
+  own_key: string;
   image_ids: string;
   keys: string | null;
 }
@@ -58,8 +61,10 @@ function runKey(settings: DeidSettings, secret: Buffer, appVersion: string): str
 }
 
 function fileKey(base: string, f: FileRow): string {
+  // A linked patient's files are redone under the identity they now take; unlinked keys stay as they were.
+  const identity = f.patient_key === f.own_key ? '' : `\u0000identity:${f.patient_key}`;
   return createHash('sha256')
-    .update(`${base}\u0000${f.source}\u0000${f.rel}\u0000${f.size}\u0000${f.mtime_ms}`)
+    .update(`${base}\u0000${f.source}\u0000${f.rel}\u0000${f.size}\u0000${f.mtime_ms}${identity}`)
     .digest('hex');
 }
 
@@ -188,7 +193,7 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
   const files = db
     .prepare(
       `SELECT files.id AS file_id, sources.path AS source, files.rel_path AS rel, files.size, files.mtime_ms,
-         min(images.transfer_syntax) AS transfer_syntax, studies.patient_id, patients.patient_key,
+         min(images.transfer_syntax) AS transfer_syntax, studies.patient_id, ${identityKeySql('patients')} AS patient_key, patients.patient_key AS own_key,
          group_concat(images.id) AS image_ids, group_concat(DISTINCT deid_images.input_key) AS keys
        FROM images JOIN files ON files.id = images.file_id JOIN sources ON sources.id = files.source_id
        JOIN series ON series.id = images.series_id JOIN studies ON studies.id = series.study_id

@@ -33,6 +33,7 @@ import { headerCleaner } from './clean.ts';
 import { knownForPatient } from './known.ts';
 import { masksForImage } from './masks.ts';
 import { dicomOptions } from './settings.ts';
+import { identityKeySql } from '../patients/identity.ts';
 
 interface ImageSource {
   abs: string;
@@ -60,7 +61,7 @@ export function sourceFile(source: string, rel: string): string {
 function imageSource(db: Db, imageId: number): ImageSource {
   const row = db
     .prepare(
-      `SELECT sources.path AS source, files.rel_path AS rel, studies.patient_id, patients.patient_key,
+      `SELECT sources.path AS source, files.rel_path AS rel, studies.patient_id, ${identityKeySql('patients')} AS patient_key,
          deid_images.status, deid_runs.options
        FROM images JOIN files ON files.id = images.file_id JOIN sources ON sources.id = files.source_id
        JOIN series ON series.id = images.series_id JOIN studies ON studies.id = series.study_id

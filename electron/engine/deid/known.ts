@@ -5,6 +5,7 @@
  * or a referring physician named only in a header, is found too.
  */
 import type { KnownIdentifiers } from '../deid-text/index.ts';
+import { identityGroup, identityKey } from '../patients/identity.ts';
 import type { Db } from '../project/database.ts';
 
 const NAME_KEYS = {
@@ -34,17 +35,20 @@ type ListKey = Exclude<keyof KnownIdentifiers, 'birthDate'>;
 
 export interface PatientKnown {
   patientId: number;
+  /** The identity key (a linked patient's root's): pseudonyms and the date shift are keyed on it. */
   patientKey: string;
+  /** Whether a person linked this patient to another key (its identity is not its own key). */
+  linked: boolean;
   known: KnownIdentifiers;
 }
 
-/** Known identifiers of one patient (by patients.id). */
+/**
+ * Known identifiers of one patient (by patients.id), gathered over every key a person linked to it as the same
+ * person: a name known only from the DICOM folder is scrubbed from the MIMIC report of the same person too.
+ */
 export function knownForPatient(db: Db, patientId: number): PatientKnown {
-  const patient = db
-    .prepare('SELECT patient_key, birth_date, birth_year FROM patients WHERE id = ?')
-    .get(patientId) as
-    { patient_key: string; birth_date: string | null; birth_year: number | null } | undefined;
-  if (!patient) throw new Error(`no patient ${patientId}`);
+  const patientKey = identityKey(db, patientId);
+  const group = identityGroup(db, patientId);
   const sets = new Map<ListKey, Set<string>>();
   const add = (key: ListKey, value: string | null | undefined) => {
     for (const v of (value ?? '').split('\\')) {
@@ -55,40 +59,50 @@ export function knownForPatient(db: Db, patientId: number): PatientKnown {
       set.add(t);
     }
   };
-  // The key itself, and the source's subject id inside it (`mimic-cxr:12286358`).
-  add('patientIds', patient.patient_key);
-  const colon = patient.patient_key.indexOf(':');
-  if (colon >= 0) add('patientIds', patient.patient_key.slice(colon + 1));
+  let birthDate: string | undefined;
+  let birthYear: number | null = null;
+  for (const id of group) {
+    const patient = db
+      .prepare('SELECT patient_key, birth_date, birth_year FROM patients WHERE id = ?')
+      .get(id) as { patient_key: string; birth_date: string | null; birth_year: number | null } | undefined;
+    if (!patient) throw new Error(`no patient ${id}`);
+    // The key itself, and the source's subject id inside it (`mimic-cxr:12286358`).
+    add('patientIds', patient.patient_key);
+    const colon = patient.patient_key.indexOf(':');
+    if (colon >= 0) add('patientIds', patient.patient_key.slice(colon + 1));
+    birthDate ??= patient.birth_date ?? undefined;
+    birthYear ??= patient.birth_year;
 
-  const studies = db
-    .prepare('SELECT study_date, accession FROM studies WHERE patient_id = ?')
-    .all(patientId) as { study_date: string | null; accession: string | null }[];
-  for (const s of studies) {
-    add('studyDates', s.study_date);
-    add('accessionNumbers', s.accession);
-  }
-  let birthDate = patient.birth_date ?? undefined;
-  const headers = db
-    .prepare(
-      `SELECT DISTINCT images.header FROM images JOIN series ON series.id = images.series_id
-       JOIN studies ON studies.id = series.study_id WHERE studies.patient_id = ?`,
-    )
-    .pluck()
-    .all(patientId) as string[];
-  for (const json of headers) {
-    const h = JSON.parse(json) as Record<string, string>;
-    for (const [key, tags] of Object.entries({ ...NAME_KEYS, ...VALUE_KEYS }) as [
-      ListKey,
-      readonly string[],
-    ][])
-      for (const tag of tags) add(key, h[tag]);
-    birthDate ??= h.PatientBirthDate;
+    const studies = db.prepare('SELECT study_date, accession FROM studies WHERE patient_id = ?').all(id) as {
+      study_date: string | null;
+      accession: string | null;
+    }[];
+    for (const s of studies) {
+      add('studyDates', s.study_date);
+      add('accessionNumbers', s.accession);
+    }
+    const headers = db
+      .prepare(
+        `SELECT DISTINCT images.header FROM images JOIN series ON series.id = images.series_id
+         JOIN studies ON studies.id = series.study_id WHERE studies.patient_id = ?`,
+      )
+      .pluck()
+      .all(id) as string[];
+    for (const json of headers) {
+      const h = JSON.parse(json) as Record<string, string>;
+      for (const [key, tags] of Object.entries({ ...NAME_KEYS, ...VALUE_KEYS }) as [
+        ListKey,
+        readonly string[],
+      ][])
+        for (const tag of tags) add(key, h[tag]);
+      birthDate ??= h.PatientBirthDate;
+    }
   }
   const known: KnownIdentifiers = {};
   for (const [key, set] of sets) known[key] = [...set];
   if (birthDate) known.birthDate = birthDate;
-  else if (patient.birth_year !== null) known.birthDate = `${patient.birth_year}0101`;
-  return { patientId, patientKey: patient.patient_key, known };
+  else if (birthYear !== null) known.birthDate = `${birthYear}0101`;
+  return { patientId, patientKey, linked: group.length > 1, known };
 }
 
 /** Two sets of known identifiers as one (lists united, the first birth date wins). */

@@ -151,6 +151,8 @@ export function reportKey(raw: string, ctx: ReportContext, appVersion: string): 
         raw,
         // Only when a model ran: without one, keys stay what they were before models existed.
         ...(ctx.textModel ? [`model:${ctx.textModel}`] : []),
+        // Only for a linked patient, whose surrogates and shift follow the identity it took.
+        ...(ctx.patient.linked ? [`identity:${ctx.patient.patientKey}`] : []),
       ]),
     )
     .digest('hex');

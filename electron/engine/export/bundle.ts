@@ -15,6 +15,7 @@ import { ApiError } from '../errors.ts';
 import type { BundleSample, BundleSplit } from './formats.ts';
 import { projectIdentifiers, scopeItems } from './identifiers.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
+import { identityKeySql } from '../patients/identity.ts';
 
 export interface MetadataRow {
   image: string;
@@ -142,7 +143,7 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
   for (const s of samples) for (const p of s.images) if (!imageSplit.has(p)) imageSplit.set(p, s.split);
   const info = project.db.prepare(
     `SELECT i.view_position AS view, i.modality, s.id AS studyId, s.study_uid AS studyUid, p.id AS pid,
-            p.patient_key AS patientKey
+            ${identityKeySql('p')} AS patientKey
      FROM images i JOIN series se ON se.id = i.series_id JOIN studies s ON s.id = se.study_id
      JOIN patients p ON p.id = s.patient_id WHERE i.id = ?`,
   );

@@ -8,6 +8,7 @@ import type { KnownIdentifiers } from '../deid-text/index.ts';
 import type { ScanItem, ScopedIdentifiers } from '../leak-gate/index.ts';
 import type { Db } from '../project/database.ts';
 import { headerIdentifiers, mergeIdentifiers } from '../sft/index.ts';
+import { identityKeySql } from '../patients/identity.ts';
 
 const stripPrefix = (key: string) => key.replace(/^[a-z-]+:/u, '');
 
@@ -22,7 +23,7 @@ export function projectIdentifiers(
 ): ScopedIdentifiers[] {
   const rows = db
     .prepare(
-      `SELECT p.id AS pid, p.patient_key AS patientKey, p.birth_date AS birthDate,
+      `SELECT p.id AS pid, ${identityKeySql('p')} AS patientKey, p.birth_date AS birthDate,
               s.study_uid AS studyUid, s.study_date AS studyDate, s.accession,
               se.series_uid AS seriesUid, i.sop_uid AS sopUid, i.header, i.meta
        FROM patients p JOIN studies s ON s.patient_id = p.id JOIN series se ON se.study_id = s.id

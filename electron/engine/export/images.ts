@@ -17,6 +17,7 @@ import { decodeRaster, render8 } from '../import/process-raster-file.ts';
 import { writeRendering } from '../import/thumbnail.ts';
 import type { Project } from '../project/project.ts';
 import type { ExportImageKind } from '../../api/export.ts';
+import { identityKeySql } from '../patients/identity.ts';
 
 export interface SourceImage {
   id: number;
@@ -31,7 +32,7 @@ export interface SourceImage {
 export function sourceImages(project: Project, ids: readonly number[]): Map<number, SourceImage> {
   const stmt = project.db.prepare(
     `SELECT i.id, i.frame, i.sop_uid AS sopUid, i.pixel_hash AS pixelHash, i.transfer_syntax AS transferSyntax,
-            src.path AS root, f.rel_path AS rel, p.patient_key AS patientKey
+            src.path AS root, f.rel_path AS rel, ${identityKeySql('p')} AS patientKey
      FROM images i JOIN files f ON f.id = i.file_id JOIN sources src ON src.id = f.source_id
      JOIN series se ON se.id = i.series_id JOIN studies s ON s.id = se.study_id
      JOIN patients p ON p.id = s.patient_id WHERE i.id = ?`,

@@ -50,8 +50,20 @@ export class ResultWriter {
          RETURNING id, patient_id`,
       ),
       fillPatient: db.prepare(
-        'UPDATE patients SET sex = coalesce(sex, ?), birth_date = coalesce(birth_date, ?) WHERE patient_key = ?',
+        `UPDATE patients SET sex = coalesce(sex, ?), birth_date = coalesce(birth_date, ?), name = coalesce(name, ?)
+         WHERE patient_key = ? RETURNING id, sex, birth_date, name`,
       ),
+      dicomPatient: db.prepare(
+        `INSERT INTO patients (patient_key, sex, birth_date, name) VALUES (?, ?, ?, ?)
+         ON CONFLICT (patient_key) DO UPDATE SET sex = coalesce(patients.sex, excluded.sex),
+           birth_date = coalesce(patients.birth_date, excluded.birth_date), name = coalesce(patients.name, excluded.name)
+         RETURNING id, sex, birth_date, name`,
+      ),
+      conflict: db.prepare(
+        `INSERT INTO patient_conflicts (patient_id, field, file_id, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (patient_id, field, file_id) DO UPDATE SET value = excluded.value`,
+      ),
+      clearConflicts: db.prepare('DELETE FROM patient_conflicts WHERE file_id = ?'),
       fillStudy: db.prepare(
         `UPDATE studies SET study_date = coalesce(study_date, ?), study_time = coalesce(study_time, ?),
            accession = coalesce(accession, ?), description = coalesce(description, ?) WHERE id = ?`,
@@ -159,6 +171,7 @@ export class ResultWriter {
     };
     this.stmts.clearImages.run(fileId);
     this.stmts.clearReports.run(fileId);
+    this.stmts.clearConflicts.run(fileId);
     if (r.kind === 'image') this.writeImage(fileId, r, studyId, o);
     else if (r.kind === 'report' && studyId !== null) this.writeReport(fileId, studyId, r);
   }
@@ -218,19 +231,30 @@ export class ResultWriter {
     this.stmts.report.run(studyId, fileId, r.text, JSON.stringify(r.sections), 'en', 0);
   }
 
+  /** Records each demographic of the file that disagrees with what its patient was first seen with. */
+  private noteConflicts(patient: PatientRow, r: ProcessedImage, fileId: number): void {
+    const incoming: [IdentityField, string | null, string | null][] = [
+      ['sex', r.patientSex, patient.sex],
+      ['birth_date', r.patientBirthDate, patient.birth_date],
+      ['name', nameOf(r), patient.name],
+    ];
+    for (const [field, value, stored] of incoming)
+      if (value && stored && sameValue(field, value) !== sameValue(field, stored))
+        this.stmts.conflict.run(patient.id, field, fileId, value);
+  }
+
   private writeImage(fileId: number, r: ProcessedImage, studyId: number | null, o: FileOutcome): void {
     const ctx = o.image ?? {};
     let seriesKey: string;
     if (studyId === null) {
-      const patientKey = r.patientId || `missing-patient-id:${r.studyInstanceUid}`;
-      const { id: patientId } = this.stmts.patient.get(
-        patientKey,
+      const patient = this.stmts.dicomPatient.get(
+        dicomPatientKey(r),
         r.patientSex,
         r.patientBirthDate,
-        null,
-      ) as {
-        id: number;
-      };
+        nameOf(r),
+      ) as PatientRow;
+      this.noteConflicts(patient, r, fileId);
+      const patientId = patient.id;
       const study = this.stmts.study.get(
         patientId,
         r.studyInstanceUid,
@@ -243,7 +267,13 @@ export class ResultWriter {
       seriesKey = ctx.seriesKey ?? r.seriesInstanceUid;
     } else {
       // The layout's study: the DICOM header fills what the layout left blank, never the other way round.
-      this.stmts.fillPatient.run(r.patientSex, r.patientBirthDate, o.study!.patientKey);
+      const patient = this.stmts.fillPatient.get(
+        r.patientSex,
+        r.patientBirthDate,
+        nameOf(r),
+        o.study!.patientKey,
+      ) as PatientRow | undefined;
+      if (patient) this.noteConflicts(patient, r, fileId);
       this.stmts.fillStudy.run(r.studyDate, r.studyTime, r.accessionNumber, r.studyDescription, studyId);
       // Series keyed under the layout's study, so the same DICOM imported as two layouts never mixes studies.
       seriesKey = ctx.seriesKey ?? `${o.study!.studyKey}/${r.seriesInstanceUid}`;
@@ -304,4 +334,43 @@ function withLayoutHeader(
     out[k] = mine === undefined || mine === '' ? v : mine.split('\\').includes(v) ? mine : `${mine}\\${v}`;
   }
   return out;
+}
+
+type IdentityField = 'name' | 'sex' | 'birth_date';
+interface PatientRow {
+  id: number;
+  sex: string | null;
+  birth_date: string | null;
+  name: string | null;
+}
+
+/**
+ * A DICOM file's patient: its Patient ID, qualified by the Issuer of Patient ID when there is one (the same
+ * number from two hospitals is two people); a file without an ID gets a patient of its own study.
+ */
+function dicomPatientKey(r: ProcessedImage): string {
+  if (!r.patientId) return `missing-patient-id:${r.studyInstanceUid}`;
+  const issuer = (r.header.IssuerOfPatientID ?? '').trim();
+  return issuer ? `${issuer}:${r.patientId}` : r.patientId;
+}
+
+function nameOf(r: ProcessedImage): string | null {
+  const name = (r.header.PatientName ?? '').trim();
+  return name === '' ? null : name;
+}
+
+/** A value as compared across files: names without case, padding or empty trailing components. */
+function sameValue(field: IdentityField, v: string): string {
+  if (field !== 'name') return v.trim().toUpperCase();
+  return v
+    .toUpperCase()
+    .split('=')
+    .map((group) =>
+      group
+        .replace(/\s+/g, ' ')
+        .replace(/[\^ ]+$/, '')
+        .replace(/ *\^ */g, '^'),
+    )
+    .join('=')
+    .replace(/=+$/, '');
 }

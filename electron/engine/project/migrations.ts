@@ -422,6 +422,36 @@ CREATE TABLE exclusions (
 CREATE INDEX tags_tag ON tags(tag, image_id);
 `,
   },
+  {
+    version: 7,
+    name: 'patient identity',
+    sql: `
+-- The name a patient key was first seen with, to notice another person under the same key.
+ALTER TABLE patients ADD COLUMN name TEXT;
+
+-- Demographics that disagree under one patient key (two people sharing an ID, a data-entry error): recorded at
+-- import for a person to review, never merged silently. One row per patient, field and file.
+CREATE TABLE patient_conflicts (
+  patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+  field TEXT NOT NULL CHECK (field IN ('name', 'sex', 'birth_date')),
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  value TEXT NOT NULL,
+  PRIMARY KEY (patient_id, field, file_id)
+) STRICT;
+
+-- A person's decision that two patient keys are one person (another source, issuer or spelling): the patient
+-- takes the identity of same_as (a root, never itself linked) for pseudonyms, date shifts, splits and the
+-- identifiers its reports are scrubbed of.
+CREATE TABLE patient_links (
+  patient_id INTEGER PRIMARY KEY REFERENCES patients(id) ON DELETE CASCADE,
+  same_as INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+  reason TEXT NOT NULL,
+  linked_at TEXT NOT NULL,
+  CHECK (patient_id <> same_as)
+) STRICT;
+CREATE INDEX patient_links_same_as ON patient_links(same_as);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -8,6 +8,7 @@ import { deidentifyTextSync } from '../deid-text/index.ts';
 import { keptSamples, latestCurationRun } from '../curate/index.ts';
 import type { SftSplit } from '../../api/sft.ts';
 import type { Db } from '../project/database.ts';
+import { identityKeySql } from '../patients/identity.ts';
 
 export type LabelValue = 1 | 0 | -1 | null;
 
@@ -198,7 +199,7 @@ export function loadStudies(db: Db, imageIds: readonly number[]): StudyRec[] {
   }
   const studyRows = db
     .prepare(
-      `SELECT s.id, s.study_uid AS uid, s.patient_id AS patientId, p.patient_key AS patientKey,
+      `SELECT s.id, s.study_uid AS uid, s.patient_id AS patientId, ${identityKeySql('p')} AS patientKey,
               s.study_date AS date, s.study_time AS time, s.official_split AS officialSplit,
               s.accession, p.birth_date AS birthDate
        FROM studies s JOIN patients p ON p.id = s.patient_id ORDER BY s.id`,

@@ -26,32 +26,30 @@ export function assignSplits(
   /** Splits curation already fixed per patient (its leakage check relies on them): they win. */
   curated: ReadonlyMap<number, SftSplit> = new Map(),
 ): Map<number, SftSplit> {
-  const byPatient = new Map<number, StudyRec[]>();
-  for (const s of studies) byPatient.set(s.patientId, [...(byPatient.get(s.patientId) ?? []), s]);
+  // Grouped by identity: keys a person linked as one person (patientKey is the identity key) share a split.
+  const byPerson = new Map<string, StudyRec[]>();
+  for (const s of studies) byPerson.set(s.patientKey, [...(byPerson.get(s.patientKey) ?? []), s]);
   const out = new Map<number, SftSplit>();
-  const strata = new Map<string, { id: number; key: string }[]>();
-  for (const [patientId, list] of byPatient) {
-    const fixed = curated.get(patientId);
-    if (fixed) {
-      out.set(patientId, fixed);
-      continue;
-    }
+  const strata = new Map<string, { ids: number[]; key: string }[]>();
+  for (const [key, list] of byPerson) {
+    const ids = [...new Set(list.map((s) => s.patientId))];
+    const fixed = ids.map((id) => curated.get(id)).find((s) => s !== undefined);
     const official = list.map((s) => officialSplit(s.officialSplit)).find((s) => s !== null);
-    if (official) {
-      out.set(patientId, official);
+    if (fixed ?? official) {
+      for (const id of ids) out.set(id, (fixed ?? official)!);
       continue;
     }
     const views = list.map((s) => labels.get(s.id)).filter((l): l is LabelView => !!l);
     const positives = views.flatMap((l) => l.positives).sort();
     const stratum = positives[0] ?? (views.some((l) => l.normal) ? 'normal' : 'unlabeled');
-    strata.set(stratum, [...(strata.get(stratum) ?? []), { id: patientId, key: list[0]!.patientKey }]);
+    strata.set(stratum, [...(strata.get(stratum) ?? []), { ids, key }]);
   }
   const { train, validate } = recipe.splits;
   for (const [stratum, patients] of strata) {
     const order = seeded.shuffle(`split:${stratum}`, patients, (p) => p.key);
     order.forEach((p, k) => {
       const at = (k + 0.5) / order.length;
-      out.set(p.id, at < train ? 'train' : at < train + validate ? 'validate' : 'test');
+      for (const id of p.ids) out.set(id, at < train ? 'train' : at < train + validate ? 'validate' : 'test');
     });
   }
   return out;
