@@ -8,8 +8,9 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
-import { CHANNELS, EVENTS, type Channel, type WireMessage } from '../api/contract.ts';
-import { ApiError, toErrorShape, type Engine } from '../engine/index.ts';
+import { EVENTS, type WireMessage } from '../api/contract.ts';
+import { toErrorShape, type Engine } from '../engine/index.ts';
+import { answerInvoke } from '../engine/process/answer.ts';
 import {
   RENDERER_NOT_BUILT,
   contentSecurityPolicy,
@@ -201,16 +202,7 @@ async function answer(engine: Engine, ws: WebSocket, data: RawData): Promise<voi
   }
   if (!isRecord(msg) || msg.type !== 'invoke' || !Number.isSafeInteger(msg.id)) return;
   const id = msg.id as number;
-  let reply: WireMessage;
-  try {
-    if (typeof msg.channel !== 'string' || !(CHANNELS as readonly string[]).includes(msg.channel)) {
-      throw new ApiError('bad-request', 'Unknown channel.');
-    }
-    const result = await engine.invoke(msg.channel as Channel, msg.args as never);
-    reply = { type: 'result', id, ok: true, result };
-  } catch (err) {
-    reply = { type: 'result', id, ok: false, error: toErrorShape(err) };
-  }
+  const reply = await answerInvoke(engine, id, msg.channel, msg.args);
   if (ws.readyState === WebSocket.OPEN) ws.send(serialise(reply, id));
 }
 
