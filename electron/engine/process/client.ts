@@ -139,7 +139,10 @@ export class EngineClient {
   }
 }
 
-/** The engine process as a Node child (tests, scripts); typed arrays cross as they are ('advanced'). */
+/**
+ * The engine process as a Node child (`medprep serve`, tests); typed arrays cross as they are ('advanced').
+ * Its output goes to the parent's stderr: stdout belongs to the parent (`--json` prints one line there).
+ */
 export function forkEngine(
   script = ENGINE_PROCESS_SCRIPT,
   opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {},
@@ -148,7 +151,7 @@ export function forkEngine(
     execArgv: opts.execArgv ?? [],
     env: opts.env ?? process.env,
     serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 2, 2, 'ipc'],
   });
   return {
     send: (msg) => {

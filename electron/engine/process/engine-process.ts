@@ -48,8 +48,12 @@ link.onMessage((msg) => {
   }
 });
 
-// Under Node the parent's end going away ends the process (engine closed first); a utility process ends with its app.
-if (!link.utility)
+// Under Node the parent decides when the engine stops: Ctrl-C reaches the whole process group, and the parent
+// answers it by closing the engine; its end going away ends the process (engine closed first). A utility
+// process ends with its app.
+if (!link.utility) {
+  process.on('SIGINT', () => undefined);
   process.on('disconnect', () => {
     void (engine?.close() ?? Promise.resolve()).finally(() => process.exit(0));
   });
+}
