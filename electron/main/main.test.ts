@@ -18,6 +18,7 @@ const fake = vi.hoisted(() => {
     handlers: Map<string, (...args: unknown[]) => void>;
   }[] = [];
   const prompts: { message?: string; buttons?: string[] }[] = [];
+  const engines: { kill(signal: 'SIGKILL'): unknown }[] = [];
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
   const state = {
@@ -90,10 +91,11 @@ const fake = vi.hoisted(() => {
         prompts.push(options);
         return 0;
       },
+      showErrorBox: (title: string) => log.push(`errorBox ${title}`),
     },
     BrowserWindow,
   };
-  return { electron, log, appEvents, ipcHandlers, windows, prompts, resolveReady, state };
+  return { electron, log, appEvents, ipcHandlers, windows, prompts, engines, resolveReady, state };
 });
 
 // utilityProcess.fork stands in as child_process.fork of the same script: the engine runs in a real process.
@@ -103,6 +105,7 @@ vi.mock('electron', async () => {
     fork: (script: string, args: string[], options: { serviceName?: string }) => {
       fake.log.push(`utilityProcess ${options.serviceName ?? ''}`);
       const child = fork(script, args, { execArgv: [], serialization: 'advanced', stdio: 'inherit' });
+      if (options.serviceName === 'MedPrep engine') fake.engines.push(child);
       return {
         get pid() {
           return child.pid;
@@ -228,6 +231,19 @@ describe('Electron main', () => {
     close({ preventDefault: () => (prevented = true) });
     expect(prevented).toBe(false);
     expect(fake.prompts).toHaveLength(1);
+  });
+
+  it('says so and quits when the engine process dies', async () => {
+    expect(fake.log).not.toContain('errorBox MedPrep stopped');
+    fake.engines[0]!.kill('SIGKILL');
+    await vi.waitFor(() => expect(fake.log.slice(-2)).toEqual(['errorBox MedPrep stopped', 'quit']), {
+      timeout: 10_000,
+    });
+    const event = { senderFrame: { url: 'app://medprep/index.html' }, sender: {} };
+    expect(await fake.ipcHandlers.get('app.info')!(event, {})).toMatchObject({
+      ok: false,
+      error: { code: 'unavailable' },
+    });
   });
 
   it('closes the engine before quitting', async () => {

@@ -29,7 +29,11 @@ app.enableSandbox();
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  void start();
+  start().catch((err: unknown) => {
+    // Nothing works without the engine: say so (the message names a file at most, never patient data) and quit.
+    dialog.showErrorBox('MedPrep could not start', err instanceof Error ? err.message : String(err));
+    app.quit();
+  });
 }
 
 async function start(): Promise<void> {
@@ -62,6 +66,14 @@ async function start(): Promise<void> {
     modelHosts: utilityHost,
   });
   const running = engine;
+  running.onCrash((code) => {
+    dialog.showErrorBox(
+      'MedPrep stopped',
+      `The MedPrep engine stopped unexpectedly (exit code ${code ?? 'none'}). MedPrep will close. Work that ` +
+        'finished is kept, and running an interrupted job again resumes it.',
+    );
+    app.quit();
+  });
   hardenSession(session.defaultSession, { devtools });
   protocol.handle(
     APP_SCHEME,

@@ -48,6 +48,7 @@ export class EngineClient {
   private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
   /** Jobs queued or running, kept from `job.updated`: the close prompt asks synchronously. */
   private readonly active = new Map<string, JobInfo>();
+  private readonly crashListeners: ((code: number | null) => void)[] = [];
   private nextId = 1;
   private exited = false;
   private readonly child: EngineChild;
@@ -65,7 +66,8 @@ export class EngineClient {
         })
       : null;
     return new Promise((resolve, reject) => {
-      child.onExit(() => {
+      child.onExit((code) => {
+        if (!client.exited) for (const cb of client.crashListeners) cb(code);
         client.exited = true;
         hosts?.killAll();
         for (const p of client.pending.values()) p.reject(new ApiError('unavailable', STOPPED));
@@ -91,6 +93,11 @@ export class EngineClient {
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(listener as (payload: never) => void);
     return () => set.delete(listener as (payload: never) => void);
+  }
+
+  /** Called when the engine process ends without being closed (a crash, or killed from outside). */
+  onCrash(cb: (code: number | null) => void): void {
+    this.crashListeners.push(cb);
   }
 
   /** A media URL path to a file inside the open project's cache, or null (Engine.resolveMedia). */
