@@ -4,32 +4,15 @@
 import { planDevices, probeDevices } from './devices.ts';
 import { configureOffline, loadTask } from './host-tasks.ts';
 import type { TaskHandle } from './host-tasks.ts';
+import { parentLink, type ParentLink } from './parent-link.ts';
 import { TEST_HOOKS_ENV } from './protocol.ts';
 import type { HostReply, HostRequest, ModelSpec, RunReply } from './protocol.ts';
 import type { DeviceFallback, DeviceRequest, ExecutionDevice, HostStats, LoadInfo } from './types.ts';
 
-interface Port {
-  send(m: HostReply): void;
-  onMessage(cb: (m: HostRequest) => void): void;
-}
-
-interface ElectronParentPort {
-  on(ev: 'message', cb: (e: { data: unknown }) => void): void;
-  postMessage(m: unknown): void;
-}
-
-function connect(): Port {
-  const parentPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
-  if (parentPort)
-    return {
-      send: (m) => parentPort.postMessage(m),
-      onMessage: (cb) => parentPort.on('message', (e) => cb(e.data as HostRequest)),
-    };
-  const send = process.send?.bind(process);
-  if (!send)
-    throw new Error('the model host needs an IPC channel (child_process.fork or utilityProcess.fork)');
-  process.on('disconnect', () => process.exit(0));
-  return { send: (m) => void send(m), onMessage: (cb) => process.on('message', (m) => cb(m as HostRequest)) };
+function connect(): ParentLink<HostRequest, HostReply> {
+  const link = parentLink<HostRequest, HostReply>('the model host');
+  if (!link.utility) process.on('disconnect', () => process.exit(0));
+  return link;
 }
 
 interface Loaded {

@@ -46,7 +46,14 @@ export {
 export type { DevicePlan, DeviceProbe } from './devices.ts';
 export { planDevices, probeDevices } from './devices.ts';
 export type { HostProcess, ModelErrorCode, ModelRunnerOptions, SpawnHost } from './runner.ts';
-export { HOST_SCRIPT, ModelError, ModelRunner, TEST_HOOKS_ENV, forkHost } from './runner.ts';
+export {
+  HOST_SCRIPT,
+  ModelError,
+  ModelRunner,
+  TEST_HOOKS_ENV,
+  forkHost,
+  setDefaultSpawnHost,
+} from './runner.ts';
 export type { HostReply, HostRequest } from './protocol.ts';
 export type { CheckOptions, CheckStatus, ModelCheck } from './check.ts';
 export { checkModels, formatChecks, formatModelList } from './check.ts';

@@ -49,11 +49,7 @@ export const forkHost: SpawnHost = (script, { env }) => {
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  let tail = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (s: string) => {
-    tail = (tail + s).slice(-4000);
-  });
+  const tail = keepTail(child.stderr);
   return {
     get pid() {
       return child.pid;
@@ -64,9 +60,30 @@ export const forkHost: SpawnHost = (script, { env }) => {
     onMessage: (cb) => child.on('message', (m) => cb(m as HostReply)),
     onExit: (cb) => child.on('exit', (code, signal) => cb({ code, signal })),
     kill: () => child.kill(),
-    stderrTail: () => tail,
+    stderrTail: tail,
   };
 };
+
+/** Keeps the last lines a process writes to `stream`, for crash reports. */
+export function keepTail(stream: NodeJS.ReadableStream | null | undefined): () => string {
+  let tail = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (s: string) => {
+    tail = (tail + s).slice(-4000);
+  });
+  return () => tail;
+}
+
+/**
+ * How this process starts model hosts when a runner is given no `spawn`: a Node child by default (CLI,
+ * browser mode, tests). The app's engine runs in an Electron utility process, where fork would start the
+ * Electron binary as Node (the runAsNode fuse is off, so it cannot); it installs a spawner that asks the main
+ * process for a utilityProcess once at start, before any runner exists.
+ */
+let processSpawn: SpawnHost = forkHost;
+export function setDefaultSpawnHost(spawn: SpawnHost): void {
+  processSpawn = spawn;
+}
 
 export type ModelErrorCode =
   'unknown-model' | 'missing-files' | 'wrong-task' | 'crashed' | 'failed' | 'closed';
@@ -99,7 +116,7 @@ export interface ModelRunnerOptions {
   models?: ModelsConfig;
   /** Default device for every call (default 'auto'). */
   device?: DeviceRequest;
-  /** How the model process is started (default forkHost; Electron passes a utilityProcess adapter). */
+  /** How the model process is started (default: the process's, see setDefaultSpawnHost). */
   spawn?: SpawnHost;
   hostScript?: string;
   /** Environment of the model process (default this process's). */
@@ -133,7 +150,7 @@ export class ModelRunner {
 
   constructor(opts: ModelRunnerOptions = {}) {
     this.opts = opts;
-    this.spawn = opts.spawn ?? forkHost;
+    this.spawn = opts.spawn ?? processSpawn;
   }
 
   /** Re-reads manifests and model folders (after the user adds a model). */

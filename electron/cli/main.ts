@@ -246,7 +246,9 @@ async function serve(ctx: CommandContext): Promise<void> {
     throw new UsageError('--port must be a number from 0 to 65535');
   const { startServer } = await import('../serve/server.ts');
   const { appRoot } = await import('../engine/app-root.ts');
-  const engine = new Engine();
+  // The engine in its own process, as in the desktop app: no store access or index build delays a request.
+  const { EngineClient, forkEngine } = await import('../engine/process/client.ts');
+  const engine = await EngineClient.start(forkEngine(), { engine: {} });
   if (ctx.args[0]) await engine.invoke('project.open', { dir: ctx.args[0] });
   const server = await startServer(engine, { port, rendererDir: path.join(appRoot(), 'dist', 'renderer') });
   print(

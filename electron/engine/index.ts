@@ -13,7 +13,7 @@ import {
   type JobInfo,
   type ResultOf,
 } from '../api/contract.ts';
-import { appRoot, appVersion } from './app-root.ts';
+import { appVersion, resourceFile } from './app-root.ts';
 import type { EngineContext, HandlersFor } from './context.ts';
 import { int, optStr, str } from './args.ts';
 import { deidHandlers } from './deid/index.ts';
@@ -73,7 +73,7 @@ export class Engine {
   constructor(opts: EngineOptions = {}) {
     this.opts = {
       sampleProjectDir: opts.sampleProjectDir ?? path.join(os.homedir(), 'MedPrep', 'sample-project'),
-      sampleDataDir: opts.sampleDataDir ?? path.join(appRoot(), 'resources', 'sample-data'),
+      sampleDataDir: opts.sampleDataDir ?? resourceFile('sample-data'),
     };
     this.ctx = {
       version: this.version,

@@ -13,8 +13,8 @@ import { APP_CSP, APP_HOST } from './policy.ts';
 export interface AppProtocolDeps {
   /** The built renderer (dist/renderer in the app folder). */
   rendererDir: string;
-  /** The engine's media resolver: a URL path to a confined file, or null. */
-  resolveMedia(urlPath: string): string | null;
+  /** The engine's media resolver (across its process in the app): a URL path to a confined file, or null. */
+  resolveMedia(urlPath: string): Promise<string | null> | string | null;
 }
 
 const BASE_HEADERS = {
@@ -49,7 +49,7 @@ export function appProtocolHandler(deps: AppProtocolDeps): (request: Request) =>
     if (pathname === null) return text(400, 'bad request');
     try {
       if (pathname.startsWith('/media/')) {
-        const media = deps.resolveMedia(pathname);
+        const media = await deps.resolveMedia(pathname);
         return media === null ? text(404, 'not found') : await file(media);
       }
       if (!(await rendererBuilt(deps.rendererDir))) return text(503, RENDERER_NOT_BUILT);

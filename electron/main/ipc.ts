@@ -16,7 +16,8 @@ export const PICK_FOLDER_CHANNEL = 'dialog.pickFolder';
 export type PickFolderChannel = typeof PICK_FOLDER_CHANNEL;
 
 export interface IpcDeps {
-  engine: Engine;
+  /** The engine in its utility process (EngineClient), or in this process in tests. */
+  engine: Pick<Engine, 'invoke'>;
   /** Shows the native folder picker for the window that asked; null when cancelled. */
   pickFolder(event: IpcMainInvokeEvent): Promise<string | null>;
 }
@@ -54,7 +55,7 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, 
 
 /** Subscribes `send` to every engine event; returns the unsubscribe. */
 export function forwardEvents(
-  engine: Engine,
+  engine: Pick<Engine, 'on'>,
   send: (event: EventName, payload: unknown) => void,
 ): () => void {
   const offs = EVENTS.map((event) => engine.on(event, (payload) => send(event, payload)));

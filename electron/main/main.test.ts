@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { TEST_MODELS_DIR } from '../../native-models/test-helpers.ts';
 import { sampleMimic } from '../../test/support/dicom-tree.ts';
 
 const fake = vi.hoisted(() => {
@@ -17,6 +18,7 @@ const fake = vi.hoisted(() => {
     handlers: Map<string, (...args: unknown[]) => void>;
   }[] = [];
   const prompts: { message?: string; buttons?: string[] }[] = [];
+  const engines: { kill(signal: 'SIGKILL'): unknown }[] = [];
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
   const state = {
@@ -89,13 +91,34 @@ const fake = vi.hoisted(() => {
         prompts.push(options);
         return 0;
       },
+      showErrorBox: (title: string) => log.push(`errorBox ${title}`),
     },
     BrowserWindow,
   };
-  return { electron, log, appEvents, ipcHandlers, windows, prompts, resolveReady, state };
+  return { electron, log, appEvents, ipcHandlers, windows, prompts, engines, resolveReady, state };
 });
 
-vi.mock('electron', () => fake.electron);
+// utilityProcess.fork stands in as child_process.fork of the same script: the engine runs in a real process.
+vi.mock('electron', async () => {
+  const { fork } = await import('node:child_process');
+  const utilityProcess = {
+    fork: (script: string, args: string[], options: { serviceName?: string }) => {
+      fake.log.push(`utilityProcess ${options.serviceName ?? ''}`);
+      const child = fork(script, args, { execArgv: [], serialization: 'advanced', stdio: 'inherit' });
+      if (options.serviceName === 'MedPrep engine') fake.engines.push(child);
+      return {
+        get pid() {
+          return child.pid;
+        },
+        postMessage: (m: unknown) => child.send(m as never),
+        on: (event: string, listener: (...args: unknown[]) => void) => child.on(event, listener),
+        kill: () => child.kill(),
+        stderr: null,
+      };
+    },
+  };
+  return { ...fake.electron, utilityProcess };
+});
 
 describe('Electron main', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medprep-main-'));
@@ -112,6 +135,7 @@ describe('Electron main', () => {
       '<title>MedPrep</title>',
     );
     vi.stubEnv('MEDPREP_USER_DATA_DIR', path.join(tmp, 'user-data'));
+    vi.stubEnv('MEDPREP_MODELS_DIR', TEST_MODELS_DIR);
     await import('./main.ts');
     expect(fake.log.slice(0, 4)).toEqual([
       'setPath userData',
@@ -121,11 +145,15 @@ describe('Electron main', () => {
     ]);
     expect(fake.log).not.toContain('window');
     fake.resolveReady();
-    await vi.waitFor(() => expect(fake.windows[0]?.url).toBe('app://medprep/index.html'));
+    // The window opens once the engine process has started and answered.
+    await vi.waitFor(() => expect(fake.windows[0]?.url).toBe('app://medprep/index.html'), {
+      timeout: 30_000,
+    });
     const afterReady = fake.log.slice(4);
     expect(afterReady.indexOf('session.onBeforeRequest')).toBeLessThan(afterReady.indexOf('window'));
     expect(afterReady).toContain('session.permissionRequest');
     expect(afterReady).toContain('protocol.handle app');
+    expect(afterReady[0]).toBe('utilityProcess MedPrep engine');
     expect(fake.appEvents.has('web-contents-created')).toBe(true);
     expect(fake.windows[0]!.options.webPreferences).toMatchObject({
       contextIsolation: true,
@@ -138,7 +166,7 @@ describe('Electron main', () => {
     expect(await page.text()).toBe('<title>MedPrep</title>');
   });
 
-  it('answers IPC through the engine and pushes its events to the window', async () => {
+  it('answers IPC through the engine process and pushes its events to the window', async () => {
     const event = { senderFrame: { url: 'app://medprep/index.html' }, sender: {} };
     const info = await fake.ipcHandlers.get('app.info')!(event, {});
     expect(info).toMatchObject({ ok: true, result: { name: 'MedPrep' } });
@@ -149,6 +177,27 @@ describe('Electron main', () => {
       'medprep:event',
       'project.changed',
       expect.objectContaining({ dir }),
+    ]);
+  });
+
+  it('starts the model hosts the engine asks for as utility processes too (fork is fused off when packaged)', async () => {
+    const event = { senderFrame: { url: 'app://medprep/index.html' }, sender: {} };
+    const invoke = async <T>(channel: string, args: unknown) =>
+      ((await fake.ipcHandlers.get(channel)!(event, args)) as { result: T }).result;
+    const job = await invoke<{ id: string }>('models.check', { ids: ['test-ner'], device: 'cpu' });
+    await vi.waitFor(
+      async () => {
+        const jobs = await invoke<{ id: string; state: string }[]>('jobs.list', {});
+        expect(jobs.find((j) => j.id === job.id)?.state).toBe('done');
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    expect(await invoke('models.result', { jobId: job.id })).toMatchObject({
+      checks: [{ id: 'test-ner', status: 'verified' }],
+    });
+    expect(fake.log.filter((l) => l.startsWith('utilityProcess'))).toEqual([
+      'utilityProcess MedPrep engine',
+      'utilityProcess MedPrep models',
     ]);
   });
 
@@ -182,6 +231,19 @@ describe('Electron main', () => {
     close({ preventDefault: () => (prevented = true) });
     expect(prevented).toBe(false);
     expect(fake.prompts).toHaveLength(1);
+  });
+
+  it('says so and quits when the engine process dies', async () => {
+    expect(fake.log).not.toContain('errorBox MedPrep stopped');
+    fake.engines[0]!.kill('SIGKILL');
+    await vi.waitFor(() => expect(fake.log.slice(-2)).toEqual(['errorBox MedPrep stopped', 'quit']), {
+      timeout: 10_000,
+    });
+    const event = { senderFrame: { url: 'app://medprep/index.html' }, sender: {} };
+    expect(await fake.ipcHandlers.get('app.info')!(event, {})).toMatchObject({
+      ok: false,
+      error: { code: 'unavailable' },
+    });
   });
 
   it('closes the engine before quitting', async () => {

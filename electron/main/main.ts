@@ -1,14 +1,16 @@
-// The Electron main process: wiring only. The engine does the work; policy.ts, security.ts, app-protocol.ts and
+// The Electron main process: wiring only. The engine does the work in its own utility process (so no store
+// access, index build or write transaction ever blocks a window); policy.ts, security.ts, app-protocol.ts and
 // ipc.ts hold the rules. No auto-updater, no crash reporter, no telemetry: nothing here opens a connection.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron';
 import type { OpenDialogOptions } from 'electron';
-import { Engine } from '../engine/index.ts';
+import { ENGINE_PROCESS_SCRIPT, EngineClient } from '../engine/process/client.ts';
 import { appProtocolHandler } from './app-protocol.ts';
 import { EVENT_CHANNEL, forwardEvents, registerIpc } from './ipc.ts';
 import { APP_INDEX_URL, APP_SCHEME, KEEP_WORKING, closePrompt, secureWebPreferences } from './policy.ts';
 import { hardenSession, hardenWebContents } from './security.ts';
+import { utilityEngine, utilityHost } from './utility.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Built next to this file by tsc (electron/preload/preload.cts → dist/electron/preload/preload.cjs).
@@ -27,18 +29,17 @@ app.enableSandbox();
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  void start();
+  start().catch((err: unknown) => {
+    // Nothing works without the engine: say so (the message names a file at most, never patient data) and quit.
+    dialog.showErrorBox('MedPrep could not start', err instanceof Error ? err.message : String(err));
+    app.quit();
+  });
 }
 
 async function start(): Promise<void> {
   const appPath = app.getAppPath();
-  const engine = new Engine({
-    sampleProjectDir: path.join(app.getPath('userData'), 'sample-project'),
-    sampleDataDir: app.isPackaged
-      ? path.join(process.resourcesPath, 'resources', 'sample-data')
-      : path.join(appPath, 'resources', 'sample-data'),
-  });
   let window: BrowserWindow | null = null;
+  let engine: EngineClient | null = null;
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
   app.on('second-instance', () => {
@@ -49,7 +50,7 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => app.quit());
   let engineClosed = false;
   app.on('will-quit', (event) => {
-    if (engineClosed) return;
+    if (engineClosed || !engine) return;
     // Finish the engine first (jobs checkpoint, the database closes cleanly), then quit for real.
     event.preventDefault();
     void engine.close().finally(() => {
@@ -59,16 +60,30 @@ async function start(): Promise<void> {
   });
 
   await app.whenReady();
+  // Utility processes can be started once the app is ready; the engine resolves its own resources.
+  engine = await EngineClient.start(utilityEngine(ENGINE_PROCESS_SCRIPT), {
+    engine: { sampleProjectDir: path.join(app.getPath('userData'), 'sample-project') },
+    modelHosts: utilityHost,
+  });
+  const running = engine;
+  running.onCrash((code) => {
+    dialog.showErrorBox(
+      'MedPrep stopped',
+      `The MedPrep engine stopped unexpectedly (exit code ${code ?? 'none'}). MedPrep will close. Work that ` +
+        'finished is kept, and running an interrupted job again resumes it.',
+    );
+    app.quit();
+  });
   hardenSession(session.defaultSession, { devtools });
   protocol.handle(
     APP_SCHEME,
     appProtocolHandler({
       rendererDir: path.join(appPath, 'dist', 'renderer'),
-      resolveMedia: (urlPath) => engine.resolveMedia(urlPath),
+      resolveMedia: (urlPath) => running.resolveMedia(urlPath),
     }),
   );
   registerIpc(ipcMain, {
-    engine,
+    engine: running,
     pickFolder: async (event) => {
       const options: OpenDialogOptions = { properties: ['openDirectory', 'createDirectory'] };
       const owner = BrowserWindow.fromWebContents(event.sender);
@@ -78,7 +93,7 @@ async function start(): Promise<void> {
       return picked.canceled ? null : (picked.filePaths[0] ?? null);
     },
   });
-  forwardEvents(engine, (event, payload) => {
+  forwardEvents(running, (event, payload) => {
     if (window && !window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event, payload);
   });
 
@@ -95,7 +110,7 @@ async function start(): Promise<void> {
   shown.once('ready-to-show', () => shown.show());
   // A running job stops when the app closes (it resumes on the next run): ask before that happens.
   shown.on('close', (event) => {
-    const prompt = closePrompt(engine.activeJobs());
+    const prompt = closePrompt(running.activeJobs());
     if (prompt && dialog.showMessageBoxSync(shown, prompt) === KEEP_WORKING) event.preventDefault();
   });
   shown.on('closed', () => {

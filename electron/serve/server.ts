@@ -8,8 +8,9 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
-import { CHANNELS, EVENTS, type Channel, type WireMessage } from '../api/contract.ts';
-import { ApiError, toErrorShape, type Engine } from '../engine/index.ts';
+import { EVENTS, type WireMessage } from '../api/contract.ts';
+import { toErrorShape, type Engine } from '../engine/index.ts';
+import { answerInvoke } from '../engine/process/answer.ts';
 import {
   RENDERER_NOT_BUILT,
   contentSecurityPolicy,
@@ -18,6 +19,11 @@ import {
   rendererBuilt,
   resolveStaticFile,
 } from './static-files.ts';
+
+/** The engine as the server uses it: in this process (tests) or in its own process (EngineClient, `medprep serve`). */
+export type ServedEngine = Pick<Engine, 'invoke' | 'on'> & {
+  resolveMedia(urlPath: string): Promise<string | null> | string | null;
+};
 
 export interface ServerOptions {
   /** 0 or absent: any free port. */
@@ -44,7 +50,7 @@ type Verdict = { ok: true; tokenInQuery: boolean } | { ok: false; status: 401 | 
 const FORBIDDEN: Verdict = { ok: false, status: 403, body: 'forbidden' };
 const UNAUTHORISED: Verdict = { ok: false, status: 401, body: 'unauthorised' };
 
-export async function startServer(engine: Engine, opts: ServerOptions): Promise<RunningServer> {
+export async function startServer(engine: ServedEngine, opts: ServerOptions): Promise<RunningServer> {
   const token = crypto.randomBytes(32).toString('base64url');
   const tokenDigest = digest(token);
   const sameToken = (candidate: string | undefined): boolean =>
@@ -114,7 +120,7 @@ export async function startServer(engine: Engine, opts: ServerOptions): Promise<
     const pathname = decodedPathname(url);
     if (pathname === null) return text(res, 400, 'bad request');
     if (pathname.startsWith('/media/')) {
-      const file = engine.resolveMedia(pathname);
+      const file = await engine.resolveMedia(pathname);
       return file === null ? text(res, 404, 'not found') : sendFile(req, res, file);
     }
     if (!(await rendererBuilt(opts.rendererDir))) return text(res, 503, RENDERER_NOT_BUILT);
@@ -192,7 +198,7 @@ export async function startServer(engine: Engine, opts: ServerOptions): Promise<
 }
 
 /** One WireRequest in, one WireMessage out. Frames without a usable id cannot be answered and are dropped. */
-async function answer(engine: Engine, ws: WebSocket, data: RawData): Promise<void> {
+async function answer(engine: ServedEngine, ws: WebSocket, data: RawData): Promise<void> {
   let msg: unknown;
   try {
     msg = JSON.parse(rawText(data));
@@ -201,16 +207,7 @@ async function answer(engine: Engine, ws: WebSocket, data: RawData): Promise<voi
   }
   if (!isRecord(msg) || msg.type !== 'invoke' || !Number.isSafeInteger(msg.id)) return;
   const id = msg.id as number;
-  let reply: WireMessage;
-  try {
-    if (typeof msg.channel !== 'string' || !(CHANNELS as readonly string[]).includes(msg.channel)) {
-      throw new ApiError('bad-request', 'Unknown channel.');
-    }
-    const result = await engine.invoke(msg.channel as Channel, msg.args as never);
-    reply = { type: 'result', id, ok: true, result };
-  } catch (err) {
-    reply = { type: 'result', id, ok: false, error: toErrorShape(err) };
-  }
+  const reply = await answerInvoke(engine, id, msg.channel, msg.args);
   if (ws.readyState === WebSocket.OPEN) ws.send(serialise(reply, id));
 }
 

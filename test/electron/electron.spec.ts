@@ -1,5 +1,6 @@
 // The built Electron app, end to end: it loads its own page over app://, exposes the bridge and nothing of Node,
-// and cannot open windows, navigate away or reach the network. Skipped where the Electron binary is missing.
+// and cannot open windows, navigate away or reach the network; its engine runs in a utility process through the
+// whole journey. Skipped where the Electron binary is missing.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -112,4 +113,57 @@ test('cannot reach the network', async () => {
     ),
   );
   expect(outcome).toBe('blocked');
+});
+
+test('runs the engine in a utility process of its own, not in the main process', async () => {
+  const engines = await app.evaluate(({ app: electronApp }) =>
+    electronApp.getAppMetrics().filter((m) => m.type === 'Utility' && m.name === 'MedPrep engine'),
+  );
+  expect(engines).toHaveLength(1);
+  expect(engines[0]!.pid).not.toBe(await app.evaluate(() => process.pid));
+});
+
+test('runs import → de-identify → curate → SFT → export through the bridge and the engine process', async () => {
+  test.setTimeout(300_000);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'medprep-electron-journey-'));
+  try {
+    const outcome = await page.evaluate(
+      async ({ source, work }) => {
+        const m = (window as unknown as AppWindow).medprep;
+        const ended = (id: string) =>
+          new Promise<{ state: string; message: string }>((resolve) => {
+            const poll = async () => {
+              const job = (await m.invoke('jobs.list', {})).find((j) => j.id === id);
+              if (job && !['queued', 'running'].includes(job.state)) resolve(job);
+              else setTimeout(() => void poll(), 200);
+            };
+            void poll();
+          });
+        const states: string[] = [];
+        const run = async (started: Promise<{ id: string }>) => {
+          const job = await ended((await started).id);
+          states.push(job.state);
+          return (await started).id;
+        };
+        await m.invoke('project.create', { dir: `${work}/project` });
+        await run(m.invoke('import.start', { source, format: 'mimic-cxr' }));
+        await run(m.invoke('deid.start', {}));
+        await run(m.invoke('curate.run', {}));
+        await run(m.invoke('sft.run', {}));
+        const exported = await run(
+          m.invoke('export.run', { format: 'llava', out: `${work}/bundle`, maxSide: 128 }),
+        );
+        const result = await m.invoke('export.result', { jobId: exported });
+        const verify = await m.invoke('export.verify', { bundle: `${work}/bundle` });
+        return { states, ok: result.ok, samples: result.samples, verified: verify.ok };
+      },
+      { source: path.join(ROOT, 'resources', 'sample-data', 'mimic-cxr'), work },
+    );
+    expect(outcome.states).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(outcome.ok).toBe(true);
+    expect(outcome.samples).toBeGreaterThan(0);
+    expect(outcome.verified).toBe(true);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 });

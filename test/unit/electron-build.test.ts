@@ -30,7 +30,12 @@ describe('the Electron build', () => {
     );
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
-    for (const f of ['electron/main/main.js', 'electron/preload/preload.cjs', 'native-models/registry.js'])
+    for (const f of [
+      'electron/main/main.js',
+      'electron/preload/preload.cjs',
+      'electron/engine/process/engine-process.js',
+      'native-models/registry.js',
+    ])
       expect(fs.existsSync(path.join(out, f)), f).toBe(true);
     // The build copies the shipped model manifests beside the compiled registry, as package.json's build does.
     fs.cpSync(

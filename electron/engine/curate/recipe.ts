@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import type { Split } from '../../api/curate.ts';
-import { appRoot } from '../app-root.ts';
+import { resourceFile } from '../app-root.ts';
 import { ApiError } from '../errors.ts';
 import { OPERATOR_BY_NAME, type OperatorDef, type Params } from './operators.ts';
 
@@ -29,7 +28,7 @@ export interface Recipe {
 }
 
 export function defaultRecipePath(): string {
-  return path.join(appRoot(), 'resources', 'recipes', 'default.yaml');
+  return resourceFile('recipes', 'default.yaml');
 }
 
 export function defaultRecipeText(): string {

@@ -4,8 +4,7 @@
  * attributes (odd groups).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { appRoot } from '../app-root.ts';
+import { resourceFile } from '../app-root.ts';
 
 /** Option columns of the table, as named in the JSON. */
 export const OPTION_COLUMNS = [
@@ -58,7 +57,7 @@ interface RawRow {
 let cached: ConfidentialityTable | null = null;
 
 export function resourcePath(name: string): string {
-  return path.join(appRoot(), 'resources', 'dicom', name);
+  return resourceFile('dicom', name);
 }
 
 export function loadTable(): ConfidentialityTable {

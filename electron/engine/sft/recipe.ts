@@ -4,10 +4,9 @@
  * lines; the resolved recipe (templates included) is what a run records and a bundle's manifest carries.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { SFT_TASKS, type SftSplit, type SftTask } from '../../api/sft.ts';
-import { appRoot } from '../app-root.ts';
+import { resourceFile } from '../app-root.ts';
 import { ApiError } from '../errors.ts';
 
 export type UncertainPolicy = 'skip' | 'positive' | 'negative';
@@ -42,7 +41,7 @@ export interface SftRecipe {
 export const MIN_TEMPLATES = 8;
 
 export function defaultRecipePath(): string {
-  return path.join(appRoot(), 'resources', 'recipes', 'sft-default.yaml');
+  return resourceFile('recipes', 'sft-default.yaml');
 }
 
 export function defaultRecipeYaml(): string {
