@@ -12,11 +12,20 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { applyMasks } from '../deid-dicom/index.ts';
 import { deidentifiedDicomBytes, masksForImage, scaleMasks, sourceFile } from '../deid/index.ts';
-import { decodeFrame, parseDicom, prepareDecoding, readPixelInfo, renderFrame } from '../dicom/index.ts';
+import {
+  type DecodedFrame,
+  type DicomFile,
+  decodeFrame,
+  parseDicom,
+  prepareDecoding,
+  readPixelInfo,
+  renderFrame,
+} from '../dicom/index.ts';
 import { decodeRaster, render8 } from '../import/process-raster-file.ts';
 import { writeRendering } from '../import/thumbnail.ts';
 import type { Project } from '../project/project.ts';
 import type { ExportImageKind } from '../../api/export.ts';
+import { assertPixelsUnchanged } from './source-check.ts';
 
 export interface SourceImage {
   id: number;
@@ -52,6 +61,11 @@ export function extensionFor(im: SourceImage, kind: ExportImageKind): 'png' | 'j
   return kind === 'jpeg' ? 'jpg' : 'png';
 }
 
+async function decodeDicomFrame(file: DicomFile, frame: number): Promise<DecodedFrame> {
+  await prepareDecoding(file);
+  return decodeFrame(file, frame, readPixelInfo(file.dataset));
+}
+
 async function renderPng(project: Project, im: SourceImage, maxSide: number): Promise<Buffer> {
   const folder = `renders/${maxSide}`;
   const masks = masksForImage(project.db, im.id);
@@ -69,11 +83,13 @@ async function renderPng(project: Project, im: SourceImage, maxSide: number): Pr
     let rendered;
     if (isDicom(im)) {
       const file = parseDicom(bytes);
-      const info = readPixelInfo(file.dataset);
-      await prepareDecoding(file);
-      rendered = renderFrame(file.dataset, decodeFrame(file, im.frame, info));
+      const decoded = await decodeDicomFrame(file, im.frame);
+      assertPixelsUnchanged(im, decoded);
+      rendered = renderFrame(file.dataset, decoded);
     } else {
-      rendered = render8(await decodeRaster(bytes)).image;
+      const decoded = await decodeRaster(bytes);
+      assertPixelsUnchanged(im, decoded);
+      rendered = render8(decoded).image;
     }
     // Blank at full size, before resizing: a downscale would otherwise blend masked pixels with their neighbours.
     applyMasks(rendered, scaleMasks(masks, rendered.width, rendered.height), 0);
@@ -95,7 +111,8 @@ export async function imageBytes(
   const ext = extensionFor(im, kind);
   if (ext === 'dcm') {
     // The run's options and the image's masks; burned-in text is the de-identification stage's decision
-    // (quarantine), and export only receives images it let through.
+    // (quarantine), and export only receives images it let through, as they were when it decided.
+    assertPixelsUnchanged(im, await decodeDicomFrame(parseDicom(fs.readFileSync(im.abs)), im.frame));
     return Buffer.from(await deidentifiedDicomBytes(project, im.id));
   }
   const png = await renderPng(project, im, maxSide);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { EXPORT_FORMATS, type ExportFormat, type VerifyCheck, type VerifyReport } from '../../api/export.ts';
+import { keptOnPurpose } from './kept-on-purpose.ts';
 import { buildMatcher, dicomScanItems, scanTexts, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { readTar, readZip } from './archive.ts';
@@ -468,8 +469,19 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
   }
   if (format === 'parquet' || format === 'webdataset')
     for (const r of rows) scan.push({ file: r.file, record: r.id, text: r.text });
+  const kept = project
+    ? keptOnPurpose(
+        project.db,
+        [...files.keys()].some((p) => p.endsWith('.dcm')),
+      )
+    : [];
   const identifiers = project
-    ? projectIdentifiers(project.db, undefined, (key) => pseudonym(project.secret(), 'patient', key))
+    ? projectIdentifiers(
+        project.db,
+        undefined,
+        (key) => pseudonym(project.secret(), 'patient', key),
+        kept.flatMap((k) => k.keys),
+      )
     : [];
   const sampleImages = new Map(rows.map((r) => [r.id, r.images]));
   const leak = await scanTexts(scopeItems(scan, patientOf, sampleImages), buildMatcher(identifiers));
