@@ -6,6 +6,7 @@
  */
 import type { DeidSettings } from '../../api/deid.ts';
 import type { Db } from '../project/database.ts';
+import { DATE_KEYS } from '../sft/source.ts';
 
 export interface KeptOnPurpose {
   /** The option, as the card names it. */
@@ -34,14 +35,7 @@ const RULES: { applies: (s: Partial<DeidSettings>) => boolean; headersOnly: bool
       headersOnly: false,
       kept: {
         option: 'Retain Longitudinal Temporal Information with Full Dates',
-        keys: [
-          'StudyDate',
-          'SeriesDate',
-          'AcquisitionDate',
-          'ContentDate',
-          'InstanceCreationDate',
-          'PerformedProcedureStepStartDate',
-        ],
+        keys: [...DATE_KEYS],
       },
     },
   ];
