@@ -19,13 +19,15 @@ import {
   prepareDecoding,
 } from '../dicom/index.ts';
 import { encodingOf } from '../dicom/transfer-syntax.ts';
-import { UNSPACED, informativeWord, personNameGroups } from '../deid-text/known-values.ts';
+import { personNameGroups } from '../deid-text/known-values.ts';
+import { type LeakMatcher, buildMatcher, scanText } from '../leak-gate/index.ts';
 import { encodeCharset } from './charset-encode.ts';
 import { capAge, shiftDate, shiftDateTime, yearOnly, yearsBetween } from './dates.ts';
 import { type IodTypes, PRESENT_ONLY_WITH, iodFor, typeIn } from './iod-types.ts';
 import { keepEntry } from './keep-list.ts';
 import { type MaskRect, maskedPixelData } from './masks.ts';
 import { cleanEncapsulated, nativePixelValue } from './payloads.ts';
+import { CODE_VALUE_TAGS, isRegisteredCode } from './coded-values.ts';
 import { type DeidOptions, withDefaults } from './options.ts';
 import { type ProfileAction, rowAction } from './profile.ts';
 import { namePseudonym, pseudonym, pseudonymToken, shiftDaysFor, uidFor } from './pseudonyms.ts';
@@ -159,7 +161,8 @@ interface Run {
   actionOf: Map<TableRow, ProfileAction>;
   cleanText: CleanText | undefined;
   known: HeaderIdentifiers;
-  knownNeedles: string[];
+  /** The leak gate's matcher over this header's identifiers: what a kept or cleaned value must not hold. */
+  leakMatcher: LeakMatcher;
   patientKey: string;
   topPatientId: string | undefined;
   topPatientName: string | undefined;
@@ -313,10 +316,9 @@ function keyedValue(run: Run, ds: DicomDataset, el: DicomElement, vr: string): O
   return text(el.tag, vr, out.join('\\'));
 }
 
-/** Does text still contain a known identifier of this header (case-insensitive, PN variants)? */
+/** Does text still hold a known identifier of this header (as the leak gate reads it)? */
 function leaksKnown(run: Run, s: string): boolean {
-  const hay = s.toUpperCase();
-  return run.knownNeedles.some((n) => hay.includes(n));
+  return scanText(s, run.leakMatcher, { patterns: false }).size > 0;
 }
 
 function cleanedText(run: Run, ds: DicomDataset, el: DicomElement, vr: string): OutElement | undefined {
@@ -336,34 +338,22 @@ function zeroOrKeyed(run: Run, ds: DicomDataset, el: DicomElement, vr: string): 
 /**
  * An allow-listed value: free text goes through the text cleaner with the patient's identifiers, UIDs that
  * are not registered DICOM UIDs are remapped (unless Retain UIDs), and any string value still holding a known
- * identifier is dropped. Binary values that can carry text are not on the allow list at all.
+ * identifier is emptied. Binary values that can carry text are not on the allow list at all.
  */
-function allowListed(run: Run, ds: DicomDataset, el: DicomElement, vr: string): OutElement | null {
-  if (vr === 'UI') {
-    const uids = stringsOf(ds, el, vr);
-    if (run.options.retainUids || uids.every(isStandardUid)) return kept(el, vr, ds);
-    return text(
-      el.tag,
-      vr,
-      uids
-        .map((uid) => {
-          if (uid === '' || isStandardUid(uid)) return uid;
-          const pseudo = uidFor(run.secret, uid);
-          link(run, 'uid', uid, pseudo);
-          return pseudo;
-        })
-        .join('\\'),
-    );
-  }
-  if (TEXT_VRS.has(vr) && run.cleanText !== undefined) {
-    const original = stringsOf(ds, el, vr).join('\\');
+function allowListed(run: Run, ds: DicomDataset, el: DicomElement, vr: string): OutElement {
+  if (vr === 'UI') return run.options.retainUids ? kept(el, vr, ds) : uidElement(run, ds, el);
+  const original = stringsOf(ds, el, vr).join('\\');
+  // A value that still leaks is emptied, not removed: allow-listed attributes are often Type 2.
+  const emptied = { tag: el.tag, vr, value: new Uint8Array(0) };
+  const registeredCode = CODE_VALUE_TAGS.has(el.tag) && isRegisteredCode(getString(ds, 0x00080102), original);
+  if (TEXT_VRS.has(vr) && run.cleanText !== undefined && !registeredCode) {
     const cleaned = run.cleanText(original, run.known);
-    if (cleaned === original) return leaksKnown(run, original) ? null : kept(el, vr, ds);
+    if (cleaned === original) return leaksKnown(run, original) ? emptied : kept(el, vr, ds);
     return cleaned === '' || leaksKnown(run, cleaned)
-      ? null
+      ? emptied
       : { tag: el.tag, vr, value: encodeText(ds, cleaned) };
   }
-  if (STRING_VRS.has(vr) && leaksKnown(run, stringsOf(ds, el, vr).join('\\'))) return null;
+  if (STRING_VRS.has(vr) && leaksKnown(run, original)) return emptied;
   return kept(el, vr, ds);
 }
 
@@ -613,8 +603,8 @@ function processDataset(
         continue;
       }
       const result = allowListed(run, ds, el, vr);
-      if (result !== null) out.push(result);
-      audit(run, path, result === null ? 'X' : result.value === el.value ? 'K' : 'C', 'allow-list');
+      out.push(result);
+      audit(run, path, result.value === el.value ? 'K' : 'C', 'allow-list');
       continue;
     }
     audit(run, path, 'X', 'not-allowed');
@@ -674,36 +664,6 @@ function collectKnown(ds: DicomDataset): HeaderIdentifiers {
     operatorNames: names(PN_KNOWN.operatorNames),
     otherStrings: all([0x00081010, 0x00181000, 0x00101040, 0x00102154, 0x0018700a]),
   };
-}
-
-/**
- * Upper-case needles for the leak check: whole values, PN with spaces, and name parts of 3+ letters (2 in
- * CJK); values without information (`----`) are no needles.
- */
-function needles(known: HeaderIdentifiers): string[] {
-  const out = new Set<string>();
-  const add = (v: string): void => {
-    const t = v.trim().toUpperCase();
-    if (informativeWord(t) && (t.length >= 3 || UNSPACED.test(t))) out.add(t);
-  };
-  const names = [...known.patientNames, ...known.physicianNames, ...known.operatorNames];
-  for (const n of names) {
-    add(n);
-    add(n.replace(/\^+/g, ' ').trim());
-    for (const part of n.split(/[\^ ]+/)) add(part);
-  }
-  for (const v of [
-    ...known.patientIds,
-    ...known.accessionNumbers,
-    ...known.otherIds,
-    ...known.institutionNames,
-    ...known.institutionAddresses,
-    ...known.otherStrings,
-  ]) {
-    add(v);
-  }
-  if (known.birthDate !== undefined) add(known.birthDate);
-  return [...out];
 }
 
 function stampElements(run: Run, appVersion: string, pixelsCleaned: boolean): OutElement[] {
@@ -771,7 +731,7 @@ export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Prom
     actionOf,
     cleanText: ctx.cleanText,
     known,
-    knownNeedles: needles(known),
+    leakMatcher: buildMatcher([known]),
     patientKey,
     topPatientId: patientIdValue,
     topPatientName: ds.elements.has(0x00100010)

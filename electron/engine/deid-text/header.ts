@@ -114,7 +114,7 @@ function namePatterns(p: PersonName): { full: string[]; initials: string[]; sing
   const gi = g0 ? `${upperInitial(g0)}\\.?` : '';
   const mi = m0 ? `${upperInitial(m0)}\\.?` : '';
   // A middle name or initial the header does not know may still stand between given and family name.
-  const middle = M ? `(?:${NS}(?:${M}|${mi}))?` : `(?:${NS}\\p{L}\\.?)?`;
+  const middle = M ? `(?:${NS}(?:${M}|${mi}))?` : `(?:${NS}(?!${UNSPACED.source})\\p{L}\\.?)?`;
   if (F && G) {
     full.push(`${G}${middle}${NS}${F}`, `${F}${NS}${G}${middle}`);
     full.push(
