@@ -143,7 +143,7 @@ def descriptors(ds):
         ScheduledProcedureStepDescription='Portable chest, called Dr. Philippa Quennell-Ashdown',
         RequestedProcedureDescription='Chest for Barnaby Featherstonehaugh',
     )])
-    return ['Quennell', 'Featherstonehaugh', 'Philippa', 'Barnaby', '93F']
+    return ['Quennell', 'Featherstonehaugh', 'Philippa', 'Barnaby', '93F fall']
 
 
 def overlay_and_private(ds):
