@@ -57,7 +57,12 @@ export function projectIdentifiers(
     for (const key of kept) delete header[key];
     list.push(headerIdentifiers(header), {
       patientIds: [stripPrefix(r.patientKey)],
-      otherIds: [stripPrefix(r.studyUid), r.seriesUid, r.sopUid, ...metaIds],
+      otherIds: [
+        ...(kept.has('StudyInstanceUID') ? [] : [stripPrefix(r.studyUid)]),
+        ...(kept.has('SeriesInstanceUID') ? [] : [r.seriesUid]),
+        ...(kept.has('SOPInstanceUID') ? [] : [r.sopUid]),
+        ...metaIds,
+      ],
       ...(r.accession ? { accessionNumbers: [r.accession] } : {}),
       ...(r.studyDate && !kept.has('StudyDate') ? { studyDates: [r.studyDate] } : {}),
       ...(r.birthDate ? { birthDate: r.birthDate } : {}),

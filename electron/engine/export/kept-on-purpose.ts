@@ -31,6 +31,11 @@ const RULES: { applies: (s: Partial<DeidSettings>) => boolean; headersOnly: bool
       },
     },
     {
+      applies: (s) => s.retainUids === true,
+      headersOnly: true,
+      kept: { option: 'Retain UIDs', keys: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'] },
+    },
+    {
       applies: (s) => s.longitudinal === 'full-dates',
       headersOnly: false,
       kept: {
