@@ -192,6 +192,35 @@ def jpeg_segments(ds):
     return ['KOWALCZYK', 'JAROMIR', '7734219']
 
 
+def j2k_comments(ds):
+    """Class 5c: COM segments in the main and a tile-part header of a JPEG 2000 frame, bytes after EOC."""
+    y, x = np.mgrid[0:64, 0:64]
+    buf = io.BytesIO()
+    Image.fromarray(((x + y) * 2).astype(np.uint8), 'L').save(buf, 'JPEG2000', no_jp2=True, irreversible=False)
+    stream = bytearray(buf.getvalue())
+
+    def com(text):
+        body = b'\x00\x01' + text.encode()
+        return b'\xff\x64' + (len(body) + 2).to_bytes(2, 'big') + body
+
+    sot = stream.find(b'\xff\x90')
+    tile_com = com('Tile note KOWALCZYK ' + MRN)
+    psot = int.from_bytes(stream[sot + 6:sot + 10], 'big')
+    if psot:
+        stream[sot + 6:sot + 10] = (psot + len(tile_com)).to_bytes(4, 'big')
+    stream[sot + 12:sot + 12] = tile_com  # right after the 12-byte SOT segment
+    stream[sot:sot] = com('Patient JAROMIR KOWALCZYK')  # last segment of the main header
+    frame = bytes(stream) + b'KOWALCZYK^JAROMIR\0'
+    ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.4.90'
+    ds.BitsAllocated = 8
+    ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelData = encapsulate([frame])
+    ds['PixelData'].VR = 'OB'
+    ds['PixelData'].is_undefined_length = True
+    return ['KOWALCZYK', 'JAROMIR', '7734219']
+
+
 def old_age(ds):
     """Class 6: age capped at 090Y while birth date (year only) and study date give 92."""
     ds.PatientBirthDate = '19301002'
@@ -234,6 +263,7 @@ CASES = [
     ('c4-overlay-private', 4, {'cleanGraphics': True, 'retainSafePrivate': True}, overlay_and_private),
     ('c5-trailing-pixels', 5, {}, trailing_pixel_bytes),
     ('c5-jpeg-segments', 5, {}, jpeg_segments),
+    ('c5-j2k-comments', 5, {}, j2k_comments),
     ('c6-old-age', 6, {'birthDate': 'year', 'retainPatientCharacteristics': True}, old_age),
     ('c7-pn-iso2022jp', 7, {'cleanDescriptors': True}, person_name_groups_jp),
     ('c7-pn-gb18030', 7, {'cleanDescriptors': True}, person_name_groups_gb),

@@ -19,6 +19,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 const source = path.join(work, 'source');
 const project = path.join(work, 'project');
 let needles: string[] = [];
+let cases = 0;
 
 function run(args: string[]): void {
   const r = medprep(args);
@@ -53,6 +54,7 @@ beforeAll(() => {
     cases: { needles: string[] }[];
   };
   needles = [...new Set(listing.cases.flatMap((c) => c.needles))];
+  cases = listing.cases.length;
   fs.rmSync(path.join(source, 'attack.json'));
   run(['init', project]);
   fs.writeFileSync(path.join(project, 'secret.key'), '19'.repeat(32) + '\n', { mode: 0o600 });
@@ -80,7 +82,7 @@ describe('the attack set exported through the CLI', () => {
     const out = path.join(work, 'bundle-dicom');
     run(['export', project, out, '--images', 'dicom']);
     const members = walk(out);
-    expect(members.filter((m) => m.name.endsWith('.dcm')).length).toBe(10);
+    expect(members.filter((m) => m.name.endsWith('.dcm')).length).toBe(cases);
     expect(found(members)).toEqual([]);
     const card = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
     expect(card).toContain('InstitutionName');
@@ -98,7 +100,7 @@ describe('the attack set exported through the CLI', () => {
     const zip = path.join(work, 'bundle-jpeg.zip');
     run(['export', project, zip, '--images', 'jpeg', '--archive', 'zip']);
     const members = readZip(fs.readFileSync(zip)).map((e) => ({ name: e.name, bytes: Buffer.from(e.data) }));
-    expect(members.filter((m) => m.name.endsWith('.jpg')).length).toBe(10);
+    expect(members.filter((m) => m.name.endsWith('.jpg')).length).toBe(cases);
     expect(found(members)).toEqual([]);
   });
 

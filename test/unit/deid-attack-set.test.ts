@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerCleaner } from '../../electron/engine/deid/clean.ts';
 import { type DeidOptions, deidentifyDicom, withDefaults } from '../../electron/engine/deid-dicom/index.ts';
+import { j2kSideSpans, jpegSideSpans } from '../../electron/engine/deid-dicom/payloads.ts';
 import { compileHeader, detectSpans } from '../../electron/engine/deid-text/index.ts';
 import {
   type DicomDataset,
@@ -93,6 +94,7 @@ describe('the attack set: no identifier survives de-identification, whatever the
       'c2-kept-free-text',
       'c5-trailing-pixels',
       'c5-jpeg-segments',
+      'c5-j2k-comments',
       'c1-removable-sequences',
     ]) {
       const c = byName(name);
@@ -183,21 +185,27 @@ describe('class 5: bytes outside the elements', () => {
     expect(out.elements.get(0x7fe00010)?.value.length).toBe(64 * 64 * 2);
   });
 
-  it('strips COM, APPn and post-EOI bytes from JPEG frames, which still decode to the same pixels', async () => {
-    const c = byName('c5-jpeg-segments');
-    const before = parseDicom(source(c));
-    const after = parseDicom(await deid(c));
-    await prepareDecoding(before);
-    await prepareDecoding(after);
-    const a = decodeFrame(before, 0, readPixelInfo(before.dataset)).data;
-    const b = decodeFrame(after, 0, readPixelInfo(after.dataset)).data;
-    expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
-    const fragment = after.dataset.elements.get(0x7fe00010)!.encapsulated!.fragments[0]!;
-    const frame = Buffer.from(
-      after.dataset.source.subarray(fragment.offset, fragment.offset + fragment.length),
-    );
-    expect(frame.includes(Buffer.from([0xff, 0xfe]))).toBe(false);
-    expect(frame.includes(Buffer.from('Exif'))).toBe(false);
+  it('strips COM, APPn and trailing bytes from JPEG and JPEG 2000 frames, which decode to the same pixels', async () => {
+    for (const name of ['c5-jpeg-segments', 'c5-j2k-comments']) {
+      const c = byName(name);
+      const before = parseDicom(source(c));
+      const after = parseDicom(await deid(c));
+      await prepareDecoding(before);
+      await prepareDecoding(after);
+      const a = decodeFrame(before, 0, readPixelInfo(before.dataset)).data;
+      const b = decodeFrame(after, 0, readPixelInfo(after.dataset)).data;
+      expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), name).toBe(true);
+      const fragment = after.dataset.elements.get(0x7fe00010)!.encapsulated!.fragments[0]!;
+      const frame = Buffer.from(
+        after.dataset.source.subarray(fragment.offset, fragment.offset + fragment.length),
+      );
+      // Left: at most a bare JFIF APP0 and the even-length pad byte after EOI/EOC.
+      const left = [...jpegSideSpans(frame), ...j2kSideSpans(frame)].map((span) =>
+        frame.subarray(span.start, span.end).toString('hex'),
+      );
+      for (const hex of left) expect(['ffe000104a46494600010100000100010000', '00'], name).toContain(hex);
+      expect(frame.includes(Buffer.from('Exif')), name).toBe(false);
+    }
   });
 });
 

@@ -2,7 +2,8 @@
  * Every text an exported DICOM file carries, for the leak gate: each element at every depth of the meta
  * and the dataset (sequences, private blocks), the readable runs of binary values (OB/OW/UN, ICC profiles,
  * overlays), the bytes after the last pixel of native Pixel Data, and the comment, application and
- * post-EOI bytes of JPEG frames. Records are tag paths (`(0008,1140)[0](0008,0104)`), never values.
+ * post-EOI bytes of JPEG and JPEG 2000 frames (found as de-identification strips them, payloads.ts).
+ * Records are tag paths (`(0008,1140)[0](0008,0104)`), never values.
  */
 import {
   type DicomDataset,
@@ -15,6 +16,7 @@ import {
   TEXT_VRS,
 } from '../dicom/index.ts';
 import { nativeFrameBits } from '../dicom/pixel-info.ts';
+import { j2kSideSpans, jpegSideSpans } from '../deid-dicom/payloads.ts';
 import type { ScanItem } from './index.ts';
 
 const TAG_PIXEL_DATA = 0x7fe00010;
@@ -35,37 +37,12 @@ export function readableRuns(bytes: Uint8Array): string {
   return runs.join('\n');
 }
 
-/** The segments of a JPEG codestream that hold no pixels (COM, APPn) and whatever follows EOI. */
-function jpegSideBytes(src: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  if (src[0] !== 0xff || src[1] !== 0xd8) return out;
-  let i = 2;
-  while (i + 1 < src.length) {
-    if (src[i] !== 0xff) {
-      i++;
-      continue;
-    }
-    const marker = src[i + 1] ?? 0;
-    if (marker === 0x00 || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7)) {
-      i += marker === 0xff ? 1 : 2;
-      continue;
-    }
-    if (marker === 0xd9) {
-      out.push(src.subarray(i + 2));
-      break;
-    }
-    const end = i + 2 + (((src[i + 2] ?? 0) << 8) | (src[i + 3] ?? 0));
-    if (marker === 0xfe || (marker >= 0xe0 && marker <= 0xef)) out.push(src.subarray(i + 4, end));
-    i = end;
-  }
-  return out;
-}
-
 function pixelSideBytes(ds: DicomDataset, el: DicomElement): Uint8Array[] {
   if (el.encapsulated !== undefined) {
-    return el.encapsulated.fragments.flatMap((f) =>
-      jpegSideBytes(ds.source.subarray(f.offset, f.offset + f.length)),
-    );
+    return el.encapsulated.fragments.flatMap((f) => {
+      const src = ds.source.subarray(f.offset, f.offset + f.length);
+      return [...jpegSideSpans(src), ...j2kSideSpans(src)].map((span) => src.subarray(span.start, span.end));
+    });
   }
   try {
     const info = readPixelInfo(ds);
