@@ -171,6 +171,16 @@ def trailing_pixel_bytes(ds):
     return ['KOWALCZYK', 'JAROMIR', '7734219']
 
 
+def encapsulated_8bit(ds, transfer_syntax, frame):
+    ds.file_meta.TransferSyntaxUID = transfer_syntax
+    ds.BitsAllocated = 8
+    ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelData = encapsulate([frame])
+    ds['PixelData'].VR = 'OB'
+    ds['PixelData'].is_undefined_length = True
+
+
 def jpeg_segments(ds):
     """Class 5b: a COM segment, EXIF (APP1) and bytes after EOI inside an encapsulated JPEG frame."""
     y, x = np.mgrid[0:64, 0:64]
@@ -180,14 +190,7 @@ def jpeg_segments(ds):
     exif[0x013B] = 'Jaromir Kowalczyk'  # Artist
     buf = io.BytesIO()
     img.save(buf, 'JPEG', quality=90, comment=b'Patient KOWALCZYK ' + MRN.encode(), exif=exif.tobytes())
-    frame = buf.getvalue() + b'KOWALCZYK^JAROMIR'
-    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
-    ds.BitsAllocated = 8
-    ds.BitsStored = 8
-    ds.HighBit = 7
-    ds.PixelData = encapsulate([frame])
-    ds['PixelData'].VR = 'OB'
-    ds['PixelData'].is_undefined_length = True
+    encapsulated_8bit(ds, JPEGBaseline8Bit, buf.getvalue() + b'KOWALCZYK^JAROMIR')
     ds.LossyImageCompression = '01'
     return ['KOWALCZYK', 'JAROMIR', '7734219']
 
@@ -210,14 +213,7 @@ def j2k_comments(ds):
         stream[sot + 6:sot + 10] = (psot + len(tile_com)).to_bytes(4, 'big')
     stream[sot + 12:sot + 12] = tile_com  # right after the 12-byte SOT segment
     stream[sot:sot] = com('Patient JAROMIR KOWALCZYK')  # last segment of the main header
-    frame = bytes(stream) + b'KOWALCZYK^JAROMIR\0'
-    ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.4.90'
-    ds.BitsAllocated = 8
-    ds.BitsStored = 8
-    ds.HighBit = 7
-    ds.PixelData = encapsulate([frame])
-    ds['PixelData'].VR = 'OB'
-    ds['PixelData'].is_undefined_length = True
+    encapsulated_8bit(ds, '1.2.840.10008.1.2.4.90', bytes(stream) + b'KOWALCZYK^JAROMIR\0')
     return ['KOWALCZYK', 'JAROMIR', '7734219']
 
 
