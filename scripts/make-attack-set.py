@@ -133,6 +133,23 @@ def kept_free_text(ds):
     return ['KOWALCZYK', 'JAROMIR', '7734219', BIRTH]
 
 
+def deep_code_meanings(ds):
+    """Class 2b: with Retain UIDs the referenced-image sequences stay; names four levels down in them."""
+    ds.SourceImageSequence = Sequence([item(
+        ReferencedSOPClassUID=DX,
+        ReferencedSOPInstanceUID=ROOT + '51',
+        PurposeOfReferenceCodeSequence=Sequence([item(
+            CodeValue='121320', CodingSchemeDesignator='DCM', CodeMeaning='Uncompressed predecessor',
+            ReferencedImageSequence=Sequence([item(
+                ReferencedSOPClassUID=DX,
+                ReferencedSOPInstanceUID=ROOT + '52',
+                PurposeOfReferenceCodeSequence=Sequence([code(MRN, 'Prior of KOWALCZYK JAROMIR')]),
+            )]),
+        )]),
+    )])
+    return ['KOWALCZYK', 'JAROMIR', '7734219']
+
+
 def descriptors(ds):
     """Class 3: third persons and an age over 89 in descriptors that Clean Descriptors keeps."""
     ds.ImageComments = 'Discussed with Dr. Philippa Quennell-Ashdown on the ward'
@@ -255,6 +272,7 @@ def no_information_names(ds):
 CASES = [
     ('c1-removable-sequences', 1, {}, removable_sequences),
     ('c2-kept-free-text', 2, {}, kept_free_text),
+    ('c2-deep-retain-uids', 2, {'retainUids': True}, deep_code_meanings),
     ('c3-descriptors', 3, {'cleanDescriptors': True}, descriptors),
     ('c4-overlay-private', 4, {'cleanGraphics': True, 'retainSafePrivate': True}, overlay_and_private),
     ('c5-trailing-pixels', 5, {}, trailing_pixel_bytes),

@@ -138,6 +138,16 @@ describe('class 2: free text in kept attributes, UIDs, ICC profile', () => {
   });
 });
 
+describe('class 2 with Retain UIDs: referenced-image sequences kept, their code meanings still cleaned', () => {
+  it('cleans a code meaning four sequences down and keeps the DCM code above it', async () => {
+    const out = await dataset('c2-deep-retain-uids');
+    const purpose = getItems(getItems(out, 0x00082112)[0]!, 0x0040a170)[0]!;
+    expect(getString(purpose, 0x00080104)).toBe('Uncompressed predecessor');
+    const deep = getItems(getItems(purpose, 0x00081140)[0]!, 0x0040a170)[0]!;
+    expect(getString(deep, 0x00080104)).toBe('Prior of [NAME]');
+  });
+});
+
 describe('class 3: Clean Descriptors and other people', () => {
   it('takes third persons and ages over 89 out of descriptors and keeps what describes the image', async () => {
     const out = await dataset('c3-descriptors');
