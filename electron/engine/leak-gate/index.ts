@@ -6,8 +6,10 @@
  * anything that is not a letter or digit). A run of consecutive tokens whose concatenation is a key is a hit,
  * so "Jane Doe", "DOE, JANE", "DOE^JANE", "J. Doe", "MRN FAKE 0001" and "mrnfake0001" all meet the same key.
  * A family name alone counts when written with a capital and not an allow-listed medical word ("Foley
- * catheter" is medicine). Original dates (birth, study) are found in any format by parsing every date in the
- * text and comparing the day: a date that was not shifted is a leak.
+ * catheter" is medicine). Person Name groups (`Yamada^Tarou=山田^太郎=…`) are names of their own; in Han and
+ * kana, which are written without spaces, each character is a token, so 山田 is found inside 患者山田様, and a
+ * family or given name of two characters counts alone. Original dates (birth, study) are found in any format
+ * by parsing every date in the text and comparing the day: a date that was not shifted is a leak.
  *
  * Patterns: phone numbers, e-mail and web addresses, IP addresses and social security numbers, except the
  * reserved fictional ranges surrogates use (555-01xx, example.org, 192.0.2.0/24, SSNs starting with 9).
