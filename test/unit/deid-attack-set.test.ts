@@ -239,6 +239,12 @@ describe('class 6: ages over 89', () => {
         .bytes,
     ).dataset;
     expect(getString(kept, 'PatientBirthDate')).toBe('19600101');
+    // Another study of the same patient at 90: the bundle would pair the two, so no birth date here either.
+    const later = { secret: SECRET, options, appVersion: '0.1.0', detectText: false as const };
+    const paired = parseDicom(
+      (await deidentifyDicom(bytes, { ...later, patientStudyDates: ['20230105', '20501003'] })).bytes,
+    ).dataset;
+    expect(getString(paired, 'PatientBirthDate')).toBeUndefined();
   });
 });
 

@@ -110,6 +110,11 @@ export interface DeidContext {
   safePrivate?: SafePrivateEntry[];
   /** Pixel text detector for images the header rules do not quarantine; false to skip. Default: built-in. */
   detectText?: TextDetector | false;
+  /**
+   * Every study date of the patient the project knows (`YYYYMMDD`): an age over 89 at any of them empties
+   * this header's birth date too, since bundles put the patient's studies side by side.
+   */
+  patientStudyDates?: string[];
 }
 
 export interface DeidResult {
@@ -635,12 +640,17 @@ const PN_KNOWN = {
   operatorNames: [0x00081070],
 };
 
-/** Patient Age over 89, or more than 89 years between the birth date and any date of the header. */
-function olderThan89(ds: DicomDataset, known: HeaderIdentifiers): boolean {
+/** Patient Age over 89, or more than 89 years between the birth date and any date of the patient. */
+function olderThan89(ds: DicomDataset, known: HeaderIdentifiers, patientDates: string[]): boolean {
   if (getStrings(ds, 0x00101010).some((age) => capAge(age) === '090Y')) return true;
   const birth = known.birthDate;
   if (birth === undefined) return false;
-  const dates = [...known.studyDates, ...getStrings(ds, 0x00080012), ...getStrings(ds, 0x0008002a)];
+  const dates = [
+    ...known.studyDates,
+    ...getStrings(ds, 0x00080012),
+    ...getStrings(ds, 0x0008002a),
+    ...patientDates,
+  ];
   return dates.some((d) => (yearsBetween(birth, d.slice(0, 8)) ?? 0) > 89);
 }
 
@@ -740,7 +750,7 @@ export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Prom
     shiftDays: shiftDaysFor(ctx.secret, patientKey, options.shiftRange),
     safe: indexSafePrivate(ctx.safePrivate ?? loadSafePrivate()),
     transferSyntax: file.transferSyntax,
-    over89: olderThan89(ds, known),
+    over89: olderThan89(ds, known, ctx.patientStudyDates ?? []),
     actions: [],
     linkage: new Map(),
   };
