@@ -50,3 +50,12 @@ export function capAge(as: string): string | undefined {
   const years = m[2] === 'Y' ? n : m[2] === 'M' ? n / 12 : m[2] === 'W' ? n / 52.18 : n / 365.25;
   return years > 89 ? '090Y' : `${m[1]}${m[2]}`;
 }
+
+/** Whole years from one `YYYYMMDD` to another; undefined when either is not a date. */
+export function yearsBetween(from: string, to: string): number | undefined {
+  const a = /^(\d{4})(\d{2})(\d{2})$/.exec(from.trim());
+  const b = /^(\d{4})(\d{2})(\d{2})$/.exec(to.trim());
+  if (a === null || b === null) return undefined;
+  const years = Number(b[1]) - Number(a[1]);
+  return `${b[2]}${b[3]}` < `${a[2]}${a[3]}` ? years - 1 : years;
+}

@@ -19,10 +19,15 @@ import {
   prepareDecoding,
 } from '../dicom/index.ts';
 import { encodingOf } from '../dicom/transfer-syntax.ts';
-import { capAge, shiftDate, shiftDateTime, yearOnly } from './dates.ts';
+import { personNameGroups } from '../deid-text/known-values.ts';
+import { type LeakMatcher, buildMatcher, scanText } from '../leak-gate/index.ts';
+import { encodeCharset } from './charset-encode.ts';
+import { capAge, shiftDate, shiftDateTime, yearOnly, yearsBetween } from './dates.ts';
 import { type IodTypes, PRESENT_ONLY_WITH, iodFor, typeIn } from './iod-types.ts';
 import { keepEntry } from './keep-list.ts';
 import { type MaskRect, maskedPixelData } from './masks.ts';
+import { cleanEncapsulated, nativePixelValue } from './payloads.ts';
+import { CODE_VALUE_TAGS, isRegisteredCode } from './coded-values.ts';
 import { type DeidOptions, withDefaults } from './options.ts';
 import { type ProfileAction, rowAction } from './profile.ts';
 import { namePseudonym, pseudonym, pseudonymToken, shiftDaysFor, uidFor } from './pseudonyms.ts';
@@ -33,6 +38,7 @@ import {
   indexSafePrivate,
   loadSafePrivate,
   safeEntry,
+  valueFitsVr,
 } from './safe-private.ts';
 import { longitudinalState, methodCodes, methodText } from './stamp.ts';
 import {
@@ -104,6 +110,11 @@ export interface DeidContext {
   safePrivate?: SafePrivateEntry[];
   /** Pixel text detector for images the header rules do not quarantine; false to skip. Default: built-in. */
   detectText?: TextDetector | false;
+  /**
+   * Every study date of the patient the project knows (`YYYYMMDD`): an age over 89 at any of them empties
+   * this header's birth date too, since bundles put the patient's studies side by side.
+   */
+  patientStudyDates?: string[];
 }
 
 export interface DeidResult {
@@ -123,6 +134,8 @@ export interface DeidResult {
 const TAG_PIXEL_DATA = 0x7fe00010;
 const STAMP_TAGS = new Set([0x00120062, 0x00120063, 0x00120064, 0x00280303]);
 const TEXT_VRS = new Set(['LO', 'LT', 'ST', 'UT', 'SH', 'UC', 'PN']);
+/** Every VR whose value is characters (checked for known identifiers when kept). */
+const STRING_VRS = new Set([...TEXT_VRS, 'AE', 'CS', 'UR', 'DS', 'IS']);
 const STRUCTURED_TEXT = new Set([0x0040a160]); // Text Value: free text inside SR content items
 
 /** Tags whose Z/D replacement is a keyed pseudonym of the original value (consistent across files). */
@@ -153,12 +166,16 @@ interface Run {
   actionOf: Map<TableRow, ProfileAction>;
   cleanText: CleanText | undefined;
   known: HeaderIdentifiers;
-  knownNeedles: string[];
+  /** The leak gate's matcher over this header's identifiers: what a kept or cleaned value must not hold. */
+  leakMatcher: LeakMatcher;
   patientKey: string;
   topPatientId: string | undefined;
   topPatientName: string | undefined;
   shiftDays: number;
   safe: SafePrivateIndex;
+  transferSyntax: string;
+  /** The patient is older than 89 at some date of this header (HIPAA groups them as 90+). */
+  over89: boolean;
   actions: AuditEntry[];
   linkage: Map<string, LinkagePair>;
 }
@@ -184,15 +201,9 @@ function text(tag: number, vr: string, s: string): OutElement {
   return { tag, vr, value: asciiBytes(s) };
 }
 
-/** Encode cleaned text for the dataset's character set (ASCII always works; else latin1 / UTF-8). */
+/** Encode cleaned text in the dataset's character set (ISO 2022 JP and GB18030 included). */
 function encodeText(ds: DicomDataset, s: string): Uint8Array {
-  const within = (limit: number): string =>
-    Array.from(s, (ch) => ((ch.codePointAt(0) ?? 0) <= limit ? ch : '?')).join('');
-  const enc = ds.charset.encodings[0] ?? 'latin1';
-  if (within(0x7f) === s) return asciiBytes(s);
-  if (enc === 'utf-8') return new TextEncoder().encode(s);
-  if (enc === 'latin1') return Uint8Array.from(Buffer.from(within(0xff), 'latin1'));
-  return asciiBytes(within(0x7f));
+  return encodeCharset(s, ds.charset.encodings);
 }
 
 const DUMMY_TEXT = 'ANONYMIZED';
@@ -241,9 +252,30 @@ function dummy(run: Run, el: DicomElement, vr: string, ds: DicomDataset): OutEle
   }
 }
 
+/**
+ * Action D on a sequence: one dummy item shaped like the first original item (same attributes, so the IOD's
+ * required ones are there), every value a dummy of its VR; nothing of the original items survives.
+ */
+function dummySequence(run: Run, ds: DicomDataset, el: DicomElement): OutElement {
+  const first = el.items?.[0];
+  if (first === undefined) return { tag: el.tag, vr: 'SQ', items: [] };
+  const item: OutElement[] = [];
+  for (const inner of first.elements.values()) {
+    const group = inner.tag >>> 16;
+    if (isPrivateGroup(group) || (inner.tag & 0xffff) === 0) continue;
+    const vr = vrOf(inner, lookupTag(inner.tag)?.vr);
+    if (vr === 'SQ' || inner.items !== undefined) item.push(dummySequence(run, first, inner));
+    else item.push(dummy(run, inner, vr, first));
+  }
+  return { tag: el.tag, vr: 'SQ', items: [item] };
+}
+
+/** Registered DICOM UIDs (SOP classes, transfer syntaxes, context groups) name no one. */
+const isStandardUid = (uid: string): boolean => uid.startsWith('1.2.840.10008.');
+
 function uidElement(run: Run, ds: DicomDataset, el: DicomElement): OutElement {
   const mapped = stringsOf(ds, el, 'UI').map((uid) => {
-    if (uid === '') return '';
+    if (uid === '' || isStandardUid(uid)) return uid;
     const pseudo = uidFor(run.secret, uid);
     link(run, 'uid', uid, pseudo);
     return pseudo;
@@ -289,10 +321,9 @@ function keyedValue(run: Run, ds: DicomDataset, el: DicomElement, vr: string): O
   return text(el.tag, vr, out.join('\\'));
 }
 
-/** Does text still contain a known identifier of this header (case-insensitive, PN variants)? */
+/** Does text still hold a known identifier of this header (as the leak gate reads it)? */
 function leaksKnown(run: Run, s: string): boolean {
-  const hay = s.toUpperCase();
-  return run.knownNeedles.some((n) => hay.includes(n));
+  return scanText(s, run.leakMatcher, { patterns: false }).size > 0;
 }
 
 function cleanedText(run: Run, ds: DicomDataset, el: DicomElement, vr: string): OutElement | undefined {
@@ -307,6 +338,28 @@ function cleanedText(run: Run, ds: DicomDataset, el: DicomElement, vr: string): 
 function zeroOrKeyed(run: Run, ds: DicomDataset, el: DicomElement, vr: string): OutElement {
   if (vr === 'SQ') return { tag: el.tag, vr, items: [] };
   return keyedValue(run, ds, el, vr) ?? { tag: el.tag, vr, value: new Uint8Array(0) };
+}
+
+/**
+ * An allow-listed value: free text goes through the text cleaner with the patient's identifiers, UIDs that
+ * are not registered DICOM UIDs are remapped (unless Retain UIDs), and any string value still holding a known
+ * identifier is emptied. Binary values that can carry text are not on the allow list at all.
+ */
+function allowListed(run: Run, ds: DicomDataset, el: DicomElement, vr: string): OutElement {
+  if (vr === 'UI') return run.options.retainUids ? kept(el, vr, ds) : uidElement(run, ds, el);
+  const original = stringsOf(ds, el, vr).join('\\');
+  // A value that still leaks is emptied, not removed: allow-listed attributes are often Type 2.
+  const emptied = { tag: el.tag, vr, value: new Uint8Array(0) };
+  const registeredCode = CODE_VALUE_TAGS.has(el.tag) && isRegisteredCode(getString(ds, 0x00080102), original);
+  if (TEXT_VRS.has(vr) && run.cleanText !== undefined && !registeredCode) {
+    const cleaned = run.cleanText(original, run.known);
+    if (cleaned === original) return leaksKnown(run, original) ? emptied : kept(el, vr, ds);
+    return cleaned === '' || leaksKnown(run, cleaned)
+      ? emptied
+      : { tag: el.tag, vr, value: encodeText(ds, cleaned) };
+  }
+  if (STRING_VRS.has(vr) && leaksKnown(run, original)) return emptied;
+  return kept(el, vr, ds);
 }
 
 /** The value a K keeps, with the two caps we always apply: ages over 89, birth date per option. */
@@ -352,6 +405,10 @@ function applyAction(
       processDataset(run, item, `${path}[${i}]`, depth + 1, inStructured),
     ),
   });
+  if (el.tag === 0x00100030 && action !== 'X' && run.over89) {
+    // With the age capped at 90, any birth date would let the true age be recomputed from a study date.
+    return { out: { tag: el.tag, vr: 'DA', value: new Uint8Array(0) }, applied: 'Z' };
+  }
   if (el.tag === 0x00100030 && action !== 'X' && run.options.birthDate !== 'empty') {
     const v = getString(ds, 0x00100030);
     const s =
@@ -374,7 +431,7 @@ function applyAction(
     case 'Z':
       return { out: zeroOrKeyed(run, ds, el, vr), applied: 'Z' };
     case 'D':
-      if (vr === 'SQ' || el.items !== undefined) return { out: recurse(structured), applied: 'D' };
+      if (vr === 'SQ' || el.items !== undefined) return { out: dummySequence(run, ds, el), applied: 'D' };
       return { out: keyedValue(run, ds, el, vr) ?? dummy(run, el, vr, ds), applied: 'D' };
     case 'C': {
       if (vr === 'SQ' || el.items !== undefined) {
@@ -447,10 +504,17 @@ function processPrivate(
     const block = (group << 8) | (element >>> 8);
     const creator = creators.get(block);
     const entry = creator === undefined ? undefined : safeEntry(run.safe, creator, group, element & 0xff);
-    if (entry !== undefined && el.items === undefined) {
+    // The listed VR is what makes the value safe: an explicit VR must be it, and the bytes must fit it.
+    const explicit = el.vr !== '' && el.vr !== 'UN';
+    if (
+      entry !== undefined &&
+      el.items === undefined &&
+      (!explicit || el.vr === entry.vr) &&
+      valueFitsVr(el.value, entry.vr)
+    ) {
       keptBlocks.add(block);
       audit(run, path, 'K', 'safe-private');
-      return { tag: el.tag, vr: vrOf(el, entry.vr), value: el.value };
+      return { tag: el.tag, vr: entry.vr, value: el.value };
     }
   }
   audit(run, path, 'X', 'private');
@@ -458,7 +522,9 @@ function processPrivate(
 }
 
 function processGraphics(run: Run, ds: DicomDataset, el: DicomElement, path: string): OutElement | null {
-  if (!run.options.cleanGraphics) {
+  // Overlay and curve data are bitmaps and samples that can draw a name: the whole group goes with them.
+  const hasData = ds.elements.has((((el.tag >>> 16) << 16) | 0x3000) >>> 0);
+  if (!run.options.cleanGraphics || hasData) {
     audit(run, path, 'X', 'graphics');
     return null;
   }
@@ -509,8 +575,8 @@ function processDataset(
       continue;
     }
     if (tag === TAG_PIXEL_DATA && depth === 0) {
-      out.push(pixelElement(ds, el));
-      audit(run, path, 'K', 'allow-list');
+      out.push(pixelElement(ds, el, run.transferSyntax));
+      audit(run, path, 'C', 'pixels');
       continue;
     }
     const row = run.table.byTag.get(tag);
@@ -538,10 +604,12 @@ function processDataset(
           vr: 'SQ',
           items: el.items.map((item, i) => processDataset(run, item, `${path}[${i}]`, depth + 1, structured)),
         });
-      } else {
-        out.push(kept(el, vr, ds));
+        audit(run, path, 'K', 'allow-list');
+        continue;
       }
-      audit(run, path, 'K', 'allow-list');
+      const result = allowListed(run, ds, el, vr);
+      out.push(result);
+      audit(run, path, result.value === el.value ? 'K' : 'C', 'allow-list');
       continue;
     }
     audit(run, path, 'X', 'not-allowed');
@@ -559,18 +627,11 @@ function processDataset(
   return out;
 }
 
-function pixelElement(ds: DicomDataset, el: DicomElement): OutElement {
-  if (el.encapsulated !== undefined) {
-    return {
-      tag: el.tag,
-      vr: 'OB',
-      encapsulated: {
-        offsetTable: el.encapsulated.offsetTable,
-        fragments: el.encapsulated.fragments.map((f) => ds.source.subarray(f.offset, f.offset + f.length)),
-      },
-    };
-  }
-  return { tag: el.tag, vr: el.vr === 'OB' ? 'OB' : 'OW', value: el.value };
+/** Pixel Data without the bytes around the pixels that can carry text (see payloads.ts). */
+function pixelElement(ds: DicomDataset, el: DicomElement, transferSyntax: string): OutElement {
+  const encapsulated = cleanEncapsulated(ds, el, transferSyntax);
+  if (encapsulated !== undefined) return { tag: el.tag, vr: 'OB', encapsulated };
+  return { tag: el.tag, vr: el.vr === 'OB' ? 'OB' : 'OW', value: nativePixelValue(ds, el) };
 }
 
 const PN_KNOWN = {
@@ -579,14 +640,29 @@ const PN_KNOWN = {
   operatorNames: [0x00081070],
 };
 
+/** Patient Age over 89, or more than 89 years between the birth date and any date of the patient. */
+function olderThan89(ds: DicomDataset, known: HeaderIdentifiers, patientDates: string[]): boolean {
+  if (getStrings(ds, 0x00101010).some((age) => capAge(age) === '090Y')) return true;
+  const birth = known.birthDate;
+  if (birth === undefined) return false;
+  const dates = [
+    ...known.studyDates,
+    ...getStrings(ds, 0x00080012),
+    ...getStrings(ds, 0x0008002a),
+    ...patientDates,
+  ];
+  return dates.some((d) => (yearsBetween(birth, d.slice(0, 8)) ?? 0) > 89);
+}
+
 /** The identifiers of this header, for the text cleaner and for the leak check of its output. */
 function collectKnown(ds: DicomDataset): HeaderIdentifiers {
   const all = (tags: number[]): string[] => tags.flatMap((t) => getStrings(ds, t)).filter((v) => v !== '');
+  const names = (tags: number[]): string[] => all(tags).flatMap(personNameGroups);
   const otherIdsInSequence = (ds.elements.get(0x00101002)?.items ?? []).flatMap((item) =>
     getStrings(item, 0x00100020),
   );
   return {
-    patientNames: all(PN_KNOWN.patientNames),
+    patientNames: names(PN_KNOWN.patientNames),
     patientIds: [...all([0x00100020, 0x00101000]), ...otherIdsInSequence].filter((v) => v !== ''),
     accessionNumbers: all([0x00080050]),
     otherIds: all([0x00200010, 0x00402016, 0x00402017, 0x00401001, 0x00380010]),
@@ -594,37 +670,10 @@ function collectKnown(ds: DicomDataset): HeaderIdentifiers {
     studyDates: all([0x00080020, 0x00080021, 0x00080022, 0x00080023]),
     institutionNames: all([0x00080080, 0x00081040]),
     institutionAddresses: all([0x00080081]),
-    physicianNames: all(PN_KNOWN.physicianNames),
-    operatorNames: all(PN_KNOWN.operatorNames),
+    physicianNames: names(PN_KNOWN.physicianNames),
+    operatorNames: names(PN_KNOWN.operatorNames),
     otherStrings: all([0x00081010, 0x00181000, 0x00101040, 0x00102154, 0x0018700a]),
   };
-}
-
-/** Upper-case needles for the leak check: whole values, PN with spaces, and name parts of 3+ letters. */
-function needles(known: HeaderIdentifiers): string[] {
-  const out = new Set<string>();
-  const add = (v: string): void => {
-    const t = v.trim().toUpperCase();
-    if (t.length >= 3) out.add(t);
-  };
-  const names = [...known.patientNames, ...known.physicianNames, ...known.operatorNames];
-  for (const n of names) {
-    add(n);
-    add(n.replace(/\^+/g, ' ').trim());
-    for (const part of n.split(/[\^ ]+/)) if (part.length >= 3) add(part);
-  }
-  for (const v of [
-    ...known.patientIds,
-    ...known.accessionNumbers,
-    ...known.otherIds,
-    ...known.institutionNames,
-    ...known.institutionAddresses,
-    ...known.otherStrings,
-  ]) {
-    add(v);
-  }
-  if (known.birthDate !== undefined) add(known.birthDate);
-  return [...out];
 }
 
 function stampElements(run: Run, appVersion: string, pixelsCleaned: boolean): OutElement[] {
@@ -692,7 +741,7 @@ export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Prom
     actionOf,
     cleanText: ctx.cleanText,
     known,
-    knownNeedles: needles(known),
+    leakMatcher: buildMatcher([known]),
     patientKey,
     topPatientId: patientIdValue,
     topPatientName: ds.elements.has(0x00100010)
@@ -700,6 +749,8 @@ export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Prom
       : undefined,
     shiftDays: shiftDaysFor(ctx.secret, patientKey, options.shiftRange),
     safe: indexSafePrivate(ctx.safePrivate ?? loadSafePrivate()),
+    transferSyntax: file.transferSyntax,
+    over89: olderThan89(ds, known, ctx.patientStudyDates ?? []),
     actions: [],
     linkage: new Map(),
   };
@@ -752,7 +803,8 @@ export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Prom
   const sopInstanceUid =
     decodeOut(out.find((e) => e.tag === 0x00080018)) ??
     uidFor(ctx.secret, getString(file.meta, 0x00020003) ?? `${patientKey}:${input.length}`);
-  const sopClassUid = getString(ds, 0x00080016) ?? getString(file.meta, 0x00020002) ?? '';
+  const sopClassUid =
+    decodeOut(out.find((e) => e.tag === 0x00080016)) ?? getString(file.meta, 0x00020002) ?? '';
   const enc = transferSyntax === file.transferSyntax ? sourceEnc : encodingOf(transferSyntax);
   const bytes = writePart10(
     {

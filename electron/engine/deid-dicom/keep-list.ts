@@ -5,7 +5,9 @@
  * reports missing when removed are marked in the reasons) or describes pixels or acquisition physics
  * and carries no identity. Free-text attributes are deliberately absent (they go through the table's
  * C action or are removed); the few short coded labels kept (e.g. Window Center & Width Explanation)
- * are vocabulary, not narrative.
+ * are vocabulary, not narrative, and still go through the text cleaner and the known-identifier check. Binary
+ * values that can carry text are absent too: the ICC Profile (its description and copyright tags are free
+ * text; colour images then display in the default sRGB-like space), overlay and curve data.
  */
 
 interface KeepGroup {
@@ -70,7 +72,6 @@ export const KEEP_GROUPS: KeepGroup[] = [
       [0x00281201, 'OW', 'RedPaletteColorLookupTableData'],
       [0x00281202, 'OW', 'GreenPaletteColorLookupTableData'],
       [0x00281203, 'OW', 'BluePaletteColorLookupTableData'],
-      [0x00282000, 'OB', 'ICCProfile'],
       [0x00282002, 'CS', 'ColorSpace'],
       [0x7fe00008, 'OF', 'FloatPixelData'],
       [0x7fe00009, 'OD', 'DoubleFloatPixelData'],

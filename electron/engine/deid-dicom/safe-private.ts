@@ -37,3 +37,29 @@ export function safeEntry(
 ): SafePrivateEntry | undefined {
   return index.get(key(creator, group, offset));
 }
+
+const FIXED_SIZE: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, AT: 4, SV: 8, UV: 8 };
+/** What the characters of a listed string VR may be (PS3.5 6.2); free-text VRs are never on the list. */
+const STRING_FORM: Record<string, RegExp> = {
+  CS: /^[A-Z0-9 _\\]*$/u,
+  DS: /^[0-9+\-.eE \\]*$/u,
+  IS: /^[0-9+\- \\]*$/u,
+  DA: /^[0-9 \\]*$/u,
+  TM: /^[0-9.: \\]*$/u,
+  DT: /^[0-9.+\- \\]*$/u,
+  UI: /^[0-9.\\]*$/u,
+};
+
+/** Do the bytes of a private value fit the VR the safe list gives its slot? */
+export function valueFitsVr(value: Uint8Array, vr: string): boolean {
+  const size = FIXED_SIZE[vr];
+  if (size !== undefined) return value.length % size === 0;
+  const form = STRING_FORM[vr];
+  if (form !== undefined)
+    return form.test(
+      Buffer.from(value)
+        .toString('latin1')
+        .replace(/[\0 ]+$/u, ''),
+    );
+  return vr === 'OB' || vr === 'OW' || vr === 'OF' || vr === 'OD' || vr === 'OL';
+}

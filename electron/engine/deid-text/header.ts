@@ -5,6 +5,7 @@
  */
 import { isMedicalHeadNoun, isMedicalWord, isNotNameWord } from './allow-list.ts';
 import { WS } from './dates.ts';
+import { UNSPACED, informativeWord, personNameGroups } from './known-values.ts';
 import type { Candidate, KnownIdentifiers } from './types.ts';
 
 export interface PersonName {
@@ -73,11 +74,15 @@ function fuzzyWord(word: string): string {
   return out;
 }
 
-/** Parses `LAST^FIRST^MIDDLE`, `Last, First Middle` or `First Middle Last`. */
+/** Parses `LAST^FIRST^MIDDLE`, `Last, First Middle` or `First Middle Last`; null when it says nothing. */
 export function parsePersonName(raw: string): PersonName | null {
-  const value = raw.trim();
-  if (!value) return null;
-  const words = (s: string | undefined) => (s ?? '').split(/\s+/u).filter((w) => w.length > 0);
+  const p = nameParts(raw.trim());
+  // A name needs one word with information: `-`, `----` or `a` alone would match everywhere.
+  return [...p.family, ...p.given, ...p.middle].some(informativeWord) ? p : null;
+}
+
+function nameParts(value: string): PersonName {
+  const words = (s: string | undefined) => (s ?? '').split(/\s+/u).filter((w) => /[\p{L}\p{N}]/u.test(w));
   if (value.includes('^')) {
     const [family, given, middle] = value.split('^');
     return { family: words(family), given: words(given), middle: words(middle) };
@@ -109,7 +114,7 @@ function namePatterns(p: PersonName): { full: string[]; initials: string[]; sing
   const gi = g0 ? `${upperInitial(g0)}\\.?` : '';
   const mi = m0 ? `${upperInitial(m0)}\\.?` : '';
   // A middle name or initial the header does not know may still stand between given and family name.
-  const middle = M ? `(?:${NS}(?:${M}|${mi}))?` : `(?:${NS}\\p{L}\\.?)?`;
+  const middle = M ? `(?:${NS}(?:${M}|${mi}))?` : `(?:${NS}(?!${UNSPACED.source})\\p{L}\\.?)?`;
   if (F && G) {
     full.push(`${G}${middle}${NS}${F}`, `${F}${NS}${G}${middle}`);
     full.push(
@@ -153,7 +158,7 @@ function placePattern(place: string): string {
   return place
     .trim()
     .split(/[\s,]+/u)
-    .filter((w) => w.length > 0)
+    .filter(informativeWord)
     .map((w) => {
       const n = normaliseWord(w);
       if (n === 'st' || n === 'st.' || n === 'saint') return '(?:st\\.?|saint)';
@@ -163,10 +168,16 @@ function placePattern(place: string): string {
     .join(`,?${WS}`);
 }
 
+/** A letter or digit of a spaced script: next to a CJK character a name may start or end. */
+const WORD_CHAR = `(?:(?!${UNSPACED.source})[\\p{L}\\p{N}])`;
+
 const alternation = (patterns: string[], flags: string): RegExp | null => {
-  const unique = [...new Set(patterns)].sort((a, b) => b.length - a.length);
+  // No pattern may match the empty string (an empty match never advances the scan).
+  const unique = [...new Set(patterns)]
+    .filter((p) => p !== '' && !new RegExp(`^(?:${p})$`, 'u').test(''))
+    .sort((a, b) => b.length - a.length);
   if (unique.length === 0) return null;
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${unique.join('|')})(?![\\p{L}\\p{N}])`, flags);
+  return new RegExp(`(?<!${WORD_CHAR})(?:${unique.join('|')})(?!${WORD_CHAR})`, flags);
 };
 
 const cache = new WeakMap<KnownIdentifiers, CompiledHeader>();
@@ -183,7 +194,7 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
     ...(known.patientNames ?? []),
     ...(known.physicianNames ?? []),
     ...(known.operatorNames ?? []),
-  ];
+  ].flatMap(personNameGroups);
   for (const raw of people) {
     const person = parsePersonName(raw);
     if (!person) continue;

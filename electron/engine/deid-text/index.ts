@@ -25,7 +25,14 @@ export type {
   SpanSource,
 } from './types.ts';
 export { compileHeader, parsePersonName, normaliseWord, type CompiledHeader } from './header.ts';
-export { ALLOW_LIST_TERMS, findMedicalTerms, isMedicalWord } from './allow-list.ts';
+export { UNSPACED, informativeWord, personNameGroups } from './known-values.ts';
+export {
+  ALLOW_LIST_TERMS,
+  findMedicalTerms,
+  isMedicalHeadNoun,
+  isMedicalWord,
+  isNotNameWord,
+} from './allow-list.ts';
 export { scanDates, dateKey, type DateParts } from './dates.ts';
 export type { MergeInput } from './merge.ts';
 

@@ -245,11 +245,13 @@ const AGE_AFTER_WORD = new RegExp(
   `(?<=(?<![\\p{L}])(?:aged?|age${WS}of|age:)[ \\t]*:?[ \\t]*)${OLD_NUMBER}(?![\\w.]|\\.\\d)`,
   'giu',
 );
+/** Age and sex run together as on request forms ("93F", "91 M") or a DICOM age string ("093Y"). */
+const AGE_WITH_SEX = new RegExp(`(?<![\\w.])0?${OLD_NUMBER}(?=[ \\t]?[FMWY](?![\\p{L}\\p{N}]))`, 'gu');
 const AGE_WRITTEN =
   /(?<![\p{L}])(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one[- ]hundred(?:[- ](?:and[- ])?\w+)?)(?=[ \t]?-?[ \t]?(?:years?|-year))/giu;
 
 function findAges(text: string, out: Sink) {
-  for (const re of [AGE_BEFORE_YEARS, AGE_AFTER_WORD, AGE_WRITTEN]) {
+  for (const re of [AGE_BEFORE_YEARS, AGE_AFTER_WORD, AGE_WITH_SEX, AGE_WRITTEN]) {
     re.lastIndex = 0;
     for (const m of text.matchAll(re)) push(out, m.index, m.index + m[0].length, 'AGE', 'age-over-89', 0.95);
   }

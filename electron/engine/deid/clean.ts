@@ -1,6 +1,7 @@
 import type { TextMode } from '../../api/deid.ts';
 import { type CleanText, type DeidOptions, shiftDaysFor } from '../deid-dicom/index.ts';
-import { type KnownIdentifiers, deidentifyTextSync } from '../deid-text/index.ts';
+import { type KnownIdentifiers, applySpans, detectSpans } from '../deid-text/index.ts';
+import { descriptorNames } from './descriptor-names.ts';
 import { mergeKnown } from './known.ts';
 
 export interface CleanerContext {
@@ -25,12 +26,12 @@ export function textShiftDays(ctx: Pick<CleanerContext, 'secret' | 'options' | '
  */
 export function headerCleaner(ctx: CleanerContext): CleanText {
   const shiftDays = textShiftDays(ctx);
-  return (text, header) =>
-    deidentifyTextSync(text, {
-      mode: ctx.textMode,
-      secret: ctx.secret,
-      patientKey: ctx.patientKey,
-      shiftDays,
-      known: mergeKnown(header, ctx.known),
-    }).text;
+  // One merged (and so one compiled) set of identifiers per header, not one per cleaned value.
+  const merged = new WeakMap<object, KnownIdentifiers>();
+  return (text, header) => {
+    let known = merged.get(header);
+    if (known === undefined) merged.set(header, (known = mergeKnown(header, ctx.known)));
+    const opts = { mode: ctx.textMode, secret: ctx.secret, patientKey: ctx.patientKey, shiftDays, known };
+    return applySpans(text, detectSpans(text, opts, descriptorNames(text)), opts).text;
+  };
 }

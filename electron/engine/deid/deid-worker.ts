@@ -70,6 +70,7 @@ async function dicom(task: DicomTask): Promise<DeidTaskResult> {
     appVersion: task.appVersion,
     patientKey: task.patientKey,
     cleanText: headerCleaner({ ...task, secret }),
+    patientStudyDates: task.known.studyDates ?? [],
   });
   const q = result.quarantine;
   return {

@@ -138,6 +138,7 @@ async function regenerate(
     }),
     masks: masksForImage(project.db, imageId).rects,
     detectText: false,
+    patientStudyDates: known.studyDates ?? [],
   });
   return { source, result };
 }

@@ -14,6 +14,7 @@ import { latestCurationRun } from '../curate/index.ts';
 import { ApiError } from '../errors.ts';
 import type { BundleSample, BundleSplit } from './formats.ts';
 import { projectIdentifiers, scopeItems } from './identifiers.ts';
+import { type KeptOnPurpose, keptOnPurpose, keptOnPurposeText } from './kept-on-purpose.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
 import { identityKeySql } from '../patients/identity.ts';
 
@@ -83,9 +84,13 @@ function count(project: Project, sql: string): number {
   return (project.db.prepare(sql).get() as { n: number }).n;
 }
 
-function deidProfile(project: Project, images: ExportImageKind): string {
-  const run = project.db.prepare('SELECT profile, options FROM deid_runs ORDER BY id DESC LIMIT 1').get() as
+function latestDeidRun(project: Project): { profile: string; options: string } | undefined {
+  return project.db.prepare('SELECT profile, options FROM deid_runs ORDER BY id DESC LIMIT 1').get() as
     { profile: string; options: string } | undefined;
+}
+
+function deidProfile(project: Project, images: ExportImageKind, kept: KeptOnPurpose[]): string {
+  const run = latestDeidRun(project);
   const text = run
     ? `De-identification run: profile ${run.profile}, options ${run.options}.`
     : 'Report text: scrubbed when the samples were generated (MedPrep rules plus the identifiers of each study’s headers; tags such as [NAME] replace what was found; sentences still carrying one are handled per the recipe).';
@@ -93,12 +98,13 @@ function deidProfile(project: Project, images: ExportImageKind): string {
     images === 'dicom'
       ? 'DICOM images: PS3.15 Basic Application Level Confidentiality Profile with the options of the de-identification run (UIDs replaced by keyed UIDs, patient ID and name by keyed pseudonyms), masked regions blanked. Raster sources are written as PNG, masked regions blanked.'
       : 'Images: rendered from the pixels only, masked regions blanked; no DICOM header travels with them. Images in quarantine (suspected burned-in text) without a release decision are left out.';
-  return `${text} ${img}`;
+  return `${text} ${img} ${keptOnPurposeText(kept)}`;
 }
 
 export function planBundle(project: Project, options: ExportOptions): BundlePlan {
   const opts = normaliseOptions(options);
   const secret = project.secret();
+  const kept = keptOnPurpose(project.db, opts.images === 'dicom');
   // An image a person excluded after SFT ran leaves the bundle now, with every sample that shows it.
   const excluded = new Set(
     (project.db.prepare('SELECT image_id FROM exclusions').all() as { image_id: number }[]).map(
@@ -227,9 +233,14 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     metadata,
     counts,
     recipe: run?.recipe ?? null,
-    identifiers: projectIdentifiers(project.db, patients, (key) => pseudonym(secret, 'patient', key)),
+    identifiers: projectIdentifiers(
+      project.db,
+      patients,
+      (key) => pseudonym(secret, 'patient', key),
+      kept.flatMap((k) => k.keys),
+    ),
     secretFingerprint: secretFingerprint(secret),
-    deidProfile: deidProfile(project, opts.images),
+    deidProfile: deidProfile(project, opts.images, kept),
   };
 }
 

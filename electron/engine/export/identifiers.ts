@@ -20,7 +20,10 @@ export function projectIdentifiers(
   db: Db,
   patientIds?: ReadonlySet<number>,
   scopeOf?: (patientKey: string) => string,
+  /** Header keywords kept on purpose by the de-identification options (see kept-on-purpose.ts). */
+  keptKeys: readonly string[] = [],
 ): ScopedIdentifiers[] {
+  const kept = new Set(keptKeys);
   const rows = db
     .prepare(
       `SELECT p.id AS pid, ${identityKeySql('p')} AS patientKey, p.birth_date AS birthDate,
@@ -51,11 +54,18 @@ export function projectIdentifiers(
       .filter((v): v is string => typeof v === 'string' && v !== '');
     keyOf.set(r.pid, r.patientKey);
     const list = byPatient.get(r.pid) ?? [];
-    list.push(headerIdentifiers(JSON.parse(r.header) as Record<string, string>), {
+    const header = JSON.parse(r.header) as Record<string, string>;
+    for (const key of kept) delete header[key];
+    list.push(headerIdentifiers(header), {
       patientIds: [stripPrefix(r.patientKey)],
-      otherIds: [stripPrefix(r.studyUid), r.seriesUid, r.sopUid, ...metaIds],
+      otherIds: [
+        ...(kept.has('StudyInstanceUID') ? [] : [stripPrefix(r.studyUid)]),
+        ...(kept.has('SeriesInstanceUID') ? [] : [r.seriesUid]),
+        ...(kept.has('SOPInstanceUID') ? [] : [r.sopUid]),
+        ...metaIds,
+      ],
       ...(r.accession ? { accessionNumbers: [r.accession] } : {}),
-      ...(r.studyDate ? { studyDates: [r.studyDate] } : {}),
+      ...(r.studyDate && !kept.has('StudyDate') ? { studyDates: [r.studyDate] } : {}),
       ...(r.birthDate ? { birthDate: r.birthDate } : {}),
     });
     byPatient.set(r.pid, list);

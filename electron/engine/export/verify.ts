@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { EXPORT_FORMATS, type ExportFormat, type VerifyCheck, type VerifyReport } from '../../api/export.ts';
-import { flatHeader, parseDicom } from '../dicom/index.ts';
-import { buildMatcher, scanTexts, type ScanItem } from '../leak-gate/index.ts';
+import { keptOnPurpose } from './kept-on-purpose.ts';
+import { buildMatcher, dicomScanItems, scanTexts, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { readTar, readZip } from './archive.ts';
 import { scanItemsOf } from './bundle.ts';
@@ -461,8 +461,7 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
     if (/\.(?:json|jsonl|md|csv|txt)$/u.test(p)) scan.push(...scanItemsOf(p, data));
     else if (p.endsWith('.dcm')) {
       try {
-        for (const [k, v] of Object.entries(flatHeader(parseDicom(data))))
-          scan.push({ file: p, record: k, text: v });
+        scan.push(...dicomScanItems(p, data));
       } catch {
         unreadable.push(`${p} is not DICOM, so its attributes could not be scanned`);
       }
@@ -470,8 +469,19 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
   }
   if (format === 'parquet' || format === 'webdataset')
     for (const r of rows) scan.push({ file: r.file, record: r.id, text: r.text });
+  const kept = project
+    ? keptOnPurpose(
+        project.db,
+        [...files.keys()].some((p) => p.endsWith('.dcm')),
+      )
+    : [];
   const identifiers = project
-    ? projectIdentifiers(project.db, undefined, (key) => pseudonym(project.secret(), 'patient', key))
+    ? projectIdentifiers(
+        project.db,
+        undefined,
+        (key) => pseudonym(project.secret(), 'patient', key),
+        kept.flatMap((k) => k.keys),
+      )
     : [];
   const sampleImages = new Map(rows.map((r) => [r.id, r.images]));
   const leak = await scanTexts(scopeItems(scan, patientOf, sampleImages), buildMatcher(identifiers));

@@ -8,9 +8,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportOptions, ExportPlan, ExportResult, LeakSummary } from '../../api/export.ts';
-import { flatHeader, parseDicom } from '../dicom/index.ts';
 import { ApiError } from '../errors.ts';
-import { buildMatcher, scanTexts, type ScanItem } from '../leak-gate/index.ts';
+import { buildMatcher, dicomScanItems, scanTexts, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { tarBuffer, writeZip, type Entry } from './archive.ts';
 import { planBundle, scanItemsOf, scopedToPlan, type BundlePlan } from './bundle.ts';
@@ -131,11 +130,7 @@ export async function writeBundle(
       const dest = path.join(tmp, name);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, bytes);
-      if (name.endsWith('.dcm')) {
-        for (const [keyword, value] of Object.entries(flatHeader(parseDicom(bytes)))) {
-          scan.push({ file: name, record: keyword, text: value });
-        }
-      }
+      if (name.endsWith('.dcm')) scan.push(...dicomScanItems(name, bytes));
       progress({ done: ++done });
     }
     progress({ message: 'Writing data files' });

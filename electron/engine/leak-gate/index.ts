@@ -6,16 +6,28 @@
  * anything that is not a letter or digit). A run of consecutive tokens whose concatenation is a key is a hit,
  * so "Jane Doe", "DOE, JANE", "DOE^JANE", "J. Doe", "MRN FAKE 0001" and "mrnfake0001" all meet the same key.
  * A family name alone counts when written with a capital and not an allow-listed medical word ("Foley
- * catheter" is medicine). Original dates (birth, study) are found in any format by parsing every date in the
- * text and comparing the day: a date that was not shifted is a leak.
+ * catheter" is medicine). Person Name groups (`Yamada^Tarou=山田^太郎=…`) are names of their own; in Han and
+ * kana, which are written without spaces, each character is a token, so 山田 is found inside 患者山田様, and a
+ * family or given name of two characters counts alone. Original dates (birth, study) are found in any format
+ * by parsing every date in the text and comparing the day: a date that was not shifted is a leak.
  *
  * Patterns: phone numbers, e-mail and web addresses, IP addresses and social security numbers, except the
  * reserved fictional ranges surrogates use (555-01xx, example.org, 192.0.2.0/24, SSNs starting with 9).
  * Surrogate IDs and names cannot be told from real ones by shape, so for those the identifier scan is the
  * guarantee.
  */
-import { dateKey, isMedicalWord, normaliseWord, parsePersonName, scanDates } from '../deid-text/index.ts';
+import {
+  dateKey,
+  isMedicalWord,
+  normaliseWord,
+  parsePersonName,
+  personNameGroups,
+  scanDates,
+  UNSPACED,
+} from '../deid-text/index.ts';
 import type { KnownIdentifiers, PhiCategory } from '../deid-text/index.ts';
+
+export { dicomScanItems, readableRuns } from './dicom.ts';
 
 /**
  * Identifiers with whose they are (e.g. the patient's pseudonym in a bundle): dates are then only looked for
@@ -64,7 +76,10 @@ export interface LeakMatcher {
   maxTokens: number;
 }
 
-const TOKEN = /[\p{L}\p{N}]+/gu;
+/** Words; in scripts written without spaces (Han, kana) each character is a token of its own. */
+const TOKEN = new RegExp(`${UNSPACED.source}|(?:(?!${UNSPACED.source})[\\p{L}\\p{N}])+`, 'gu');
+/** Identifier keys: 3 characters, or 2 in a script whose characters are syllables or words. */
+const longEnough = (key: string) => key.length >= 3 || (key.length === 2 && UNSPACED.test(key));
 const tokensOf = (s: string) => (normaliseWord(s).match(TOKEN) ?? []) as string[];
 
 export function buildMatcher(identifiers: ScopedIdentifiers[]): LeakMatcher {
@@ -74,7 +89,7 @@ export function buildMatcher(identifiers: ScopedIdentifiers[]): LeakMatcher {
   let maxTokens = 1;
   const add = (tokens: string[], category: PhiCategory, capitalOnly = false) => {
     const key = tokens.join('');
-    if (key.length < 3) return;
+    if (!longEnough(key)) return;
     const existing = keys.get(key);
     if (existing && !existing.capitalOnly) return;
     keys.set(key, { category, capitalOnly });
@@ -86,7 +101,7 @@ export function buildMatcher(identifiers: ScopedIdentifiers[]): LeakMatcher {
       ...(known.patientNames ?? []),
       ...(known.physicianNames ?? []),
       ...(known.operatorNames ?? []),
-    ]) {
+    ].flatMap(personNameGroups)) {
       const p = parsePersonName(raw);
       if (!p) continue;
       const family = p.family.flatMap(tokensOf);
@@ -103,8 +118,9 @@ export function buildMatcher(identifiers: ScopedIdentifiers[]): LeakMatcher {
           add([...given, middle[0]?.[0] ?? '', ...family], 'NAME');
         }
       }
-      const familyWord = family.join('');
-      if (familyWord.length >= 3) add(family, 'NAME', true);
+      if (longEnough(family.join(''))) add(family, 'NAME', true);
+      // In CJK a given name alone is as telling as a family name.
+      if (given.some((t) => UNSPACED.test(t)) && longEnough(given.join(''))) add(given, 'NAME', true);
     }
     for (const id of [
       ...(known.patientIds ?? []),
@@ -177,7 +193,8 @@ export function scanText(
       norm: normaliseWord(m[0]),
       start: m.index,
       end: m.index + m[0].length,
-      capital: first !== first.toLowerCase(),
+      // A caseless script has no capitals to tell a name by: its names always count.
+      capital: first !== first.toLowerCase() || UNSPACED.test(first),
     });
   }
   for (let i = 0; i < tokens.length; i++) {
@@ -190,9 +207,10 @@ export function scanText(
       if (!matcher.prefixes.has(concat)) break;
       const key = matcher.keys.get(concat);
       if (!key) continue;
+      const unspaced = UNSPACED.test(tokens[i]!.norm);
       if (
         key.capitalOnly &&
-        (j > i || !tokens[i]!.capital || isMedicalWord(text.slice(token.start, token.end)))
+        ((j > i && !unspaced) || !tokens[i]!.capital || isMedicalWord(text.slice(token.start, token.end)))
       )
         continue;
       found.set(key.category, 'identifier');

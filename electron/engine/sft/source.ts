@@ -93,7 +93,7 @@ const PHYSICIAN_KEYS = [
   'RequestingPhysician',
 ];
 const ID_KEYS = ['PatientID', 'OtherPatientIDs', 'IssuerOfPatientID', 'StudyID', 'AdmissionID'];
-const DATE_KEYS = [
+export const DATE_KEYS = [
   'StudyDate',
   'SeriesDate',
   'AcquisitionDate',
