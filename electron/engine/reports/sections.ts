@@ -122,7 +122,36 @@ const ONE_PARAGRAPH: ReadonlySet<Canonical> = new Set([
 
 const TITLE_LINE = /^\s*(?:FINAL|PRELIMINARY|WET READ)\s+(?:REPORT|ADDENDUM|VERSION)\s*$/i;
 const UNDERSCORE_LINE = /^\s*_{5,}\s*$/;
-const HEADER = /^\s*([A-Za-z][A-Za-z ()/,&-]{0,60}?)\s*:(?:\s+|$)/;
+/** A colon, with or without space before it; the full-width one of CJK keyboards too. */
+const COLON = '[ \\t]*[:\uFF1A]';
+const HEADER = new RegExp(`^\\s*([A-Za-z][A-Za-z ()/,&-]{0,60}?)${COLON}(?:\\s+|$)`, 'u');
+/** The known names, longest first so "CLINICAL HISTORY" wins over "HISTORY"; any white space between words. */
+const KNOWN_NAMES = Object.keys(HEADER_NAMES)
+  .sort((a, b) => b.length - a.length)
+  .map((n) => n.replace(/[.*+?^${}()|[\]\\/]/gu, '\\$&').replace(/ /gu, '\\s+'))
+  .join('|');
+/**
+ * A known heading inside a line, as RIS exports write a whole report in one paragraph ("EXAMINATION: CHEST
+ * PA AND LAT INDICATION: cough FINDINGS: ..."). Upper case with a colon counts after any white space; other
+ * cases only after a sentence end ("... clear. Impression: normal"), where prose cannot be mistaken for one.
+ */
+const INLINE_HEADING = new RegExp(`(?<=(\\S)[ \\t]+)(?:${KNOWN_NAMES})${COLON}`, 'giu');
+/** A known heading alone on its line, without a colon ("FINDINGS", "Impression"). */
+const BARE_HEADING = new RegExp(`^\\s*(${KNOWN_NAMES})\\s*$`, 'iu');
+
+/** A line cut before each inline heading, so every heading starts a line. */
+function splitAtInlineHeadings(line: string): string[] {
+  // The tail of the line's own heading is no inline one: "REASON FOR EXAM:" holds "EXAM:".
+  const lead = HEADER.exec(line);
+  const leadEnd = lead && headerSection(lead[1]!) ? lead[0].length : 0;
+  const cuts: number[] = [];
+  for (const m of line.matchAll(INLINE_HEADING)) {
+    const upper = !/\p{Ll}/u.test(m[0]);
+    if (m.index >= leadEnd && (upper || /[.?!]/u.test(m[1]!))) cuts.push(m.index);
+  }
+  if (cuts.length === 0) return [line];
+  return [0, ...cuts].map((start, i) => line.slice(start, cuts[i] ?? line.length));
+}
 
 export function sectionReport(raw: string): ReportSections {
   const lines = raw.replace(/\r\n?/g, '\n').split('\n');
@@ -227,11 +256,17 @@ function sectionsOf(lines: string[]): Parsed {
     paragraph = [];
   };
 
-  for (const line of lines) {
+  for (const line of lines.flatMap(splitAtInlineHeadings)) {
     if (TITLE_LINE.test(line)) continue;
     if (line.trim() === '') {
       endParagraph();
       if (current !== null && ONE_PARAGRAPH.has(current)) current = null;
+      continue;
+    }
+    const bare = BARE_HEADING.exec(line);
+    if (bare) {
+      endParagraph();
+      current = headerSection(bare[1]!);
       continue;
     }
     const m = HEADER.exec(line);
