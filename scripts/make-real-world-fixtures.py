@@ -41,6 +41,7 @@ PT = '1.2.840.10008.5.1.4.1.1.128'
 PARAMETRIC_MAP = '1.2.840.10008.5.1.4.1.1.30'
 SEG = '1.2.840.10008.5.1.4.1.1.66.4'
 J2K_LOSSLESS = '1.2.840.10008.1.2.4.90'
+RLE_LOSSLESS = '1.2.840.10008.1.2.5'
 FIRST_NUMBER = 500  # fixture numbers (UIDs) apart from make-test-fixtures.py's
 
 
@@ -221,6 +222,16 @@ def make_one_bit():
     fixtures.save(ds, 'seg_1bit_j2k.dcm')
     ds.file_meta.TransferSyntaxUID = J2K_LOSSLESS
     ds.save_as(path('seg_1bit_j2k.dcm'), write_like_original=False)
+    # RLE Lossless of 1-bit frames (PS3.5 G): one segment per frame holding its packed bytes. dcmcrle refuses
+    # 1-bit data, so the segments are written here, as literal PackBits runs.
+    rle = []
+    for frame in frames:
+        packed = pydicom.pixel_data_handlers.numpy_handler.pack_bits(frame.ravel())
+        body = b''.join(bytes([len(c) - 1]) + c for c in (packed[i:i + 128] for i in range(0, len(packed), 128)))
+        rle.append(struct.pack('<16I', 1, 64, *([0] * 14)) + body)
+    ds.PixelData = pydicom.encaps.encapsulate(rle)
+    ds.file_meta.TransferSyntaxUID = RLE_LOSSLESS
+    ds.save_as(path('seg_1bit_rle.dcm'), write_like_original=False)
 
 
 def make_retired_jpeg():
@@ -230,7 +241,7 @@ def make_retired_jpeg():
         ('mono8.dcm', '+ep', 'jpeg_progressive_mono8.dcm'),
         ('cr_12bit.dcm', '+ep', 'jpeg_progressive_cr12.dcm'),
     ):
-        fixtures.run('dcmcjpeg', mode, os.path.join(src_dir, src), path(name))
+        fixtures.run('dcmcjpeg', mode, '+un', os.path.join(src_dir, src), path(name))
         fixtures.run('dcmdjpeg', path(name), path(name.replace('.dcm', '.ref.dcm')))
 
 
@@ -278,10 +289,12 @@ def main():
     make_one_bit()
     make_retired_jpeg()
     names = sorted(n for n in os.listdir(OUT) if n.endswith('.dcm') and not n.endswith('.ref.dcm'))
-    # pydicom 2.3 cannot decode 1-bit JPEG 2000 nor progressive JPEG: the lossless stream must give the native
+    # pydicom 2.3 cannot decode 1-bit JPEG 2000 or RLE, nor progressive JPEG: the lossless ones must give the native
     # file's values, and progressive JPEG is compared with dcmdjpeg's decoding (the .ref.dcm files).
-    result = {n: expectation(n) for n in names if n != 'seg_1bit_j2k.dcm' and not n.startswith('jpeg_')}
-    result['seg_1bit_j2k.dcm'] = result['seg_1bit.dcm']
+    compressed_one_bit = ('seg_1bit_j2k.dcm', 'seg_1bit_rle.dcm')
+    result = {n: expectation(n) for n in names if n not in compressed_one_bit and not n.startswith('jpeg_')}
+    for n in compressed_one_bit:
+        result[n] = result['seg_1bit.dcm']
     for n in os.listdir(OUT):
         if n.endswith('.ref.dcm'):
             result[n] = expectation(n)

@@ -156,15 +156,17 @@ describe('Float and Double Float Pixel Data', () => {
 });
 
 describe('1-bit images', () => {
-  it('a 1-bit JPEG 2000 segmentation decodes to the same values as the native one', async () => {
-    const native = await load('seg_1bit.dcm');
-    const j2k = await load('seg_1bit_j2k.dcm');
-    for (const frame of [0, 1]) {
-      const a = decodeFrame(native, frame);
-      expect(Array.from(decodeFrame(j2k, frame).data)).toEqual(Array.from(a.data));
-      expect(Array.from(a.data).includes(1)).toBe(true);
-    }
-  });
+  for (const name of ['seg_1bit_j2k.dcm', 'seg_1bit_rle.dcm']) {
+    it(`${name}, a compressed 1-bit segmentation, decodes to the same values as the native one`, async () => {
+      const native = await load('seg_1bit.dcm');
+      const compressed = await load(name);
+      for (const frame of [0, 1]) {
+        const a = decodeFrame(native, frame);
+        expect(Array.from(decodeFrame(compressed, frame).data)).toEqual(Array.from(a.data));
+        expect(Array.from(a.data).includes(1)).toBe(true);
+      }
+    });
+  }
 });
 
 describe('retired progressive JPEG syntaxes', () => {
