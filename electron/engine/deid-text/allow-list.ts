@@ -53,12 +53,16 @@ const clinicalWords = new Set(CLINICAL_WORDS);
 const CLINICAL_SUFFIX =
   /(?:osis|itis|ectomy|ostomy|otomy|plasty|emia|aemia|pathy|algia|iasis|megaly|pnea|pnoea)$/u;
 
-/** A word of clinical text (PAIN, OBESITY, HISTOPLASMOSIS, REPAIR): never half of a "LAST, FIRST". */
+/**
+ * A word of clinical text (PAIN, OBESITY, HISTOPLASMOSIS, REPAIR, RE-EVALUATION), or a placeholder an earlier
+ * de-identification left (XXXX): never half of a "LAST, FIRST".
+ */
 export function isClinicalWord(word: string): boolean {
-  const lower = word.toLowerCase();
-  return (
-    clinicalWords.has(lower) || headNouns.has(lower) || (lower.length >= 6 && CLINICAL_SUFFIX.test(lower))
-  );
+  if (/^X{2,}$/iu.test(word)) return true;
+  return word
+    .toLowerCase()
+    .split(/[-'’]/u)
+    .some((w) => clinicalWords.has(w) || headNouns.has(w) || (w.length >= 6 && CLINICAL_SUFFIX.test(w)));
 }
 
 export function isMedicalHeadNoun(word: string): boolean {

@@ -334,6 +334,7 @@ export const MEDICAL_ABBREVIATIONS: readonly string[] = [
   'STEMI',
   'ETOH',
   'CP',
+  'DKA',
 ];
 
 /**
@@ -379,6 +380,9 @@ export const NOT_NAME_WORDS: readonly string[] = [
   'As',
   'Is',
   'Was',
+  'Has',
+  'Had',
+  'Along',
   'Are',
   'Were',
   'Be',
@@ -784,6 +788,7 @@ export const MEDICAL_HEAD_NOUNS: readonly string[] = [
  */
 export const CLINICAL_WORDS: readonly string[] = [
   'pain',
+  'chills',
   'repair',
   'obesity',
   'malignancy',
