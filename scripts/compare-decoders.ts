@@ -211,3 +211,4 @@ for (const r of rows)
     console.log(`${r.outcome.padEnd(21)} ${r.path}: ${r.detail ?? ''}`);
 for (const r of rows) if (r.modality === 'differs') console.log(`modality differs     ${r.path}`);
 if (values.json) fs.writeFileSync(values.json, JSON.stringify({ summary, rows }, null, 1));
+if (!values.reference) fs.rmSync(ref.dir, { recursive: true, force: true }); // the arrays we had written
