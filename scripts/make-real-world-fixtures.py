@@ -234,6 +234,18 @@ def make_one_bit():
     ds.save_as(path('seg_1bit_rle.dcm'), write_like_original=False)
 
 
+def make_view_code():
+    # A radiograph whose view is given only as a View Code Sequence (no View Position), as some modalities write.
+    ds = fixtures.base(fixtures.DX, FIRST_NUMBER + 40, 'DX')
+    gray_image(ds, fixtures.ramp(16, 16, 4095))
+    code = pydicom.Dataset()
+    code.CodeValue = '399348003'
+    code.CodingSchemeDesignator = 'SCT'
+    code.CodeMeaning = 'postero-anterior'
+    ds.ViewCodeSequence = pydicom.Sequence([code])
+    fixtures.save(ds, 'view_code_only.dcm')
+
+
 def make_retired_jpeg():
     src_dir = os.path.join(ROOT, 'test', 'fixtures', 'dicom')
     for src, mode, name in (
@@ -287,6 +299,7 @@ def main():
     make_palette()
     make_float()
     make_one_bit()
+    make_view_code()
     make_retired_jpeg()
     names = sorted(n for n in os.listdir(OUT) if n.endswith('.dcm') and not n.endswith('.ref.dcm'))
     # pydicom 2.3 cannot decode 1-bit JPEG 2000 or RLE, nor progressive JPEG: the lossless ones must give the native

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { viewClass } from '../curate/view-vocabulary.ts';
 import { type ProcessedImage, processDicomFile } from './process-dicom-file.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/dicom/', import.meta.url));
@@ -125,6 +126,12 @@ describe('processDicomFile', () => {
       kind: 'skipped',
       reason: 'no pixel data (Basic Text SR)',
     });
+  });
+
+  it('takes the view from the View Code Sequence when View Position is absent, and the vocabulary knows it', async () => {
+    const r = await image('real-world/view_code_only.dcm');
+    expect(r.viewPosition).toBe('postero-anterior');
+    expect(viewClass(r.viewPosition)).toBe('frontal');
   });
 
   it('reports files named as DICOM that are empty, random bytes or text as errors saying which', async () => {

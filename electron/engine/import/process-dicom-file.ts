@@ -13,6 +13,7 @@ import {
   type DicomDataset,
   decodeFrame,
   flatHeader,
+  getItems,
   getNumber,
   getString,
   hasPixelData,
@@ -227,10 +228,16 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
     instanceNumber: integer(ds, 0x00200013),
     modality: str(0x00080060),
     bodyPart: str(0x00180015),
-    viewPosition: str(0x00185101),
+    viewPosition: str(0x00185101) ?? viewCodeMeaning(ds),
     header: flatHeader(file),
     frames,
   };
+}
+
+/** The View Code Sequence's code meaning ("postero-anterior"): some writers give the view only so. */
+function viewCodeMeaning(ds: DicomDataset): string | null {
+  const code = getItems(ds, 0x00540220)[0];
+  return code === undefined ? null : (getString(code, 0x00080104) ?? null);
 }
 
 /** Render one decoded frame (into `into` when large enough), write its PNGs and describe it. */
