@@ -164,7 +164,16 @@ function parseDataset(
       pos += 8;
       continue;
     }
-    if (tag === TAG_ITEM) throw new DicomError('corrupt', `item tag outside a sequence at offset ${pos}`);
+    if (tag === TAG_ITEM) {
+      // A writer's slip (an item after a zero-length sequence, a sequence header lost): an item of defined
+      // length is stepped over, as pydicom does, so the rest of the file is still read.
+      const length = u32(c, pos + 4, le);
+      if (length === UNDEFINED_LENGTH || length > remain - 8)
+        throw new DicomError('corrupt', `item tag outside a sequence at offset ${pos}`);
+      c.warnings.push(`skipped an item outside any sequence at offset ${pos}`);
+      pos += 8 + length;
+      continue;
+    }
 
     let vr: string;
     let length: number;

@@ -183,3 +183,22 @@ describe('retired progressive JPEG syntaxes', () => {
     });
   }
 });
+
+describe('writer slips', () => {
+  it('an item outside any sequence (after a zero-length sequence) is stepped over, and the rest read', () => {
+    const el = (group: number, element: number, vr: string, value: string) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt16LE(group, 0);
+      head.writeUInt16LE(element, 2);
+      head.write(vr, 4, 'latin1');
+      head.writeUInt16LE(value.length, 6);
+      return Buffer.concat([head, Buffer.from(value, 'latin1')]);
+    };
+    const strayItem = Buffer.from([0xfe, 0xff, 0x00, 0xe0, 4, 0, 0, 0, 1, 2, 3, 4]);
+    const file = parseDicom(
+      Buffer.concat([el(0x0008, 0x0060, 'CS', 'US'), strayItem, el(0x0010, 0x0010, 'PN', 'Doe^Jo')]),
+    );
+    expect(getString(file.dataset, 0x00100010)).toBe('Doe^Jo');
+    expect(file.warnings).toContain('skipped an item outside any sequence at offset 10');
+  });
+});
