@@ -85,6 +85,8 @@ export interface ImportSummary {
   reports: number;
   /** Files recorded and not imported on purpose (not DICOM, no pixel data). */
   skipped: number;
+  /** Those files with why each was skipped. */
+  skippedFiles: { path: string; reason: string }[];
   /** Files left alone because they are unchanged since an earlier run (same path, size, mtime). */
   unchanged: number;
   errors: { path: string; reason: string }[];

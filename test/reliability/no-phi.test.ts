@@ -62,12 +62,14 @@ function hostileSource(): string {
   return src;
 }
 
-/** Everything of a step but the file paths import --json lists on request. */
+/** Everything of a step but the file paths import --json lists on request (errors and skipped files). */
 function scannable(step: StepResult): string {
   let stdout = step.stdout;
   if (step.args[0] === 'import' && step.args.includes('--json')) {
-    const doc = JSON.parse(stdout) as { errors: { path: string; reason: string }[] };
+    type Listed = { path: string; reason: string }[];
+    const doc = JSON.parse(stdout) as { errors: Listed; skippedFiles: Listed };
     doc.errors = doc.errors.map((e) => ({ path: '(path)', reason: e.reason }));
+    doc.skippedFiles = doc.skippedFiles.map((e) => ({ path: '(path)', reason: e.reason }));
     stdout = JSON.stringify(doc);
   }
   return `${stdout}\n${step.stderr}`;

@@ -63,8 +63,9 @@ export function makeDicomTree(dir: string, opts: TreeOptions): Tree {
     fs.writeFileSync(path.join(dir, 'truncated.dcm'), whole.subarray(0, Math.floor(whole.length / 2)));
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'Export log: 3 series sent.\n');
     fs.writeFileSync(path.join(dir, 'empty.dcm'), '');
-    tree.brokenFiles.push('truncated.dcm');
-    tree.nonDicomFiles.push('notes.txt', 'empty.dcm');
+    // An empty file named .dcm is a broken image (an error); a text file beside the images is skipped.
+    tree.brokenFiles.push('truncated.dcm', 'empty.dcm');
+    tree.nonDicomFiles.push('notes.txt');
   }
   return tree;
 }

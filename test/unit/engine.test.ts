@@ -47,7 +47,7 @@ describe('the engine', () => {
     engine.on('job.updated', (j) => events.push(j));
     const job = await engine.invoke('import.start', { source: src.dir, format: 'dicom' });
     const end = await engine.waitForJob(job.id);
-    expect(end).toMatchObject({ state: 'done', done: 33, total: 33, totalKnown: true, errors: 1 });
+    expect(end).toMatchObject({ state: 'done', done: 33, total: 33, totalKnown: true, errors: 2 });
     expect(events[0]?.state).toBe('queued');
     expect(events.some((e) => e.state === 'running' && e.done > 0 && e.done < 33)).toBe(true);
     expect(events.at(-1)?.state).toBe('done');
@@ -73,8 +73,8 @@ describe('the engine', () => {
 
     const problems = await engine.invoke('files.problems', { offset: 0, limit: 10 });
     expect(problems.items).toEqual([
+      { path: 'empty.dcm', status: 'error', reason: 'not DICOM: the file is empty' },
       { path: 'truncated.dcm', status: 'error', reason: expect.stringMatching(/^truncated/) },
-      { path: 'empty.dcm', status: 'skipped', reason: 'not a DICOM file' },
       { path: 'notes.txt', status: 'skipped', reason: 'not a DICOM file' },
     ]);
   });
@@ -90,7 +90,7 @@ describe('the engine', () => {
     expect(filename).toBe('csv-import-problems.csv');
     expect(csv.split('\r\n')).toEqual([
       'path,status,reason',
-      '"\'=HYPERLINK(""x"").dcm",skipped,not a DICOM file',
+      '"\'=HYPERLINK(""x"").dcm",error,not DICOM: a text file',
       '"a, ""quoted"" name.txt",skipped,not a DICOM file',
       '',
     ]);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ImportSummary } from '../../electron/api/contract.ts';
 import { detectFormat } from '../../electron/engine/import/detect.ts';
 import {
   medprep,
@@ -26,13 +27,7 @@ const PADCHEST_CSV = 'PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv';
 const TRUNCATED_PNG = '1/250033804615373056318657770941221501044255750_00-119-975.png';
 const MISSING_PNG = '0/227246099642667702107604173650614942620874319_00-057-469.png';
 
-interface Summary {
-  imported: number;
-  reports: number;
-  skipped: number;
-  unchanged: number;
-  errors: { path: string; reason: string }[];
-}
+type Summary = ImportSummary;
 
 function newProject(name: string): string {
   const dir = path.join(work, name);
@@ -113,7 +108,14 @@ describe('importing MIMIC-CXR (DICOM)', () => {
   });
 
   it('imports every image and one report per study, and records the file outside the layout', () => {
-    expect(summary).toEqual({ imported: 20, reports: 12, skipped: 1, unchanged: 0, errors: [] });
+    expect(summary).toEqual({
+      imported: 20,
+      reports: 12,
+      skipped: 1,
+      skippedFiles: [{ path: 'planted-identifiers.json', reason: 'not part of the MIMIC-CXR layout' }],
+      unchanged: 0,
+      errors: [],
+    });
     expect(query(project, "SELECT rel_path, reason FROM files WHERE status = 'skipped'")).toEqual([
       { rel_path: 'planted-identifiers.json', reason: 'not part of the MIMIC-CXR layout' },
     ]);
@@ -209,6 +211,7 @@ describe('importing MIMIC-CXR (DICOM)', () => {
       imported: 0,
       reports: 0,
       skipped: 0,
+      skippedFiles: [],
       unchanged: 39,
       errors: [],
     });

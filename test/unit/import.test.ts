@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ImportSummary } from '../../electron/api/contract.ts';
 import { makeDicomTree, medprep, repoRoot, snapshot, tempDir } from '../support/dicom-tree.ts';
 
 const work = tempDir('medprep-import-');
@@ -17,13 +18,7 @@ function newProject(name: string): string {
 function importJson(project: string, source: string, ...extra: string[]) {
   const r = medprep(['import', project, source, '--json', ...extra]);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as {
-    imported: number;
-    reports: number;
-    skipped: number;
-    unchanged: number;
-    errors: { path: string; reason: string }[];
-  };
+  return JSON.parse(r.stdout) as ImportSummary;
 }
 
 function readRows(project: string) {
@@ -57,13 +52,15 @@ describe('importing a plain DICOM folder', () => {
     const project = newProject('p-basic');
     const summary = importJson(project, src.dir);
     expect(summary.imported).toBe(12);
-    expect(summary.skipped).toBe(2); // notes.txt and the empty file: not DICOM
+    expect(summary.skipped).toBe(1); // notes.txt: not DICOM, and not named as DICOM
+    expect(summary.skippedFiles).toEqual([{ path: 'notes.txt', reason: 'not a DICOM file' }]);
     expect(summary.errors).toEqual([
+      { path: 'empty.dcm', reason: 'not DICOM: the file is empty' },
       { path: 'truncated.dcm', reason: expect.stringMatching(/^truncated: /) },
     ]);
 
     const stats = JSON.parse(medprep(['stats', project, '--json']).stdout);
-    expect(stats).toMatchObject({ images: 12, errors: 1, skipped: 2, sources: 1 });
+    expect(stats).toMatchObject({ images: 12, errors: 2, skipped: 1, sources: 1 });
     expect(stats.patients).toBeGreaterThan(1);
     const rows = readRows(project);
     for (const img of rows.images as { thumbnail: string }[]) {
@@ -73,10 +70,7 @@ describe('importing a plain DICOM folder', () => {
     const skipped = (rows.files as { rel_path: string; status: string; reason: string }[]).filter(
       (f) => f.status === 'skipped',
     );
-    expect(skipped.map((f) => [f.rel_path, f.reason])).toEqual([
-      ['empty.dcm', 'not a DICOM file'],
-      ['notes.txt', 'not a DICOM file'],
-    ]);
+    expect(skipped.map((f) => [f.rel_path, f.reason])).toEqual([['notes.txt', 'not a DICOM file']]);
   });
 
   it('imports 8-bit and 12-bit lossy JPEG files alike in its worker threads', () => {
@@ -153,8 +147,8 @@ describe('importing a plain DICOM folder', () => {
     const project = newProject('p-10k');
     const summary = importJson(project, src.dir);
     expect(summary.imported).toBe(10_000);
-    expect(summary.skipped).toBe(2);
-    expect(summary.errors.map((e) => e.path)).toEqual(['truncated.dcm']);
+    expect(summary.skipped).toBe(1);
+    expect(summary.errors.map((e) => e.path)).toEqual(['empty.dcm', 'truncated.dcm']);
     fs.rmSync(src.dir, { recursive: true, force: true });
   }, 120_000);
 

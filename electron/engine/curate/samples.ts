@@ -51,31 +51,7 @@ export function loadSamples(db: Db): Sample[] {
     .all() as Sample[];
 }
 
-export type ViewClass = 'frontal' | 'lateral' | 'other' | 'unknown';
-
-/**
- * DICOM ViewPosition (and PADCHEST's Projection) to a view class. Frontal: PA, AP and their variants (AP
- * supine/erect/horizontal, PA/AP LLD-free spellings). Lateral: LATERAL, LL, RL, LAT, L (PADCHEST), XTABLE
- * LATERAL. Decubitus (LLD, RLD), oblique (LAO, RAO, LPO, RPO), lordotic (AP AXIAL, AP LLD), swimmer's and rib
- * views (COSTAL) are 'other'; an empty value is 'unknown'.
- */
-export function viewClass(viewPosition: string | null): ViewClass {
-  const v = (viewPosition ?? '').trim().toUpperCase().replace(/[_-]+/g, ' ');
-  if (!v) return 'unknown';
-  if (
-    /^(PA|AP|POSTERO ANTERIOR|ANTERO POSTERIOR|AP (SUPINE|ERECT|UPRIGHT|HORIZONTAL|PORTABLE)|PA (ERECT|UPRIGHT))$/.test(
-      v,
-    )
-  )
-    return 'frontal';
-  if (
-    /^(LATERAL|LAT|LL|RL|L|R LATERAL|L LATERAL|LEFT LATERAL|RIGHT LATERAL|XTABLE LATERAL|X TABLE LATERAL)$/.test(
-      v,
-    )
-  )
-    return 'lateral';
-  return 'other';
-}
+export { type ViewClass, viewClass } from './view-vocabulary.ts';
 
 /** BodyPartExamined spellings of the chest, to one label; other values upper-cased as they are. */
 export function bodyPartLabel(bodyPart: string | null): string | null {

@@ -7,7 +7,53 @@
 import { franc } from 'franc-min';
 
 /** Languages franc may answer with: the ones radiology exports come in. Fewer candidates, fewer mistakes. */
-const LANGUAGES = ['eng', 'spa', 'deu', 'fra', 'ita', 'por', 'nld', 'swe', 'dan', 'nob', 'pol', 'tur'];
+export const REPORT_LANGUAGES = [
+  'eng',
+  'spa',
+  'deu',
+  'fra',
+  'ita',
+  'por',
+  'nld',
+  'swe',
+  'dan',
+  'nob',
+  'pol',
+  'tur',
+];
+
+/**
+ * Words of English radiology reports that the other export languages above do not write (so "normal",
+ * "pleural", "consolidation", "pneumothorax" and "no", shared with French, Spanish or German, are left out).
+ * Our own list, from the vocabulary of chest and general radiograph reports.
+ */
+const CLINICAL_ENGLISH = new Set(
+  (
+    'the and of is are was were be been has have there this that these with without within from for or not ' +
+    'any new seen noted shows show demonstrates stable unchanged since prior previous compared again ' +
+    'heart lung lungs chest clear size sized exam study acute chronic disease process finding findings ' +
+    'impression limits unremarkable cardiomediastinal mediastinal contour contours silhouette osseous bony ' +
+    'structures intact focal airspace opacity opacities effusion effusions evidence mild mildly moderate ' +
+    'severe small large left right upper lower lobe lobes bilateral base bases apex apical enlarged ' +
+    'enlargement cardiomegaly atelectasis scarring granuloma granulomas calcified nodule nodules mass ' +
+    'masses fracture fractures spine thoracic degenerative changes change free air tube line catheter tip ' +
+    'projects overlying well expanded hyperinflated hyperinflation emphysema edema congestion vascular ' +
+    "pulmonary heart's borderline top negative views view frontal lateral portable upright trachea midline " +
+    'vasculature parenchyma low infiltrate infiltrates tortuous dilated ventricle sternotomy interval ' +
+    'lingular presumably consistent likely overt lobar perihilar basilar sequela granulomatous spurring ' +
+    'hypoinflation hypoinflated elevated hemidiaphragm possible suggested'
+  ).split(' '),
+);
+
+/**
+ * Short English reports ("Normal heart size. Clear lungs.") look like anything to a trigram detector: when at
+ * least 3 and 40 % of a text's words are English radiology words, it is English before franc is asked.
+ */
+function isClinicalEnglish(text: string): boolean {
+  const ws = words(text).filter((w) => /^\p{L}/u.test(w));
+  const hits = ws.filter((w) => CLINICAL_ENGLISH.has(w)).length;
+  return hits >= 3 && hits >= ws.length * 0.4;
+}
 
 /**
  * ISO 639-3 language of a report. Stemmed reports (PADCHEST) are Spanish by provenance and are not run through
@@ -17,7 +63,8 @@ export function reportLanguage(text: string, stemmed: boolean, minChars: number)
   if (stemmed) return 'spa';
   const t = text.trim();
   if (t.length < minChars) return 'und';
-  return franc(t, { only: LANGUAGES, minLength: minChars });
+  if (isClinicalEnglish(t)) return 'eng';
+  return franc(t, { only: REPORT_LANGUAGES, minLength: minChars });
 }
 
 const WORD = /[\p{L}\p{N}]+(?:[.'’-][\p{L}\p{N}]+)*/gu;

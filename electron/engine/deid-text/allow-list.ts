@@ -1,5 +1,6 @@
 /** Compiled views of the medical allow list: which ranges of a text are medicine that must survive. */
 import {
+  CLINICAL_WORDS,
   MEDICAL_ABBREVIATIONS,
   MEDICAL_EPONYMS,
   MEDICAL_HEAD_NOUNS,
@@ -45,6 +46,23 @@ export function isNotNameWord(word: string): boolean {
 export function isMedicalWord(word: string): boolean {
   const bare = word.replace(/[.'’]+$/u, '');
   return abbreviations.has(bare) || (bare.length > 1 && eponymWords.has(bare.toLowerCase()));
+}
+
+const clinicalWords = new Set(CLINICAL_WORDS);
+/** Medical suffixes of disease and operation names; -oma is left out (Paloma, Roma are names). */
+const CLINICAL_SUFFIX =
+  /(?:osis|itis|ectomy|ostomy|otomy|plasty|emia|aemia|pathy|algia|iasis|megaly|pnea|pnoea)$/u;
+
+/**
+ * A word of clinical text (PAIN, OBESITY, HISTOPLASMOSIS, REPAIR, RE-EVALUATION), or a placeholder an earlier
+ * de-identification left (XXXX): never half of a "LAST, FIRST".
+ */
+export function isClinicalWord(word: string): boolean {
+  if (/^X{2,}$/iu.test(word)) return true;
+  return word
+    .toLowerCase()
+    .split(/[-'’]/u)
+    .some((w) => clinicalWords.has(w) || headNouns.has(w) || (w.length >= 6 && CLINICAL_SUFFIX.test(w)));
 }
 
 export function isMedicalHeadNoun(word: string): boolean {

@@ -2,7 +2,7 @@
  * Rule detectors: names in context, dates and times, ages over 89, identifiers, contacts and locations. Every
  * regular expression is compiled once at load; one call runs each over the text once.
  */
-import { isMedicalWord, isNotNameWord } from './allow-list.ts';
+import { isClinicalWord, isMedicalWord, isNotNameWord } from './allow-list.ts';
 import { WS, dateKey, scanDates, scanTimes } from './dates.ts';
 import type { Candidate, PhiCategory } from './types.ts';
 
@@ -188,9 +188,11 @@ function findNames(text: string, out: Sink) {
   CAPS_LAST_FIRST.lastIndex = 0;
   for (const m of text.matchAll(CAPS_LAST_FIRST)) {
     const [, last = '', first = ''] = m;
-    // "DOE, JANE" is a name although DOE is an abbreviation; "CT, MRI" (two abbreviations) is not.
+    // "DOE, JANE" is a name although DOE is an abbreviation; "CT, MRI" (two abbreviations) is not, nor is a
+    // clinical word beside anything ("PAIN, AFIB", "REPAIR, OBESITY", "HISTOPLASMOSIS, OR").
     const notName = (w: string) => isNotNameWord(w) && !isMedicalWord(w);
     if (notName(last) || notName(first) || (isMedicalWord(last) && isMedicalWord(first))) continue;
+    if (isClinicalWord(last) || isClinicalWord(first)) continue;
     push(out, m.index, m.index + m[0].length, 'NAME', 'name-last-first', 0.7);
   }
   INITIALS.lastIndex = 0;

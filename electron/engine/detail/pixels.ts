@@ -14,6 +14,7 @@ import {
   getNumbers,
   getStrings,
   modalityValues,
+  paletteToRgb,
   parseDicom,
   readPixelInfo,
   type DecodedFrame,
@@ -137,7 +138,8 @@ async function decodeSource(file: string, row: ImageSourceRow): Promise<Decoded>
   try {
     const parsed = parseDicom(bytes);
     const ds = parsed.dataset;
-    const decoded = decodeFrame(parsed, row.frame, readPixelInfo(ds));
+    const stored = decodeFrame(parsed, row.frame, readPixelInfo(ds));
+    const decoded = stored.info.photometric === 'PALETTE COLOR' ? paletteToRgb(ds, stored) : stored;
     const modality = decoded.info.samplesPerPixel === 1 ? modalityValues(ds, decoded) : null;
     return fromFrame(
       decoded,

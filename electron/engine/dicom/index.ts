@@ -36,7 +36,13 @@ export {
   EXPLICIT_VR_BE,
   DEFLATED_EXPLICIT_VR_LE,
 } from './transfer-syntax.ts';
-export { MAX_SAMPLES_PER_FRAME, readPixelInfo, type PixelInfo } from './pixel-info.ts';
+export {
+  MAX_SAMPLES_PER_FRAME,
+  readPixelInfo,
+  type PixelInfo,
+  TAG_FLOAT_PIXEL_DATA,
+  TAG_DOUBLE_FLOAT_PIXEL_DATA,
+} from './pixel-info.ts';
 export {
   registerCodec,
   codecFor,
@@ -63,4 +69,5 @@ export {
   type WindowSource,
 } from './render.ts';
 export { pixelHash } from './hash.ts';
+export { paletteToRgb, PALETTE_COLOR } from './palette.ts';
 export { sopClassName } from './sop-classes.ts';

@@ -164,7 +164,16 @@ function parseDataset(
       pos += 8;
       continue;
     }
-    if (tag === TAG_ITEM) throw new DicomError('corrupt', `item tag outside a sequence at offset ${pos}`);
+    if (tag === TAG_ITEM) {
+      // A writer's slip (an item after a zero-length sequence, a sequence header lost): an item of defined
+      // length is stepped over, as pydicom does, so the rest of the file is still read.
+      const length = u32(c, pos + 4, le);
+      if (length === UNDEFINED_LENGTH || length > remain - 8)
+        throw new DicomError('corrupt', `item tag outside a sequence at offset ${pos}`);
+      c.warnings.push(`skipped an item outside any sequence at offset ${pos}`);
+      pos += 8 + length;
+      continue;
+    }
 
     let vr: string;
     let length: number;
@@ -234,6 +243,7 @@ function parseDataset(
         el.items = parseSequence(c, tag, valuePos, valuePos + length, enc, depth, ds.charset, false).items;
       } else {
         el.value = c.bytes.subarray(valuePos, valuePos + length);
+        if (explicit && vr === 'UN') readUnAsDictionaryVr(c, el, depth, ds.charset);
       }
       pos = valuePos + length;
     }
@@ -250,6 +260,31 @@ function parseDataset(
     throw new DicomError('corrupt', 'truncated: undefined-length item has no item delimiter');
   }
   return { dataset: ds, pos };
+}
+
+/**
+ * A standard attribute stored as UN (what an implicit-VR hop through a PACS leaves behind) is read with the
+ * data dictionary's VR, so rescale, window, LUTs and text are seen as they were written. A UN value is
+ * encoded as in implicit VR little endian (PS3.5 6.2.2), so a sequence's items are parsed that way; one
+ * that does not parse stays UN rather than failing the file.
+ */
+function readUnAsDictionaryVr(c: Ctx, el: DicomElement, depth: number, charset: CharacterSet): void {
+  const vr = lookupTag(el.tag)?.vr;
+  if (vr === undefined || vr === 'UN') return;
+  if (vr !== 'SQ') {
+    el.vr = vr;
+    return;
+  }
+  const implicitLe: DatasetEncoding = { explicitVr: false, littleEndian: true, deflated: false };
+  try {
+    const end = el.offset + el.value.length;
+    el.items = parseSequence(c, el.tag, el.offset, end, implicitLe, depth, charset, false).items;
+    el.vr = 'SQ';
+    el.value = c.bytes.subarray(0, 0);
+  } catch (err) {
+    if (!(err instanceof DicomError)) throw err;
+    c.warnings.push(`sequence ${formatTag(el.tag)} stored as UN could not be read; kept as UN`);
+  }
 }
 
 function parseSequence(

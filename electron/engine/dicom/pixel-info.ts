@@ -15,9 +15,13 @@ export interface PixelInfo {
   photometric: string;
   planarConfiguration: number;
   numberOfFrames: number;
+  /** Float (32-bit) or Double Float (64-bit) Pixel Data: IEEE samples, no Bits Stored or sign to apply. */
+  float?: boolean;
 }
 
 const SUPPORTED_BITS = new Set([1, 8, 16, 32]);
+export const TAG_FLOAT_PIXEL_DATA = 0x7fe00008;
+export const TAG_DOUBLE_FLOAT_PIXEL_DATA = 0x7fe00009;
 /** Far beyond any radiograph; stops a forged header from asking us to allocate gigabytes. */
 export const MAX_SAMPLES_PER_FRAME = 2 ** 28;
 /** Over all frames: 16 times a large CT series in one file. Checked before any frame is decoded. */
@@ -35,6 +39,8 @@ export function readPixelInfo(ds: DicomDataset): PixelInfo {
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
     throw new DicomError('unsupported', `unsupported samples per pixel ${samplesPerPixel}`);
   }
+  const float = ds.elements.has(TAG_FLOAT_PIXEL_DATA) || ds.elements.has(TAG_DOUBLE_FLOAT_PIXEL_DATA);
+  if (float) return readFloatPixelInfo(ds, rows, columns, samplesPerPixel);
   const bitsAllocated = getNumber(ds, 0x00280100) ?? 0;
   if (!SUPPORTED_BITS.has(bitsAllocated)) {
     throw new DicomError('unsupported', `unsupported bits allocated ${bitsAllocated}`);
@@ -45,21 +51,8 @@ export function readPixelInfo(ds: DicomDataset): PixelInfo {
   if (highBit < bitsStored - 1 || highBit >= bitsAllocated) highBit = bitsStored - 1;
   const pixelRepresentation = getNumber(ds, 0x00280103) === 1 ? 1 : 0;
   const planarConfiguration = samplesPerPixel > 1 && getNumber(ds, 0x00280006) === 1 ? 1 : 0;
-  const frames = Math.trunc(getNumber(ds, 0x00280008) ?? 1);
-  const numberOfFrames = frames >= 1 ? frames : 1;
-  if (rows * columns * samplesPerPixel > MAX_SAMPLES_PER_FRAME) {
-    throw new DicomError(
-      'unsupported',
-      `frame of ${rows}x${columns}x${samplesPerPixel} samples is too large`,
-    );
-  }
-  const declared = rows * columns * samplesPerPixel * numberOfFrames;
-  if (declared > MAX_SAMPLES_PER_FILE) {
-    throw new DicomError(
-      'unsupported',
-      `too large: declares ${declared} samples (${numberOfFrames} frames of ${rows}x${columns}x${samplesPerPixel})`,
-    );
-  }
+  const numberOfFrames = framesOf(ds);
+  checkSize(rows, columns, samplesPerPixel, numberOfFrames);
   const isColor = samplesPerPixel === 3;
   const isMono = photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2';
   if (isMono === isColor && photometric !== 'PALETTE COLOR') {
@@ -79,6 +72,59 @@ export function readPixelInfo(ds: DicomDataset): PixelInfo {
     photometric,
     planarConfiguration,
     numberOfFrames,
+    float: false,
+  };
+}
+
+function framesOf(ds: DicomDataset): number {
+  const frames = Math.trunc(getNumber(ds, 0x00280008) ?? 1);
+  return frames >= 1 ? frames : 1;
+}
+
+function checkSize(rows: number, columns: number, samplesPerPixel: number, numberOfFrames: number): void {
+  if (rows * columns * samplesPerPixel > MAX_SAMPLES_PER_FRAME) {
+    throw new DicomError(
+      'unsupported',
+      `frame of ${rows}x${columns}x${samplesPerPixel} samples is too large`,
+    );
+  }
+  const declared = rows * columns * samplesPerPixel * numberOfFrames;
+  if (declared > MAX_SAMPLES_PER_FILE) {
+    throw new DicomError(
+      'unsupported',
+      `too large: declares ${declared} samples (${numberOfFrames} frames of ${rows}x${columns}x${samplesPerPixel})`,
+    );
+  }
+}
+
+/**
+ * Float Pixel Data holds 32-bit and Double Float Pixel Data 64-bit IEEE samples (PS3.3 C.7.6.24): one
+ * sample per pixel, MONOCHROME2, real values with no Bits Stored, High Bit or Pixel Representation.
+ */
+function readFloatPixelInfo(
+  ds: DicomDataset,
+  rows: number,
+  columns: number,
+  samplesPerPixel: number,
+): PixelInfo {
+  const bitsAllocated = ds.elements.has(TAG_DOUBLE_FLOAT_PIXEL_DATA) ? 64 : 32;
+  if (samplesPerPixel !== 1) {
+    throw new DicomError('corrupt', `float pixel data with ${samplesPerPixel} samples per pixel`);
+  }
+  const numberOfFrames = framesOf(ds);
+  checkSize(rows, columns, 1, numberOfFrames);
+  return {
+    rows,
+    columns,
+    samplesPerPixel: 1,
+    bitsAllocated,
+    bitsStored: bitsAllocated,
+    highBit: bitsAllocated - 1,
+    pixelRepresentation: 1,
+    photometric: 'MONOCHROME2',
+    planarConfiguration: 0,
+    numberOfFrames,
+    float: true,
   };
 }
 

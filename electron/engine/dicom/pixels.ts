@@ -3,9 +3,15 @@ import { codecFor, preparerFor } from './codecs.ts';
 import './codecs/register.ts';
 import { DicomError } from './errors.ts';
 import { type DicomElement, type DicomFile, TAG_PIXEL_DATA } from './parser.ts';
-import { type PixelInfo, readPixelInfo } from './pixel-info.ts';
+import {
+  type PixelInfo,
+  readPixelInfo,
+  TAG_DOUBLE_FLOAT_PIXEL_DATA,
+  TAG_FLOAT_PIXEL_DATA,
+} from './pixel-info.ts';
 
-export type PixelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
+export type PixelArray =
+  Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 export interface DecodedFrame {
   frame: number;
@@ -17,8 +23,14 @@ export interface DecodedFrame {
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('a little-endian host is required');
 
+/** Pixel Data, else Float or Double Float Pixel Data (a file holds one of the three). */
 export function pixelDataElement(file: DicomFile): DicomElement | undefined {
-  return file.dataset.elements.get(TAG_PIXEL_DATA);
+  const { elements } = file.dataset;
+  return (
+    elements.get(TAG_PIXEL_DATA) ??
+    elements.get(TAG_FLOAT_PIXEL_DATA) ??
+    elements.get(TAG_DOUBLE_FLOAT_PIXEL_DATA)
+  );
 }
 
 export function hasPixelData(file: DicomFile): boolean {
@@ -57,13 +69,7 @@ export function decodeFrame(
   options: DecodeOptions = {},
 ): DecodedFrame {
   const pixelData = pixelDataElement(file);
-  if (pixelData === undefined) {
-    const other = [0x7fe00008, 0x7fe00009].some((t) => file.dataset.elements.has(t));
-    throw new DicomError(
-      other ? 'unsupported' : 'corrupt',
-      other ? 'float pixel data is not supported' : 'no pixel data',
-    );
-  }
+  if (pixelData === undefined) throw new DicomError('corrupt', 'no pixel data');
   if (pixelData.notRead === true) throw new Error('pixel data was not read (parsed with stopAtPixelData)');
   if (!Number.isInteger(frame) || frame < 0 || frame >= info.numberOfFrames) {
     throw new RangeError(`frame ${frame} out of range 0..${info.numberOfFrames - 1}`);
@@ -93,6 +99,7 @@ function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo, inPlace: 
       ? info.rows * info.columns * 2
       : info.rows * info.columns * info.samplesPerPixel;
   const signed = pixelRepresentation === 1;
+  if (info.float === true) return unpackFloat(bytes, n, bitsAllocated);
   if (bitsAllocated === 1) {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
@@ -131,6 +138,15 @@ function unpack(bytes: Uint8Array, bitOffset: number, info: PixelInfo, inPlace: 
     data[i] = v;
   }
   return data;
+}
+
+function unpackFloat(bytes: Uint8Array, n: number, bitsAllocated: number): Float32Array | Float64Array {
+  const size = bitsAllocated / 8;
+  if (bytes.length < n * size)
+    throw new DicomError('corrupt', `frame holds ${bytes.length} bytes, expected ${n * size}`);
+  const copy = new Uint8Array(n * size); // aligned for the typed array
+  copy.set(bytes.subarray(0, n * size));
+  return size === 8 ? new Float64Array(copy.buffer) : new Float32Array(copy.buffer);
 }
 
 /**

@@ -3,6 +3,7 @@
  * Modality LUT → VOI (window or VOI LUT, else the frame's range) → MONOCHROME1 inversion → 8-bit.
  */
 import { DicomError, quotedPhotometric } from './errors.ts';
+import { PALETTE_COLOR, paletteToRgb } from './palette.ts';
 import type { DicomDataset } from './parser.ts';
 import type { DecodedFrame } from './pixels.ts';
 import { getItems, getNumbers, getString } from './values.ts';
@@ -60,20 +61,21 @@ function lookup(lut: Lut, x: number): number {
   return lut.data[i] ?? 0;
 }
 
-/** Full-precision modality values (e.g. Hounsfield units) of a grayscale frame, for 16-bit export. */
+/**
+ * Full-precision modality values (e.g. Hounsfield units) of a grayscale frame, for 16-bit export. PS3.3
+ * C.11.1 allows a Modality LUT Sequence or rescale values, not both; a file that has both is read through
+ * its LUT, as pydicom and dcmtk do.
+ */
 export function modalityValues(ds: DicomDataset, decoded: DecodedFrame): Float64Array {
   const { data, info } = decoded;
-  if (info.samplesPerPixel !== 1)
+  if (info.samplesPerPixel !== 1 || info.photometric === PALETTE_COLOR)
     throw new DicomError('unsupported', `modality values of ${info.photometric} image`);
   const out = new Float64Array(data.length);
   const group = functionalGroup(ds, decoded.frame, 0x00289145) ?? ds;
   const slope = getNumbers(group, 0x00281053)[0] ?? getNumbers(ds, 0x00281053)[0];
   const intercept = getNumbers(group, 0x00281052)[0] ?? getNumbers(ds, 0x00281052)[0];
   const lutItem = getItems(ds, 0x00283000)[0];
-  const lut =
-    slope === undefined && lutItem !== undefined
-      ? readLut(lutItem, info.pixelRepresentation === 1)
-      : undefined;
+  const lut = lutItem === undefined ? undefined : readLut(lutItem, info.pixelRepresentation === 1);
   if (lut !== undefined) {
     for (let i = 0; i < data.length; i++) out[i] = lookup(lut, data[i] ?? 0);
     return out;
@@ -176,7 +178,11 @@ function renderGray(
   const typeRange = typedRange(data);
   let lo = typeRange?.lo ?? Infinity;
   let hi = typeRange?.hi ?? -Infinity;
-  if (typeRange === undefined) {
+  if (decoded.info.float === true) {
+    // Real values, not integers: the pipeline runs per pixel (no table over a range of stored values).
+    lo = -Infinity;
+    hi = Infinity;
+  } else if (typeRange === undefined) {
     for (let i = 0; i < n; i++) {
       const s = data[i]!;
       if (s < lo) lo = s;
@@ -188,7 +194,7 @@ function renderGray(
   const { bitsStored, pixelRepresentation } = decoded.info;
   if (lo === 0 && pixelRepresentation === 0 && bitsStored >= 1 && 2 ** bitsStored - 1 < hi)
     hi = 2 ** bitsStored - 1;
-  if (n === 0 || hi - lo >= MAX_LUT_RANGE || hi > 0x7fffffff) {
+  if (n === 0 || !(hi - lo < MAX_LUT_RANGE) || hi > 0x7fffffff) {
     const values = modalityValues(ds, decoded);
     const pipeline = grayPipeline(ds, decoded, () => extremes(values));
     const result = output(values.length, into);
@@ -252,13 +258,14 @@ function typedRange(data: DecodedFrame['data']): { lo: number; hi: number } | un
   return undefined;
 }
 
+/** Extremes of the finite values (float pixel data may hold NaN or infinities). */
 function extremes(values: ArrayLike<number>): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (v < min && v !== -Infinity) min = v;
+    if (v > max && v !== Infinity) max = v;
   }
   return { min, max };
 }
@@ -298,6 +305,10 @@ export function renderFrame(ds: DicomDataset, decoded: DecodedFrame, into?: Uint
   const base = { width: info.columns, height: info.rows };
   if (info.photometric === 'MONOCHROME1' || info.photometric === 'MONOCHROME2') {
     return { ...base, channels: 1, ...renderGray(ds, decoded, into) };
+  }
+  if (info.photometric === PALETTE_COLOR && info.samplesPerPixel === 1) {
+    const data = renderColor(paletteToRgb(ds, decoded), into);
+    return { ...base, channels: 3, data, window: { center: null, width: null, source: 'min-max' } };
   }
   if (info.samplesPerPixel !== 3) {
     throw new DicomError(

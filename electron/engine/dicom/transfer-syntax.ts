@@ -19,6 +19,8 @@ const NAMES: Record<string, string> = {
   [EXPLICIT_VR_BE]: 'Explicit VR Big Endian',
   '1.2.840.10008.1.2.4.50': 'JPEG Baseline 8-bit',
   '1.2.840.10008.1.2.4.51': 'JPEG Extended 12-bit',
+  '1.2.840.10008.1.2.4.53': 'JPEG Spectral Selection (retired)',
+  '1.2.840.10008.1.2.4.55': 'JPEG Full Progression (retired)',
   '1.2.840.10008.1.2.4.57': 'JPEG Lossless',
   '1.2.840.10008.1.2.4.70': 'JPEG Lossless SV1',
   '1.2.840.10008.1.2.4.80': 'JPEG-LS Lossless',

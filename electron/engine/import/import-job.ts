@@ -279,15 +279,16 @@ export function importSummary(project: Project, jobId: string): ImportSummary {
       n: number;
     }
   ).n;
-  const errors = db
-    .prepare(
-      "SELECT rel_path AS path, reason FROM files WHERE job_id = ? AND status = 'error' ORDER BY rel_path",
-    )
-    .all(jobId) as { path: string; reason: string }[];
+  const filesWith = (status: string) =>
+    db
+      .prepare('SELECT rel_path AS path, reason FROM files WHERE job_id = ? AND status = ? ORDER BY rel_path')
+      .all(jobId, status) as { path: string; reason: string }[];
+  const errors = filesWith('error');
   return {
     imported,
     reports,
     skipped: byStatus('skipped'),
+    skippedFiles: filesWith('skipped'),
     unchanged: Math.max(0, job.done - touched),
     errors,
   };

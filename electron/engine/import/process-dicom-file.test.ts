@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { viewClass } from '../curate/view-vocabulary.ts';
 import { type ProcessedImage, processDicomFile } from './process-dicom-file.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/dicom/', import.meta.url));
@@ -125,6 +126,40 @@ describe('processDicomFile', () => {
       kind: 'skipped',
       reason: 'no pixel data (Basic Text SR)',
     });
+  });
+
+  it('takes the view from the View Code Sequence when View Position is absent, and the vocabulary knows it', async () => {
+    const r = await image('real-world/view_code_only.dcm');
+    expect(r.viewPosition).toBe('postero-anterior');
+    expect(viewClass(r.viewPosition)).toBe('frontal');
+  });
+
+  it('reports files named as DICOM that are empty, random bytes or text as errors saying which', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'medprep-broken-'));
+    try {
+      // Random bytes with a control character early, as any binary file has.
+      const random = Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 7919 + 13) % 256));
+      await writeFile(join(dir, 'empty.dcm'), '');
+      await writeFile(join(dir, 'random.DCM'), random);
+      await writeFile(join(dir, 'report.dicom'), 'FINDINGS: No acute process.\n');
+      await writeFile(join(dir, 'readme'), 'Exported by the PACS.\n');
+      const results = await Promise.all(
+        ['empty.dcm', 'random.DCM', 'report.dicom', 'readme'].map((n) =>
+          processDicomFile(join(dir, n), { cacheDir }),
+        ),
+      );
+      expect(results).toEqual([
+        { kind: 'error', reason: 'not DICOM: the file is empty' },
+        {
+          kind: 'error',
+          reason: 'not DICOM: neither the DICM marker at byte 128 nor a dataset at the start',
+        },
+        { kind: 'error', reason: 'not DICOM: a text file' },
+        { kind: 'skipped', reason: 'not a DICOM file' },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports truncated, short and compressed files as errors without patient data', async () => {

@@ -13,6 +13,7 @@ import {
   type DicomDataset,
   decodeFrame,
   flatHeader,
+  getItems,
   getNumber,
   getString,
   hasPixelData,
@@ -164,12 +165,14 @@ export async function processDicomFile(absPath: string, opts: ProcessOptions): P
     if (err instanceof DicomError) {
       if (err.code !== 'not-dicom') return { kind: 'error', reason: err.message };
       const archive = archiveKind(read.bytes);
-      return {
-        kind: 'skipped',
-        reason: archive
-          ? `${archive}: MedPrep does not read inside archives; extract it and import the folder`
-          : 'not a DICOM file',
-      };
+      if (archive)
+        return {
+          kind: 'skipped',
+          reason: `${archive}: MedPrep does not read inside archives; extract it and import the folder`,
+        };
+      // A file named as DICOM that is not is a broken image, not a benign neighbour (notes, CSVs).
+      if (DICOM_NAME.test(absPath)) return { kind: 'error', reason: notDicomReason(read.bytes) };
+      return { kind: 'skipped', reason: 'not a DICOM file' };
     }
     // A system error here comes from the thumbnail cache (disk full, permissions), not from a bug.
     if (errorCode(err) !== 'unknown error')
@@ -225,10 +228,16 @@ async function processBytes(bytes: Buffer, absPath: string, opts: ProcessOptions
     instanceNumber: integer(ds, 0x00200013),
     modality: str(0x00080060),
     bodyPart: str(0x00180015),
-    viewPosition: str(0x00185101),
+    viewPosition: str(0x00185101) ?? viewCodeMeaning(ds),
     header: flatHeader(file),
     frames,
   };
+}
+
+/** The View Code Sequence's code meaning ("postero-anterior"): some writers give the view only so. */
+function viewCodeMeaning(ds: DicomDataset): string | null {
+  const code = getItems(ds, 0x00540220)[0];
+  return code === undefined ? null : (getString(code, 0x00080104) ?? null);
 }
 
 /** Render one decoded frame (into `into` when large enough), write its PNGs and describe it. */
@@ -269,6 +278,22 @@ async function frameResult(
     thumbnail,
     ...(training === undefined ? {} : { training }),
   };
+}
+
+/** Names that say DICOM (.dcm, .dicom, .dic in any case). */
+const DICOM_NAME = /\.(?:dcm|dicom|dic)$/iu;
+
+/** Why bytes that do not parse are not DICOM, from their content alone (never a value from it). */
+export function notDicomReason(b: Uint8Array): string {
+  if (b.length === 0) return 'not DICOM: the file is empty';
+  if (looksLikeText(b)) return 'not DICOM: a text file';
+  return 'not DICOM: neither the DICM marker at byte 128 nor a dataset at the start';
+}
+
+/** No control character but white space in the first 4 KiB (random or binary bytes have many). */
+function looksLikeText(b: Uint8Array): boolean {
+  for (const c of b.subarray(0, 4096)) if (c < 0x09 || (c > 0x0d && c < 0x20) || c === 0x7f) return false;
+  return true;
 }
 
 /** Archives and compressed files by their signature, so they are skipped with a reason that says what to do. */

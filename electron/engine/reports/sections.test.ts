@@ -162,3 +162,58 @@ describe('sectioning tricky reports', () => {
     expect(s).toMatchObject({ findings: 'Clear.', impression: 'Ok.' });
   });
 });
+
+// Open-i (Indiana University chest X-rays) reports in the two layouts exports give them: headings on their own
+// lines, and the whole report in one paragraph as many RIS exports write it. Written here in the collection's
+// style (its text is not ours to copy), with the "XXXX" placeholders of its scrubbing.
+const OPEN_I_SECTIONS = {
+  indication: 'XXXX-year-old male, chest pain.',
+  comparison: 'None.',
+  findings:
+    'The cardiomediastinal silhouette is within normal limits for size and contour. The lungs are clear. No ' +
+    'pneumothorax or pleural effusion.',
+  impression: 'Normal chest x-XXXX.',
+};
+const OPEN_I_LINES = [
+  'EXAMINATION: Chest PA and lateral',
+  `INDICATION: ${OPEN_I_SECTIONS.indication}`,
+  `COMPARISON: ${OPEN_I_SECTIONS.comparison}`,
+  `FINDINGS: ${OPEN_I_SECTIONS.findings}`,
+  `IMPRESSION: ${OPEN_I_SECTIONS.impression}`,
+];
+
+describe('headings wherever they stand', () => {
+  it('Open-i, headings on their own lines: every section exact', () => {
+    expect(sectionReport(OPEN_I_LINES.join('\n'))).toMatchObject(OPEN_I_SECTIONS);
+  });
+
+  it('Open-i, one paragraph: every section exact, nothing left in the examination', () => {
+    expect(sectionReport(OPEN_I_LINES.join(' '))).toMatchObject(OPEN_I_SECTIONS);
+  });
+
+  it('an examination without a full stop ends at the next upper-case heading', () => {
+    const s = sectionReport('EXAMINATION: CHEST 2V FRONTAL/LATERAL INDICATION: Cough FINDINGS: Clear lungs.');
+    expect(s).toMatchObject({ indication: 'Cough', findings: 'Clear lungs.' });
+  });
+
+  it('mixed-case headings count after a sentence end, not inside prose', () => {
+    const s = sectionReport(
+      'Findings: The lungs are clear. Impression: No acute disease. The findings: as before are stable.',
+    );
+    expect(s).toMatchObject({
+      findings: 'The lungs are clear.',
+      impression: 'No acute disease. The findings: as before are stable.',
+    });
+  });
+
+  it('colon variants: space before it, full-width, and a heading alone on its line without one', () => {
+    const s = sectionReport('FINDINGS : Clear lungs. IMPRESSION\uFF1A Normal.\n\nComparison\nNone.');
+    expect(s).toMatchObject({ findings: 'Clear lungs.', impression: 'Normal.', comparison: 'None.' });
+  });
+
+  it('MIMIC-CXR reports section as before with inline headings allowed', () => {
+    const s = sample('p12/p12286358/s54162535.txt');
+    expect(s.findings).toMatch(/^Interval improvement of the right lower lobe consolidation/);
+    expect(s.impression).toBe('Improving right lower lobe pneumonia with minimal residual opacity.');
+  });
+});

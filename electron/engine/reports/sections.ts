@@ -122,7 +122,45 @@ const ONE_PARAGRAPH: ReadonlySet<Canonical> = new Set([
 
 const TITLE_LINE = /^\s*(?:FINAL|PRELIMINARY|WET READ)\s+(?:REPORT|ADDENDUM|VERSION)\s*$/i;
 const UNDERSCORE_LINE = /^\s*_{5,}\s*$/;
-const HEADER = /^\s*([A-Za-z][A-Za-z ()/,&-]{0,60}?)\s*:(?:\s+|$)/;
+/** A colon, with or without space before it; the full-width one of CJK keyboards too. */
+const COLON = '[ \\t]*[:\uFF1A]';
+const HEADER = new RegExp(`^\\s*([A-Za-z][A-Za-z ()/,&-]{0,60}?)${COLON}(?:\\s+|$)`, 'u');
+/** The known names, longest first so "CLINICAL HISTORY" wins over "HISTORY"; any white space between words. */
+const KNOWN_NAMES = Object.keys(HEADER_NAMES)
+  .sort((a, b) => b.length - a.length)
+  .map((n) => n.replace(/[.*+?^${}()|[\]\\/]/gu, '\\$&').replace(/ /gu, '\\s+'))
+  .join('|');
+/** Longest known name, so a heading before a colon is looked for in a short window. */
+const LONGEST_NAME = Math.max(...Object.keys(HEADER_NAMES).map((n) => n.length));
+/**
+ * A known heading that ends where a colon stands, inside a line, as RIS exports write a whole report in one
+ * paragraph ("EXAMINATION: CHEST PA AND LAT INDICATION: cough FINDINGS: ..."). Upper case counts after any
+ * white space; other cases only after a sentence end ("... clear. Impression: normal"), where prose cannot
+ * be mistaken for one.
+ */
+const HEADING_BEFORE_COLON = new RegExp(`(?<=(\\S)[ \\t]+)(?:${KNOWN_NAMES})[ \\t]*$`, 'iu');
+/** A known heading alone on its line, without a colon ("FINDINGS", "Impression"). */
+const BARE_HEADING = new RegExp(`^\\s*(${KNOWN_NAMES})\\s*$`, 'iu');
+
+/** A line cut before each inline heading, so every heading starts a line. */
+function splitAtInlineHeadings(line: string): string[] {
+  if (!/[:\uFF1A]/u.test(line)) return [line]; // no colon, no inline heading (most lines)
+  // The tail of the line's own heading is no inline one: "REASON FOR EXAM:" holds "EXAM:".
+  const lead = HEADER.exec(line);
+  const leadEnd = lead && headerSection(lead[1]!) ? lead[0].length : 0;
+  const cuts: number[] = [];
+  for (const colon of line.matchAll(/[:\uFF1A]/gu)) {
+    // Only the few characters before each colon are searched: the name and what precedes it.
+    const from = Math.max(0, colon.index - LONGEST_NAME - 8);
+    const m = HEADING_BEFORE_COLON.exec(line.slice(from, colon.index));
+    if (!m) continue;
+    const start = from + m.index;
+    const upper = !/\p{Ll}/u.test(m[0]);
+    if (start >= leadEnd && (upper || /[.?!]/u.test(m[1]!))) cuts.push(start);
+  }
+  if (cuts.length === 0) return [line];
+  return [0, ...cuts].map((start, i) => line.slice(start, cuts[i] ?? line.length));
+}
 
 export function sectionReport(raw: string): ReportSections {
   const lines = raw.replace(/\r\n?/g, '\n').split('\n');
@@ -227,11 +265,17 @@ function sectionsOf(lines: string[]): Parsed {
     paragraph = [];
   };
 
-  for (const line of lines) {
+  for (const line of lines.flatMap(splitAtInlineHeadings)) {
     if (TITLE_LINE.test(line)) continue;
     if (line.trim() === '') {
       endParagraph();
       if (current !== null && ONE_PARAGRAPH.has(current)) current = null;
+      continue;
+    }
+    const bare = BARE_HEADING.exec(line);
+    if (bare) {
+      endParagraph();
+      current = headerSection(bare[1]!);
       continue;
     }
     const m = HEADER.exec(line);

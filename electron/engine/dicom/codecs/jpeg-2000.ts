@@ -3,6 +3,7 @@
  * decodes HT code-blocks too (the OpenJPH build tried mis-ordered colour samples).
  */
 import type { CodecInput, CodecOutput } from '../codecs.ts';
+import { DicomError } from '../errors.ts';
 import { encapsulatedFrame } from './frame.ts';
 import { decoding, toCodecOutput } from './output.ts';
 import { type Deletable, LazyCodec, loadWasmCodec } from './wasm.ts';
@@ -59,5 +60,12 @@ function output(image: ReturnType<typeof run>, input: CodecInput, syntax: string
 export function decodeJpeg2000(input: CodecInput, syntax: string): CodecOutput {
   const bytes = encapsulatedFrame(input);
   const image = decoding(syntax, () => openjpeg.use((codec) => run(new codec.J2KDecoder(), bytes)));
+  // OpenJPEG reports a stream it rejects (a truncated codestream, an impossible SIZ) as an empty image.
+  if (image.width === 0 || image.height === 0) {
+    throw new DicomError(
+      'corrupt',
+      `${syntax} stream could not be decoded: OpenJPEG rejected the codestream`,
+    );
+  }
   return output(image, input, syntax);
 }

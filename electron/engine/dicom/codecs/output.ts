@@ -58,6 +58,7 @@ export function toCodecOutput(
       `${syntax} stream could not be decoded: it gave ${samples.length} bytes, expected ${count * bytesPerSample}`,
     );
   }
+  if (info.bitsAllocated === 1 && bytesPerSample === 1) return packBits(samples, count, layout);
   const size = info.bitsAllocated / 8;
   if (!Number.isInteger(size) || bytesPerSample > size) {
     throw new DicomError(
@@ -72,4 +73,11 @@ export function toCodecOutput(
     for (let i = 0; i < count; i++)
       for (let b = 0; b < bytesPerSample; b++) bytes[i * size + b] = samples[i * bytesPerSample + b] ?? 0;
   return { highBit: info.bitsStored - 1, planarConfiguration: 0, ...layout, bytes };
+}
+
+/** 1-bit images (segmentations) decode to one byte per sample; native 1-bit layout packs 8 per byte, LSB first. */
+function packBits(samples: Uint8Array, count: number, layout: Omit<CodecOutput, 'bytes'>): CodecOutput {
+  const bytes = new Uint8Array(Math.ceil(count / 8));
+  for (let i = 0; i < count; i++) if ((samples[i]! & 1) === 1) bytes[i >> 3]! |= 1 << (i & 7);
+  return { highBit: 0, planarConfiguration: 0, ...layout, bytes, bitOffset: 0 };
 }

@@ -5,9 +5,13 @@ import { decodeJpegLs } from './jpeg-ls.ts';
 import { decodeJpeg, prepareJpeg } from './jpeg.ts';
 import { decodeRle } from './rle.ts';
 
+// .53 (spectral selection) and .55 (full progression) are retired but still in archives: progressive JPEG,
+// which the same decoders read.
 const JPEG = [
   '1.2.840.10008.1.2.4.50',
   '1.2.840.10008.1.2.4.51',
+  '1.2.840.10008.1.2.4.53',
+  '1.2.840.10008.1.2.4.55',
   '1.2.840.10008.1.2.4.57',
   '1.2.840.10008.1.2.4.70',
 ];

@@ -1,6 +1,7 @@
 /**
  * RLE Lossless (PS3.5 Annex G): a 64-byte header of segment offsets, then one PackBits segment
- * per byte of each sample, most significant byte first. Small enough to write here.
+ * per byte of each sample, most significant byte first (for 1-bit data, one segment of packed bits). Small
+ * enough to write here.
  */
 import type { CodecInput, CodecOutput } from '../codecs.ts';
 import { DicomError } from '../errors.ts';
@@ -15,11 +16,13 @@ function corrupt(what: string): DicomError {
 export function decodeRle(input: CodecInput): CodecOutput {
   const { info } = input;
   const bytes = encapsulatedFrame(input);
-  const size = info.bitsAllocated / 8;
+  // 1-bit frames (segmentations) are one segment of the frame's packed bytes, as a native frame packs them.
+  const oneBit = info.bitsAllocated === 1 && info.samplesPerPixel === 1;
+  const size = oneBit ? 1 : info.bitsAllocated / 8;
   if (!Number.isInteger(size))
     throw new DicomError('unsupported', `${SYNTAX} with ${info.bitsAllocated}-bit samples`);
   const spp = info.samplesPerPixel;
-  const pixels = info.rows * info.columns;
+  const pixels = oneBit ? Math.ceil((info.rows * info.columns) / 8) : info.rows * info.columns;
   if (bytes.length < 64) throw corrupt(`header of ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const segments = view.getUint32(0, true);
@@ -34,7 +37,7 @@ export function decodeRle(input: CodecInput): CodecOutput {
     const byte = size - 1 - (seg % size);
     unpackBits(bytes.subarray(start, end), out, sample * size + byte, spp * size, pixels, seg);
   }
-  return { bytes: out, planarConfiguration: 0 };
+  return oneBit ? { bytes: out, bitOffset: 0, highBit: 0 } : { bytes: out, planarConfiguration: 0 };
 }
 
 /** PackBits into every stride-th byte of out starting at first; exactly count bytes required. */

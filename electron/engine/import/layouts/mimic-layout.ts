@@ -293,7 +293,7 @@ function imageContext(t: MimicTables, study: number, dicomId: string, raster: bo
     if (m.viewCode) meta.ViewCodeSequence_CodeMeaning = m.viewCode;
     if (m.orientation) meta.PatientOrientationCodeSequence_CodeMeaning = m.orientation;
   }
-  const ctx: ImageContext = { viewPosition: m?.view || null, meta };
+  const ctx: ImageContext = { viewPosition: m?.view || m?.viewCode || null, meta };
   if (raster) {
     // A JPG has no DICOM series; one per image, keyed apart from any DICOM series UID.
     ctx.seriesKey = `${MIMIC_PREFIX}-jpg:${study}:${dicomId}`;
