@@ -30,3 +30,7 @@ export function int(args: unknown, key: string, min = 0): number {
   }
   return v;
 }
+
+export function optInt(args: unknown, key: string, min = 0): number | undefined {
+  return record(args)[key] === undefined ? undefined : int(args, key, min);
+}

@@ -15,7 +15,7 @@ import {
 } from '../api/contract.ts';
 import { appRoot, appVersion } from './app-root.ts';
 import type { EngineContext, HandlersFor } from './context.ts';
-import { int, optStr, str } from './args.ts';
+import { int, optInt, optStr, str } from './args.ts';
 import { deidHandlers } from './deid/index.ts';
 import { detailHandlers } from './detail/handlers.ts';
 import { pixelsMediaFile } from './detail/pixels.ts';
@@ -27,6 +27,7 @@ import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { ModelsStage } from './models/handlers.ts';
+import { ProjectLog } from './project/log.ts';
 import { Project } from './project/project.ts';
 import { checkSourceOutsideProject, isInside } from './project/overlap.ts';
 import {
@@ -108,6 +109,8 @@ export class Engine {
       'import.summary': (a) => importSummary(this.requireProject(), str(a, 'jobId')),
       'jobs.list': () => this.jobs?.list() ?? [],
       'jobs.cancel': (a) => this.requireJobs().cancel(str(a, 'id')),
+      'jobs.history': (a) =>
+        this.requireJobs().history(optInt(a, 'limit', 1) ?? 100, optInt(a, 'offset', 0) ?? 0),
       'images.list': (a) => listImages(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
       'images.get': (a) => getImage(this.requireProject().db, int(a, 'id', 1)),
       'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
@@ -199,7 +202,9 @@ export class Engine {
     this.project = project;
     // The cache folder with its links resolved, once: media paths must resolve inside it.
     this.cacheRoot = fs.realpathSync(project.cacheDir);
-    this.jobs = new JobManager(project.db, (job) => this.emit('job.updated', job));
+    const log = new ProjectLog(project.dir);
+    log.write('project.opened', { version: this.version, schema: project.info().schemaVersion });
+    this.jobs = new JobManager(project.db, (job) => this.emit('job.updated', job), log);
     const info = project.info();
     this.emit('project.changed', info);
     return info;
