@@ -72,8 +72,12 @@ describe('cancel', () => {
     }, 60_000);
   }
 
-  it('a cancelled export leaves nothing at its output path', () => {
+  it('a cancelled export leaves nothing at its output path and is not counted as a failed one', async () => {
     const parent = path.join(sample.tmp);
     expect(fs.readdirSync(parent).filter((n) => n.includes('bundle'))).toEqual([]);
+    expect(await sample.engine.invoke('detail.dashboard', {})).toMatchObject({
+      bundles: 0,
+      bundlesFailed: 0,
+    });
   });
 });
