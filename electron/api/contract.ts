@@ -78,6 +78,14 @@ export interface JobInfo {
   finishedAt: string | null;
 }
 
+/** One row of the job history: a job with the options it ran with and how long it took. */
+export interface JobRecord extends JobInfo {
+  /** The options as given (a source or output path as typed; a long text, such as a recipe, by its size). */
+  options: Record<string, unknown>;
+  /** Milliseconds from start to end, or null while it has not ended. */
+  durationMs: number | null;
+}
+
 export interface ImportSummary {
   /** Images imported by this run. */
   imported: number;
@@ -155,6 +163,8 @@ export interface CoreInvoke {
   'import.summary': (args: { jobId: string }) => ImportSummary;
   'jobs.list': (args: Record<string, never>) => JobInfo[];
   'jobs.cancel': (args: { id: string }) => JobInfo;
+  /** What ran in the project, newest first. */
+  'jobs.history': (args: { limit?: number; offset?: number }) => JobRecord[];
   'images.list': (args: { offset: number; limit: number }) => ImagePage;
   'images.get': (args: { id: number }) => ImageDetail;
   'files.problems': (args: { offset: number; limit: number }) => { total: number; items: FileErrorRow[] };
@@ -196,6 +206,7 @@ export const CORE_CHANNELS = [
   'import.summary',
   'jobs.list',
   'jobs.cancel',
+  'jobs.history',
   'images.list',
   'images.get',
   'files.problems',

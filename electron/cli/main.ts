@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../api/contract.ts';
 import { errorLine } from '../engine/errors.ts';
+import { appVersion } from '../engine/app-root.ts';
 import { Engine } from '../engine/index.ts';
 import { curateCommand } from './commands/curate.ts';
 import { deidTextCommand } from './commands/deid-text.ts';
@@ -10,57 +11,82 @@ import { evalDeidCommand } from './commands/eval-deid.ts';
 import { modelsCommand } from './commands/models.ts';
 import { patientsCommand } from './commands/patients.ts';
 import {
+  EXIT_INTERRUPTED,
   UsageError,
   followJob,
+  handleSigint,
+  onInterrupt,
   plural,
   print,
+  wasInterrupted,
   withProject,
+  type CliOption,
   type Command,
   type CommandContext,
   type Io,
 } from './shared.ts';
+import { jobsCommand } from './commands/jobs.ts';
 import { exportCommand } from './commands/export.ts';
 import { runAll } from './commands/run.ts';
 import { sftCommand } from './commands/sft.ts';
 import { verifyCommand } from './commands/verify.ts';
 
 // The `medprep` command table is a stable interface for scripts: exit 0 on success, 1 with a one-line error on
-// stderr for a failure, 2 for bad usage. Every command takes --json for one JSON document on stdout.
+// stderr for a failure, 2 for bad usage, 130 when Ctrl-C stopped it. Every command takes --json for one JSON
+// document on stdout, --progress json for job events on stderr, and --help.
 
 const COMMANDS: Record<string, Command> = {
   init: {
     usage: 'init PROJECT [--name NAME]',
     summary: 'create a project folder',
     positionals: [1, 1],
-    options: { name: { type: 'string' } },
+    options: { name: { type: 'string', help: "the project's display name (default: the folder's name)" } },
     run: init,
   },
   import: {
     usage: `import PROJECT SOURCE [--format ${IMPORT_FORMATS.join('|')}]`,
     summary: 'import a source folder or file into a project',
     positionals: [2, 2],
-    options: { format: { type: 'string', default: 'auto' } },
+    options: {
+      format: {
+        type: 'string',
+        default: 'auto',
+        help: `the source's layout: ${IMPORT_FORMATS.join(', ')} (default auto: detected)`,
+      },
+    },
     run: importCommand,
   },
   deid: {
     usage: 'deid PROJECT [--export-linkage FILE]',
     summary: 'de-identify headers, pixels and reports (or write the linkage map, on request only)',
     positionals: [1, 1],
-    options: { 'export-linkage': { type: 'string' } },
+    options: {
+      'export-linkage': {
+        type: 'string',
+        help: 'write the original-to-pseudonym linkage map to FILE (sensitive; only on request)',
+      },
+    },
     run: deidCommand,
   },
   'deid-text': {
     usage: 'deid-text [FILE|-] [--mode tags|surrogates] [--model ID]',
     summary: 'de-identify report text (with --model: an installed NER model too)',
     positionals: [0, 1],
-    options: { mode: { type: 'string', default: 'tags' }, model: { type: 'string' } },
+    options: {
+      mode: {
+        type: 'string',
+        default: 'tags',
+        help: 'tags ([NAME], [DATE]) or surrogates (invented values)',
+      },
+      model: { type: 'string', help: 'also run this installed name-recognition model' },
+    },
     run: deidTextCommand,
   },
   'eval-deid': {
     usage: 'eval-deid GOLD.jsonl [--show-misses]',
     summary: 'measure text de-identification recall',
     positionals: [1, 1],
-    options: { 'show-misses': { type: 'boolean' } },
+    options: { 'show-misses': { type: 'boolean', help: 'list the identifiers the engine missed' } },
     run: evalDeidCommand,
   },
   curate: curateCommand,
@@ -68,7 +94,9 @@ const COMMANDS: Record<string, Command> = {
     usage: 'sft PROJECT [--recipe FILE]',
     summary: 'generate instruction–response samples',
     positionals: [1, 1],
-    options: { recipe: { type: 'string' } },
+    options: {
+      recipe: { type: 'string', help: "an SFT recipe YAML (keys left out take the default recipe's)" },
+    },
     run: sftCommand,
   },
   export: {
@@ -77,10 +105,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'write a verified training bundle',
     positionals: [2, 2],
     options: {
-      format: { type: 'string' },
-      images: { type: 'string' },
-      'max-side': { type: 'string' },
-      archive: { type: 'string' },
+      format: { type: 'string', help: 'the bundle layout (default llava)' },
+      images: { type: 'string', help: 'png (default), jpeg or dicom (de-identified DICOM)' },
+      'max-side': { type: 'string', help: 'longest side of rendered images in pixels (default 512)' },
+      archive: { type: 'string', help: 'write one .tar or .zip file at OUT instead of a folder' },
     },
     run: exportCommand,
   },
@@ -88,7 +116,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'verify BUNDLE [--project DIR]',
     summary: 'check a bundle: checksums, schemas, splits, leak scan',
     positionals: [1, 1],
-    options: { project: { type: 'string' } },
+    options: {
+      project: {
+        type: 'string',
+        help: 'also check the bundle against this project (leak scan of its identifiers)',
+      },
+    },
     run: verifyCommand,
   },
   stats: {
@@ -99,18 +132,24 @@ const COMMANDS: Record<string, Command> = {
   },
   models: modelsCommand,
   patients: patientsCommand,
+  jobs: jobsCommand,
   serve: {
     usage: 'serve [PROJECT] [--port N]',
     summary: 'browser mode on 127.0.0.1 with a session token',
     positionals: [0, 1],
-    options: { port: { type: 'string', default: '0' } },
+    options: {
+      port: { type: 'string', default: '0', help: 'the loopback port (default 0: any free one)' },
+    },
     run: serve,
   },
   run: {
     usage: 'run SOURCE OUT [--project DIR] [--recipe FILE]',
     summary: 'all stages with defaults, from a source to a bundle',
     positionals: [2, 2],
-    options: { project: { type: 'string' }, recipe: { type: 'string' } },
+    options: {
+      project: { type: 'string', help: 'the project folder (default OUT/project)' },
+      recipe: { type: 'string', help: 'an SFT recipe YAML' },
+    },
     run: runAll,
   },
 };
@@ -122,7 +161,36 @@ export function usage(): string {
     'Usage:',
     ...lines,
     '',
-    'Every command takes --json for one machine-readable JSON document on stdout.',
+    'Every command takes --json for one machine-readable JSON document on stdout, --progress json for job',
+    'events as JSON lines on stderr, and --help for its options. medprep -V prints the version.',
+    'Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage, 130 stopped by Ctrl-C.',
+  ].join('\n');
+}
+
+/** Options every command takes. */
+const COMMON_OPTIONS: Record<string, CliOption> = {
+  json: { type: 'boolean', help: 'print one machine-readable JSON document on stdout' },
+  progress: {
+    type: 'string',
+    help: 'json: every event of a long job as one JSON line on stderr ({"type":"job", state, done, total, …})',
+  },
+  help: { type: 'boolean', short: 'h', help: 'print this help' },
+};
+
+/** `medprep COMMAND --help`: its usage, what it does, and every option with one line. */
+export function commandHelp(name: string, command: Command): string {
+  const options = Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([key, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${key}${o.type === 'string' ? ' VALUE' : ''}`;
+    return [flag, o.help] as const;
+  });
+  const width = Math.max(...options.map(([flag]) => flag.length));
+  return [
+    `Usage: medprep ${command.usage}`,
+    '',
+    `${name}: ${command.summary}.`,
+    '',
+    'Options:',
+    ...options.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`),
   ].join('\n');
 }
 
@@ -136,41 +204,56 @@ export async function main(
     (name === undefined ? io.stderr : io.stdout).write(usage() + '\n');
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') {
-    const engine = new Engine();
-    io.stdout.write((await engine.invoke('app.info', {})).version + '\n');
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(appVersion() + '\n');
     return 0;
   }
   const command = COMMANDS[name];
+  const stopHandling = handleSigint();
   try {
     if (!command) throw new UsageError(`unknown command "${name}"`);
     const { values, positionals } = parse(command, rest);
+    if (values.help === true) {
+      io.stdout.write(commandHelp(name, command) + '\n');
+      return 0;
+    }
+    if (values.progress !== undefined && values.progress !== 'json')
+      throw new UsageError('--progress takes one value: json');
     const [min, max] = command.positionals;
     if (positionals.length < min || positionals.length > max) {
       throw new UsageError(
         `expected ${min === max ? min : `${min} to ${max}`} argument(s): medprep ${command.usage}`,
       );
     }
-    await command.run({ args: positionals, values, json: values.json === true, io });
-    return 0;
+    await command.run({
+      args: positionals,
+      values,
+      json: values.json === true,
+      progressJson: values.progress === 'json',
+      io,
+    });
+    return wasInterrupted() ? EXIT_INTERRUPTED : 0;
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`medprep: ${err.message}\n\n${usage()}\n`);
       return 2;
     }
     io.stderr.write(`medprep ${name}: ${errorLine(err)}\n`);
-    return 1;
+    return wasInterrupted() ? EXIT_INTERRUPTED : 1;
+  } finally {
+    stopHandling();
   }
 }
 
 function parse(command: Command, rest: string[]) {
+  const options = Object.fromEntries(
+    Object.entries({ ...COMMON_OPTIONS, ...command.options }).map(([key, { help: _help, ...o }]) => {
+      void _help;
+      return [key, o];
+    }),
+  );
   try {
-    const parsed = parseArgs({
-      args: rest,
-      options: { json: { type: 'boolean' }, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    });
+    const parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
     return {
       values: parsed.values as Record<string, string | boolean | undefined>,
       positionals: parsed.positionals,
@@ -258,7 +341,7 @@ async function serve(ctx: CommandContext): Promise<void> {
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
-    process.once('SIGINT', stop);
+    onInterrupt(stop);
     process.once('SIGTERM', stop);
   });
   await server.close();

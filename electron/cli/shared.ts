@@ -12,14 +12,15 @@ export interface Io {
   stderr: NodeJS.WriteStream;
 }
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
+/** One option of a command: node:util parseArgs' description of it, and one line for `--help`. */
+export type CliOption = NonNullable<ParseArgsConfig['options']>[string] & { help: string };
 
 export interface Command {
   usage: string;
   summary: string;
   /** Positional arguments: [required, max]. */
   positionals: [number, number];
-  options?: Options;
+  options?: Record<string, CliOption>;
   run: (ctx: CommandContext) => Promise<void>;
 }
 
@@ -27,7 +28,36 @@ export interface CommandContext {
   args: string[];
   values: Record<string, string | boolean | undefined>;
   json: boolean;
+  /** `--progress json`: every job event as one JSON line on stderr, for scripts that drive long jobs. */
+  progressJson: boolean;
   io: Io;
+}
+
+/** The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+// Ctrl-C for the whole command line: the first one asks whatever runs (a job, the server) to stop, so what
+// it finished is committed and the command exits 130; with nothing to stop, or a second time, it exits at once.
+let interrupted = false;
+const stoppers = new Set<() => void>();
+
+export function onInterrupt(stop: () => void): () => void {
+  stoppers.add(stop);
+  return () => stoppers.delete(stop);
+}
+
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
+
+export function handleSigint(): () => void {
+  const handler = () => {
+    if (interrupted || stoppers.size === 0) process.exit(EXIT_INTERRUPTED);
+    interrupted = true;
+    for (const stop of stoppers) stop();
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
 }
 
 export function plural(n: number, noun: string): string {
@@ -53,25 +83,32 @@ export async function withProject<T>(
   }
 }
 
-/** Runs a job to its end, drawing progress on a terminal; Ctrl-C cancels it (what is committed stays). */
+/**
+ * Runs a job to its end, drawing progress on a terminal (or, with --progress json, writing each event as a
+ * JSON line on stderr); Ctrl-C cancels it (what is committed stays).
+ */
 export async function followJob(
   engine: Engine,
   job: JobInfo,
   ctx: CommandContext,
   label: string,
 ): Promise<JobInfo> {
-  const bar = !ctx.json && ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, label) : null;
-  const off = engine.on('job.updated', (j) => {
-    if (j.id === job.id) bar?.update(j);
-  });
-  const onSigint = () => {
-    void engine.invoke('jobs.cancel', { id: job.id });
+  const bar =
+    !ctx.json && !ctx.progressJson && ctx.io.stderr.isTTY ? new ProgressLine(ctx.io.stderr, label) : null;
+  const report = (j: JobInfo) => {
+    if (ctx.progressJson) ctx.io.stderr.write(JSON.stringify({ type: 'job', ...j }) + '\n');
+    else bar?.update(j);
   };
-  process.once('SIGINT', onSigint);
+  // The job's end is always an event (JobManager emits it before `wait` resolves), so the last line is final.
+  report(job);
+  const off = engine.on('job.updated', (j) => {
+    if (j.id === job.id) report(j);
+  });
+  const offInterrupt = onInterrupt(() => void engine.invoke('jobs.cancel', { id: job.id }));
   try {
     return await engine.waitForJob(job.id);
   } finally {
-    process.off('SIGINT', onSigint);
+    offInterrupt();
     off();
     bar?.end();
   }

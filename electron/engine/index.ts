@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   CHANNELS,
-  IMPORT_FORMATS,
   type ApiEvents,
   type ApiInvoke,
   type ArgsOf,
@@ -15,7 +14,9 @@ import {
 } from '../api/contract.ts';
 import { appVersion, resourceFile } from './app-root.ts';
 import type { EngineContext, HandlersFor } from './context.ts';
-import { int, optStr, str } from './args.ts';
+import type { z } from 'zod';
+import { CHANNEL_ARGS } from './contract-args.ts';
+import { parseOrThrow } from './validation.ts';
 import { deidHandlers } from './deid/index.ts';
 import { detailHandlers } from './detail/handlers.ts';
 import { pixelsMediaFile } from './detail/pixels.ts';
@@ -28,6 +29,7 @@ import { detectFormat } from './import/detect.ts';
 import { importSummary, planImport, runImport } from './import/import-job.ts';
 import { JobManager } from './jobs/jobs.ts';
 import { ModelsStage } from './models/handlers.ts';
+import { ProjectLog } from './project/log.ts';
 import { Project } from './project/project.ts';
 import { checkSourceOutsideProject, isInside } from './project/overlap.ts';
 import { isServableCacheFile, type ExpectedContent } from './project/private-files.ts';
@@ -91,10 +93,9 @@ export class Engine {
         platform: `${process.platform}-${process.arch}`,
         sampleDataDir: this.opts.sampleDataDir,
       }),
-      'project.create': (a) =>
-        this.setProject(Project.create(str(a, 'dir'), optStr(a, 'name'), this.version)),
-      'project.open': (a) => this.openProject(str(a, 'dir')),
-      'project.openSample': (a) => this.openSample(optStr(a, 'dir') ?? this.opts.sampleProjectDir),
+      'project.create': (a) => this.setProject(Project.create(a.dir, a.name, this.version)),
+      'project.open': (a) => this.openProject(a.dir),
+      'project.openSample': (a) => this.openSample(a.dir ?? this.opts.sampleProjectDir),
       'project.current': () => this.project?.info() ?? null,
       'project.close': async () => {
         await this.closeProject();
@@ -103,16 +104,17 @@ export class Engine {
       },
       'project.stats': () => projectStats(this.requireProject().db),
       'import.detect': (a) => {
-        planImport(str(a, 'source'), 'dicom'); // existence and readability first, with the same errors
-        return detectFormat(path.resolve(str(a, 'source')));
+        planImport(a.source, 'dicom'); // existence and readability first, with the same errors
+        return detectFormat(path.resolve(a.source));
       },
-      'import.start': (a) => this.startImport(str(a, 'source'), formatArg(optStr(a, 'format'))),
-      'import.summary': (a) => importSummary(this.requireProject(), str(a, 'jobId')),
+      'import.start': (a) => this.startImport(a.source, a.format ?? 'auto'),
+      'import.summary': (a) => importSummary(this.requireProject(), a.jobId),
       'jobs.list': () => this.jobs?.list() ?? [],
-      'jobs.cancel': (a) => this.requireJobs().cancel(str(a, 'id')),
-      'images.list': (a) => listImages(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
-      'images.get': (a) => getImage(this.requireProject().db, int(a, 'id', 1)),
-      'files.problems': (a) => listProblems(this.requireProject().db, int(a, 'offset'), int(a, 'limit')),
+      'jobs.cancel': (a) => this.requireJobs().cancel(a.id),
+      'jobs.history': (a) => this.requireJobs().history(a.limit ?? 100, a.offset ?? 0),
+      'images.list': (a) => listImages(this.requireProject().db, a.offset, a.limit),
+      'images.get': (a) => getImage(this.requireProject().db, a.id),
+      'files.problems': (a) => listProblems(this.requireProject().db, a.offset, a.limit),
       'files.problemsCsv': () => {
         const project = this.requireProject();
         return {
@@ -135,8 +137,9 @@ export class Engine {
     if (!(CHANNELS as readonly string[]).includes(channel))
       throw new ApiError('bad-request', `Unknown channel ${String(channel)}.`);
     const handler = this.handlers[channel] as (a: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>>;
+    const checked = parseOrThrow(CHANNEL_ARGS[channel] as z.ZodType, args ?? {}) as ArgsOf<C>;
     try {
-      return await handler(args);
+      return await handler(checked);
     } catch (err) {
       // A full or read-only disk outside a job (opening a project, recording a job): cause and path.
       throw asStorageError(err, this.project?.dir ?? 'the project folder');
@@ -204,7 +207,9 @@ export class Engine {
     this.project = project;
     // The cache folder with its links resolved, once: media paths must resolve inside it.
     this.cacheRoot = fs.realpathSync(project.cacheDir);
-    this.jobs = new JobManager(project.db, (job) => this.emit('job.updated', job));
+    const log = new ProjectLog(project.dir);
+    log.write('project.opened', { version: this.version, schema: project.info().schemaVersion });
+    this.jobs = new JobManager(project.db, (job) => this.emit('job.updated', job), log);
     const info = project.info();
     this.emit('project.changed', info);
     return info;
@@ -263,12 +268,4 @@ export class Engine {
     if (!this.jobs) throw new ApiError('no-project', 'No project is open.');
     return this.jobs;
   }
-}
-
-function formatArg(v: string | undefined): ImportFormat {
-  if (v === undefined) return 'auto';
-  if (!(IMPORT_FORMATS as readonly string[]).includes(v)) {
-    throw new ApiError('bad-request', `Unknown format "${v}"; one of ${IMPORT_FORMATS.join(', ')}.`);
-  }
-  return v as ImportFormat;
 }

@@ -57,7 +57,7 @@ describe('Electron IPC', () => {
     });
     expect(await handlers.get('project.open')!(APP, { dir: 5 })).toEqual({
       ok: false,
-      error: { code: 'bad-request', message: '"dir" must be a non-empty string.' },
+      error: { code: 'bad-request', message: 'dir: Invalid input: expected string, received number' },
     });
     expect(await handlers.get(PICK_FOLDER_CHANNEL)!(APP)).toEqual({ ok: true, result: '/picked' });
   });

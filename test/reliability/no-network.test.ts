@@ -66,6 +66,7 @@ function expectAllSucceeded(steps: StepResult[]): void {
     'export',
     'verify',
     'stats',
+    'jobs',
     'models',
     'serve',
   ]);

@@ -1,8 +1,9 @@
 // No PHI in logs, errors or crash output. The whole pipeline runs through the CLI (init, import of the
 // MIMIC-CXR and PADCHEST samples and of a hostile DICOM folder, deid, curate, sft, export, verify, stats,
 // models check, serve) with --json and without, and an import runs on a terminal (progress bar); then every
-// byte of stdout and stderr, every job message and every file's recorded reason in the project, and the
-// output of a forced crash are scanned for every planted identifier (phi-needles.ts lists the forms).
+// byte of stdout and stderr (job events with --progress json, the job history of `medprep jobs`), every job
+// message and every file's recorded reason in the project, the project's log files, and the output of a forced
+// crash are scanned for every planted identifier (phi-needles.ts lists the forms).
 //
 // The hostile folder is named after a patient ("DOE^JANE 19570302") and holds broken files whose headers
 // carry the planted names, plus files that put identifiers where reasons quote header values (Photometric
@@ -19,6 +20,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_MODELS_DIR } from '../../native-models/test-helpers.ts';
+import { LOG_DIR } from '../../electron/engine/project/log.ts';
 import { sampleDicomFiles } from '../support/dicom-tree.ts';
 import { element, elementSpans, setElement } from './support/fuzz-mutate.ts';
 import { runPipeline, type StepResult } from './support/net-pipeline.ts';
@@ -86,6 +88,17 @@ function dbText(project: string): string {
   }
 }
 
+/** Every file of the project's rotating log, joined; the log must exist and record the jobs. */
+function logText(project: string): string {
+  const dir = path.join(project, LOG_DIR);
+  const text = fs
+    .readdirSync(dir)
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n');
+  expect(text).toContain('"event":"job.finished"');
+  return text;
+}
+
 let hostile = '';
 beforeAll(() => {
   hostile = hostileSource();
@@ -130,6 +143,7 @@ describe('no PHI in logs', () => {
       else expect(hostileImport.stdout).toMatch(/\d+ × truncated/u);
       for (const s of steps) expect(findNeedles(scannable(s), needles), s.args.join(' ')).toEqual([]);
       expect(findNeedles(dbText(project), needles)).toEqual([]);
+      expect(findNeedles(logText(project), needles)).toEqual([]);
     }, 300_000);
   }
 

@@ -5,7 +5,10 @@ export const curateCommand: Command = {
   usage: 'curate PROJECT [--recipe FILE] [--analyse]',
   summary: 'filter, deduplicate and split (--analyse: statistics only, nothing removed)',
   positionals: [1, 1],
-  options: { recipe: { type: 'string' }, analyse: { type: 'boolean' } },
+  options: {
+    recipe: { type: 'string', help: 'a curation recipe YAML (default: resources/recipes/default.yaml)' },
+    analyse: { type: 'boolean', help: 'compute the statistics only; nothing is removed' },
+  },
   run: curate,
 };
 

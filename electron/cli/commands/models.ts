@@ -21,7 +21,9 @@ export const modelsCommand: Command = {
   usage: 'models list|check|bench [MODEL…] [--device DEVICE]',
   summary: 'on-device models: where they are, verify and load them, measure them',
   positionals: [1, Number.MAX_SAFE_INTEGER],
-  options: { device: { type: 'string' } },
+  options: {
+    device: { type: 'string', help: `where models run: ${DEVICE_REQUESTS.join(', ')}` },
+  },
   run: models,
 };
 

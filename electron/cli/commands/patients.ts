@@ -5,10 +5,10 @@ export const patientsCommand: Command = {
   summary: 'patient identity: conflicting demographics, keys that may be one person, links',
   positionals: [1, 1],
   options: {
-    link: { type: 'string' },
-    'same-as': { type: 'string' },
-    reason: { type: 'string' },
-    unlink: { type: 'string' },
+    link: { type: 'string', help: 'the patient number (from the list) that is the same person as --same-as' },
+    'same-as': { type: 'string', help: 'the patient number it is the same person as' },
+    reason: { type: 'string', help: 'why the two are one person (recorded with the link)' },
+    unlink: { type: 'string', help: 'make a linked patient its own person again' },
   },
   run: patients,
 };

@@ -152,7 +152,7 @@ describe('browse over a generated 3,000-image project', () => {
 
   it('refuses malformed filters with a clear error', async () => {
     await expect(engine.invoke('browse.facets', { filters: { colour: ['red'] } as never })).rejects.toThrow(
-      /Unknown filter "colour"/,
+      /filters: unknown key "colour"/,
     );
     await expect(
       engine.invoke('browse.query', {
@@ -160,7 +160,7 @@ describe('browse over a generated 3,000-image project', () => {
         offset: 0,
         limit: 1,
       }),
-    ).rejects.toThrow(/Label state "maybe"/);
+    ).rejects.toThrow(/filters\.labels\.Edema\.0: must be one of positive, negative/);
     await expect(
       engine.invoke('browse.query', { sort: { key: 'colour' } as never, offset: 0, limit: 1 }),
     ).rejects.toThrow(/sort.key/);

@@ -3,7 +3,9 @@ import YAML from 'yaml';
 import type { Split } from '../../api/curate.ts';
 import { resourceFile } from '../app-root.ts';
 import { ApiError } from '../errors.ts';
-import { OPERATOR_BY_NAME, type OperatorDef, type Params } from './operators.ts';
+import { z } from 'zod';
+import { intIn, numberIn, parseOrThrow, strict } from '../validation.ts';
+import { OPERATORS, OPERATOR_BY_NAME, type OperatorDef, type Params } from './operators.ts';
 
 /**
  * A curation recipe (YAML): the filter operators to run, in order, with their parameters; the dedup ladder;
@@ -37,53 +39,90 @@ export function defaultRecipeText(): string {
 
 const bad = (m: string) => new ApiError('bad-request', `Recipe: ${m}`);
 
-function obj(v: unknown, where: string): Record<string, unknown> {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw bad(`${where} must be a mapping.`);
-  return v as Record<string, unknown>;
+// Parameters with limits of their own; any other parameter takes the type of its default.
+const PARAM_RULES: Record<string, z.ZodType> = {
+  'report.repetition.n': intIn(1, 50),
+  'report.language.min_chars': intIn(0, 10_000),
+  'pair.alignment.model': z.string().min(1, 'must be a model id'),
+  'pair.alignment.top_percent': numberIn(0, 100).nullable(),
+};
+
+function paramSchema(def: OperatorDef, key: string, fallback: unknown): z.ZodType {
+  const rule = PARAM_RULES[`${def.name}.${key}`];
+  if (rule) return rule;
+  if (Array.isArray(fallback)) return z.array(z.string(), 'must be a list of labels');
+  if (typeof fallback === 'string') return z.string().min(1);
+  // A threshold: a number, or null for statistics only.
+  return z.number().nullable();
 }
 
-function number(v: unknown, where: string, min: number, max = Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
-    throw bad(`${where} must be a number from ${min}${max === Infinity ? '' : ` to ${max}`}.`);
-  return v;
+function operatorSchema(def: OperatorDef) {
+  const params = Object.fromEntries(
+    Object.entries(def.defaults).map(([k, v]) => [k, paramSchema(def, k, v).optional()]),
+  );
+  return strict({ enabled: z.boolean().optional(), ...params }).optional();
 }
 
-function int(v: unknown, where: string, min: number, max: number): number {
-  const n = number(v, where, min, max);
-  if (!Number.isInteger(n)) throw bad(`${where} must be a whole number.`);
-  return n;
-}
+// A section may be left out: it is then read as empty, so every key in it takes its default.
+const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
+  strict(shape).prefault({} as z.input<ReturnType<typeof strict<T>>>);
 
-function known(o: Record<string, unknown>, keys: string[], where: string): void {
-  for (const k of Object.keys(o))
-    if (!keys.includes(k)) throw bad(`${where} has no parameter "${k}" (known: ${keys.join(', ')}).`);
-}
-
-function enabled(o: Record<string, unknown>, where: string): boolean {
-  if (o.enabled === undefined) return true;
-  if (typeof o.enabled !== 'boolean') throw bad(`${where}.enabled must be true or false.`);
-  return o.enabled;
-}
-
-function filterParams(def: OperatorDef, raw: Record<string, unknown>): Params {
-  const where = `filters.${def.name}`;
-  known(raw, [...Object.keys(def.defaults), 'enabled'], where);
-  const p: Params = { ...def.defaults };
-  for (const [k, v] of Object.entries(raw)) if (k !== 'enabled') p[k] = v;
-  const t = p[def.thresholdKey];
-  if (def.direction === 'in') {
-    if (!Array.isArray(t) || t.some((x) => typeof x !== 'string'))
-      throw bad(`${where}.keep must be a list of labels.`);
-  } else if (t !== null) number(t, `${where}.${def.thresholdKey}`, -Infinity);
-  if (def.name === 'report.repetition') int(p.n, `${where}.n`, 1, 50);
-  if (def.name === 'report.language') int(p.min_chars, `${where}.min_chars`, 0, 10_000);
-  if (def.name === 'pair.alignment') {
-    if (typeof p.model !== 'string' || !p.model) throw bad(`${where}.model must be a model id.`);
-    if (p.top_percent !== null) number(p.top_percent, `${where}.top_percent`, 0, 100);
-  }
-  return p;
-}
+/**
+ * The curation recipe file's schema (snake_case, as written in YAML); published as JSON Schema in
+ * resources/recipes/curate-recipe.schema.json so editors can check a recipe as it is typed.
+ */
+export const curateRecipeSchema = strict({
+  version: z.literal(1).optional(),
+  filters: z
+    .strictObject(Object.fromEntries(OPERATORS.map((def) => [def.name, operatorSchema(def)])), {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown operator "${issue.keys[0]}" (known: ${[...OPERATOR_BY_NAME.keys()].join(', ')})`
+          : undefined,
+    })
+    .prefault({}),
+  dedup: section({
+    exact_pixels: section({ enabled: z.boolean().default(true) }),
+    near_image: section({
+      enabled: z.boolean().default(true),
+      auto_radius: intIn(0, 8).default(2),
+      review_radius: intIn(0, 15).default(4),
+    }).refine((n) => n.review_radius >= n.auto_radius, {
+      message: 'review_radius must be at least auto_radius',
+    }),
+    near_text: section({
+      enabled: z.boolean().default(true),
+      shingle: intIn(1, 10).default(3),
+      permutations: intIn(16, 1024).default(128),
+      bands: intIn(1, 1024).default(16),
+      threshold: numberIn(0, 1).default(0.8),
+      cap: z
+        .union([
+          z.literal(false),
+          z.null(),
+          strict({ max_share: numberIn(0, 1).default(0.05), min_keep: intIn(1, 1e9).default(50) }),
+        ])
+        .default({ max_share: 0.05, min_keep: 50 }),
+    }).refine((n) => n.bands <= n.permutations && n.permutations % n.bands === 0, {
+      message: 'bands must divide permutations',
+    }),
+    semantic: section({
+      enabled: z.boolean().default(false),
+      model: z.string().min(1).default('biomedclip'),
+      // A cosine; above 1 nothing clusters (a dry run of the rung: embeddings computed, no cluster).
+      threshold: numberIn(-1, 2).default(0.98),
+    }),
+  }),
+  split: section({
+    ratios: section({
+      train: numberIn(0, 1).default(0.8),
+      validate: numberIn(0, 1).default(0.1),
+      test: numberIn(0, 1).default(0.1),
+    }).refine((r) => Math.abs(r.train + r.validate + r.test - 1) <= 1e-6, {
+      message: 'must add up to 1',
+    }),
+  }),
+});
 
 export function parseRecipe(text: string): Recipe {
   let doc: unknown;
@@ -92,76 +131,31 @@ export function parseRecipe(text: string): Recipe {
   } catch (err) {
     throw bad(`not valid YAML (${(err as Error).message.split('\n')[0]}).`);
   }
-  const root = obj(doc, 'the recipe');
-  known(root, ['version', 'filters', 'dedup', 'split'], 'the recipe');
-  if (root.version !== undefined && root.version !== 1) throw bad('version must be 1.');
-
+  const r = parseOrThrow(curateRecipeSchema, doc ?? {}, 'Recipe: ');
   const filters: Recipe['filters'] = [];
-  for (const [name, raw] of Object.entries(obj(root.filters, 'filters'))) {
-    const def = OPERATOR_BY_NAME.get(name);
-    if (!def) throw bad(`unknown operator "${name}" (known: ${[...OPERATOR_BY_NAME.keys()].join(', ')}).`);
-    const o = obj(raw, `filters.${name}`);
-    if (!enabled(o, `filters.${name}`)) continue;
-    filters.push({ def, params: filterParams(def, o) });
+  for (const [name, raw] of Object.entries(r.filters)) {
+    if (!raw || raw.enabled === false) continue;
+    const def = OPERATOR_BY_NAME.get(name)!;
+    const { enabled: _enabled, ...given } = raw;
+    void _enabled;
+    filters.push({ def, params: { ...def.defaults, ...given } });
   }
-
-  const dedup = obj(root.dedup, 'dedup');
-  known(dedup, ['exact_pixels', 'near_image', 'near_text', 'semantic'], 'dedup');
-  const ep = obj(dedup.exact_pixels, 'dedup.exact_pixels');
-  known(ep, ['enabled'], 'dedup.exact_pixels');
-  const ni = obj(dedup.near_image, 'dedup.near_image');
-  known(ni, ['enabled', 'auto_radius', 'review_radius'], 'dedup.near_image');
-  const autoRadius = int(ni.auto_radius ?? 2, 'dedup.near_image.auto_radius', 0, 8);
-  const reviewRadius = int(ni.review_radius ?? 4, 'dedup.near_image.review_radius', autoRadius, 15);
-  const nt = obj(dedup.near_text, 'dedup.near_text');
-  known(nt, ['enabled', 'shingle', 'permutations', 'bands', 'threshold', 'cap'], 'dedup.near_text');
-  const permutations = int(nt.permutations ?? 128, 'dedup.near_text.permutations', 16, 1024);
-  const bands = int(nt.bands ?? 16, 'dedup.near_text.bands', 1, permutations);
-  if (permutations % bands !== 0) throw bad('dedup.near_text.bands must divide permutations.');
-  let cap: Recipe['dedup']['nearText']['cap'] = null;
-  if (nt.cap !== null && nt.cap !== false) {
-    const c = obj(nt.cap ?? {}, 'dedup.near_text.cap');
-    known(c, ['max_share', 'min_keep'], 'dedup.near_text.cap');
-    cap = {
-      maxShare: number(c.max_share ?? 0.05, 'dedup.near_text.cap.max_share', 0, 1),
-      minKeep: int(c.min_keep ?? 50, 'dedup.near_text.cap.min_keep', 1, 1e9),
-    };
-  }
-  const se = obj(dedup.semantic, 'dedup.semantic');
-  known(se, ['enabled', 'model', 'threshold'], 'dedup.semantic');
-
-  const split = obj(root.split, 'split');
-  known(split, ['ratios'], 'split');
-  const r = obj(split.ratios, 'split.ratios');
-  known(r, ['train', 'validate', 'test'], 'split.ratios');
-  const ratios = {
-    train: number(r.train ?? 0.8, 'split.ratios.train', 0, 1),
-    validate: number(r.validate ?? 0.1, 'split.ratios.validate', 0, 1),
-    test: number(r.test ?? 0.1, 'split.ratios.test', 0, 1),
-  };
-  const sum = ratios.train + ratios.validate + ratios.test;
-  if (Math.abs(sum - 1) > 1e-6) throw bad(`split.ratios must add up to 1 (they add up to ${sum}).`);
-
+  const { near_image: ni, near_text: nt, semantic: se } = r.dedup;
   return {
     filters,
     dedup: {
-      exactPixels: enabled(ep, 'dedup.exact_pixels'),
-      nearImage: { enabled: enabled(ni, 'dedup.near_image'), autoRadius, reviewRadius },
+      exactPixels: r.dedup.exact_pixels.enabled,
+      nearImage: { enabled: ni.enabled, autoRadius: ni.auto_radius, reviewRadius: ni.review_radius },
       nearText: {
-        enabled: enabled(nt, 'dedup.near_text'),
-        shingle: int(nt.shingle ?? 3, 'dedup.near_text.shingle', 1, 10),
-        permutations,
-        bands,
-        threshold: number(nt.threshold ?? 0.8, 'dedup.near_text.threshold', 0, 1),
-        cap,
+        enabled: nt.enabled,
+        shingle: nt.shingle,
+        permutations: nt.permutations,
+        bands: nt.bands,
+        threshold: nt.threshold,
+        cap: nt.cap ? { maxShare: nt.cap.max_share, minKeep: nt.cap.min_keep } : null,
       },
-      semantic: {
-        enabled: se.enabled === undefined ? false : enabled(se, 'dedup.semantic'),
-        model: typeof se.model === 'string' ? se.model : 'biomedclip',
-        // A cosine; above 1 nothing clusters (a dry run of the rung: embeddings computed, no cluster).
-        threshold: number(se.threshold ?? 0.98, 'dedup.semantic.threshold', -1, 2),
-      },
+      semantic: { enabled: se.enabled, model: se.model, threshold: se.threshold },
     },
-    split: { ratios },
+    split: { ratios: r.split.ratios },
   };
 }

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type * as NativeModels from '../../../native-models/index.ts';
 import type { ModelRunner, PixelImage, RunInfo, resolveModelDirs } from '../../../native-models/index.ts';
 import type { CurateSummary, FunnelStage, ModelUse, OperatorSummary, Split } from '../../api/curate.ts';
-import type { JobContext } from '../jobs/jobs.ts';
+import { JobCancelled, type JobContext } from '../jobs/jobs.ts';
 import type { Project } from '../project/project.ts';
 import {
   exactPixelClusters,
@@ -264,7 +264,7 @@ async function computeStats(
      ON CONFLICT (image_id, operator) DO UPDATE SET value = excluded.value, label = excluded.label, input = excluded.input`,
   );
   for (let i = 0; i < todo.length; i += CHUNK) {
-    if (job.signal.aborted) throw new Error('cancelled');
+    if (job.signal.aborted) throw new JobCancelled();
     const chunk = todo.slice(i, i + CHUNK);
     const values = await def.compute(chunk, params, ctx);
     db.transaction(() => {

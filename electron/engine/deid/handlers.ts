@@ -1,8 +1,5 @@
-import type { DeidInvoke, DeidOverview, DeidSettings, SpanCategoryName, SpanReview } from '../../api/deid.ts';
-import { SPAN_CATEGORIES } from '../../api/deid.ts';
-import { int, record, str } from '../args.ts';
+import type { DeidInvoke, DeidOverview, DeidSettings } from '../../api/deid.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
-import { ApiError } from '../errors.ts';
 import type { Db } from '../project/database.ts';
 import { deidSummary, runDeid } from './deid-job.ts';
 import { decideQuarantine, headerDiff, listQuarantine, setMasks } from './images.ts';
@@ -26,45 +23,26 @@ export function deidOverview(db: Db): DeidOverview {
   };
 }
 
-function category(args: unknown): SpanCategoryName {
-  const c = str(args, 'category');
-  if (!(SPAN_CATEGORIES as readonly string[]).includes(c))
-    throw new ApiError('bad-request', `"category" must be one of ${SPAN_CATEGORIES.join(', ')}.`);
-  return c as SpanCategoryName;
-}
-
-function review(args: unknown): SpanReview | null {
-  const v = record(args).review;
-  if (v === null || v === 'accepted' || v === 'rejected') return v;
-  throw new ApiError('bad-request', '"review" must be "accepted", "rejected" or null.');
-}
-
 /** The de-identification stage's channels (the linkage export is CLI-only on purpose). */
 export function deidHandlers(ctx: EngineContext): HandlersFor<DeidInvoke> {
   const db = () => ctx.requireProject().db;
   return {
     'deid.settings.get': () => settingsInfo(readSettings(db())),
-    'deid.settings.set': (a) => settingsInfo(writeSettings(db(), record(a).settings)),
+    'deid.settings.set': (a) => settingsInfo(writeSettings(db(), a.settings)),
     'deid.start': () => {
       const project = ctx.requireProject();
       return ctx.startJob('deid', {}, async (job) => ({ message: await runDeid(project, job, ctx.version) }));
     },
-    'deid.summary': (a) => deidSummary(db(), str(a, 'jobId')),
+    'deid.summary': (a) => deidSummary(db(), a.jobId),
     'deid.overview': () => deidOverview(db()),
-    'deid.headerDiff': (a) => headerDiff(ctx.requireProject(), int(a, 'imageId', 1)),
+    'deid.headerDiff': (a) => headerDiff(ctx.requireProject(), a.imageId),
     'deid.quarantine.list': () => listQuarantine(db()),
-    'deid.quarantine.decide': (a) => {
-      const decision = str(a, 'decision');
-      if (decision !== 'release' && decision !== 'exclude')
-        throw new ApiError('bad-request', '"decision" must be "release" or "exclude".');
-      return decideQuarantine(db(), int(a, 'imageId', 1), decision);
-    },
-    'deid.masks.set': (a) => setMasks(db(), int(a, 'imageId', 1), record(a).masks),
-    'deid.reports.list': (a) => listReports(db(), int(a, 'offset'), int(a, 'limit')),
-    'deid.report': (a) => reportReview(db(), int(a, 'reportId', 1)),
-    'deid.span.review': (a) => reviewSpan(ctx.requireProject(), int(a, 'spanId', 1), review(a)),
-    'deid.span.add': (a) =>
-      addSpan(ctx.requireProject(), int(a, 'reportId', 1), int(a, 'start'), int(a, 'end', 1), category(a)),
-    'deid.reviewQueue': (a) => reviewQueue(db(), int(a, 'limit')),
+    'deid.quarantine.decide': (a) => decideQuarantine(db(), a.imageId, a.decision),
+    'deid.masks.set': (a) => setMasks(db(), a.imageId, a.masks),
+    'deid.reports.list': (a) => listReports(db(), a.offset, a.limit),
+    'deid.report': (a) => reportReview(db(), a.reportId),
+    'deid.span.review': (a) => reviewSpan(ctx.requireProject(), a.spanId, a.review),
+    'deid.span.add': (a) => addSpan(ctx.requireProject(), a.reportId, a.start, a.end, a.category),
+    'deid.reviewQueue': (a) => reviewQueue(db(), a.limit),
   };
 }

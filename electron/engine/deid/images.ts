@@ -247,22 +247,19 @@ export function decideQuarantine(db: Db, imageId: number, decision: QuarantineDe
   );
 }
 
-/** Replaces an image's drawn masks; rectangles are clipped to the image and must keep some area. */
-export function setMasks(db: Db, imageId: number, masks: unknown): MaskRectangle[] {
+/**
+ * Replaces an image's drawn masks (numeric rectangles, checked by the contract's schema); rectangles are clipped
+ * to the image and must keep some area.
+ */
+export function setMasks(db: Db, imageId: number, masks: MaskRectangle[]): MaskRectangle[] {
   const image = db.prepare('SELECT rows, columns FROM images WHERE id = ?').get(imageId) as
     { rows: number; columns: number } | undefined;
   if (!image) throw new ApiError('not-found', `No image ${imageId}.`);
-  if (!Array.isArray(masks)) throw new ApiError('bad-request', '"masks" must be a list of rectangles.');
-  const clipped = masks.map((m: unknown) => {
-    const r = m as Partial<MaskRectangle> | null;
-    const nums = [r?.x, r?.y, r?.width, r?.height];
-    if (!nums.every((n) => typeof n === 'number' && Number.isFinite(n)))
-      throw new ApiError('bad-request', 'Each mask needs numeric x, y, width and height.');
-    const [x, y, w, h] = nums as number[];
-    const x0 = Math.max(0, Math.floor(x!));
-    const y0 = Math.max(0, Math.floor(y!));
-    const x1 = Math.min(image.columns, Math.ceil(x! + w!));
-    const y1 = Math.min(image.rows, Math.ceil(y! + h!));
+  const clipped = masks.map(({ x, y, width, height }) => {
+    const x0 = Math.max(0, Math.floor(x));
+    const y0 = Math.max(0, Math.floor(y));
+    const x1 = Math.min(image.columns, Math.ceil(x + width));
+    const y1 = Math.min(image.rows, Math.ceil(y + height));
     if (x1 <= x0 || y1 <= y0) throw new ApiError('bad-request', 'A mask must cover part of the image.');
     return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   });

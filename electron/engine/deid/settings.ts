@@ -17,8 +17,9 @@
  */
 import type { DeidSettings, DeidSettingHelp, DeidSettingsInfo } from '../../api/deid.ts';
 import { DEFAULT_SHIFT_RANGE, type DeidOptions } from '../deid-dicom/index.ts';
-import { ApiError } from '../errors.ts';
+import { z } from 'zod';
 import type { Db } from '../project/database.ts';
+import { intIn, parseOrThrow, strict } from '../validation.ts';
 
 const KEY = 'deid';
 
@@ -152,47 +153,33 @@ export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
   },
 ];
 
-const CHOICES: Record<string, readonly string[]> = {
-  longitudinal: ['remove', 'full-dates', 'modified-dates'],
-  birthDate: ['empty', 'shift', 'year'],
-  textMode: ['tags', 'surrogates'],
-};
+const days = intIn(-36500, 36500);
 
-/** Checks a partial update against the settings' shape; throws bad-request naming the first wrong key. */
+/** Each setting's schema; `satisfies` keeps it in step with the DeidSettings type of the contract. */
+const SETTINGS_SHAPE = {
+  longitudinal: z.enum(['remove', 'full-dates', 'modified-dates']),
+  retainPatientCharacteristics: z.boolean(),
+  retainDeviceIdentity: z.boolean(),
+  retainInstitutionIdentity: z.boolean(),
+  retainUids: z.boolean(),
+  retainSafePrivate: z.boolean(),
+  cleanDescriptors: z.boolean(),
+  cleanStructuredContent: z.boolean(),
+  cleanGraphics: z.boolean(),
+  birthDate: z.enum(['empty', 'shift', 'year']),
+  shiftRange: strict({ min: days, max: days }).refine((r) => r.min <= r.max, {
+    message: 'must be {min, max}: whole days, min ≤ max',
+  }),
+  textMode: z.enum(['tags', 'surrogates']),
+  textModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u, 'must be auto, off or a model id'),
+} satisfies { [K in keyof DeidSettings]: z.ZodType<DeidSettings[K]> };
+
+const partialSettings = strict(SETTINGS_SHAPE).partial();
+
+/** Checks a partial update against the settings' schema; throws bad-request naming the first wrong key. */
 export function validateSettings(partial: unknown, base: DeidSettings): DeidSettings {
-  if (typeof partial !== 'object' || partial === null || Array.isArray(partial))
-    throw new ApiError('bad-request', '"settings" must be an object.');
-  const out: DeidSettings = { ...base, shiftRange: { ...base.shiftRange } };
-  for (const [key, value] of Object.entries(partial)) {
-    if (!(key in DEFAULT_DEID_SETTINGS)) throw new ApiError('bad-request', `Unknown setting "${key}".`);
-    const choices = CHOICES[key];
-    if (choices) {
-      if (typeof value !== 'string' || !choices.includes(value))
-        throw new ApiError('bad-request', `"${key}" must be one of ${choices.join(', ')}.`);
-    } else if (key === 'textModel') {
-      if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u.test(value))
-        throw new ApiError('bad-request', '"textModel" must be auto, off or a model id.');
-    } else if (key === 'shiftRange') {
-      const r = value as { min?: unknown; max?: unknown } | null;
-      if (
-        typeof r !== 'object' ||
-        r === null ||
-        !Number.isInteger(r.min) ||
-        !Number.isInteger(r.max) ||
-        (r.min as number) > (r.max as number) ||
-        (r.min as number) < -36500 ||
-        (r.max as number) > 36500
-      )
-        throw new ApiError('bad-request', '"shiftRange" must be {min, max}: whole days, min ≤ max.');
-    } else if (typeof value !== 'boolean') {
-      throw new ApiError('bad-request', `"${key}" must be true or false.`);
-    }
-    (out as unknown as Record<string, unknown>)[key] =
-      key === 'shiftRange'
-        ? { min: (value as DeidSettings['shiftRange']).min, max: (value as DeidSettings['shiftRange']).max }
-        : value;
-  }
-  return out;
+  const update = parseOrThrow(partialSettings, partial, 'settings: ');
+  return { ...base, ...update, shiftRange: { ...(update.shiftRange ?? base.shiftRange) } };
 }
 
 export function readSettings(db: Db): DeidSettings {

@@ -36,7 +36,11 @@ export function dashboardCounts(db: Db): DashboardCounts {
     curationAnalysedOnly: decided === null && anyRun !== null,
     sftSamples: sft ? count('SELECT count(*) FROM sft_samples WHERE run_id = ?', sft.runId) : null,
     bundles: count("SELECT count(*) FROM exports WHERE state = 'complete'"),
-    bundlesFailed: count("SELECT count(*) FROM exports WHERE state = 'failed'"),
+    // A cancelled export is not a failure to attend to: its job says 'cancelled' (the export row 'failed').
+    bundlesFailed: count(
+      `SELECT count(*) FROM exports e WHERE e.state = 'failed'
+       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = e.job_id AND j.state = 'cancelled')`,
+    ),
     lastBundle: last ? { path: last.out_path, format: last.format, createdAt: last.created_at } : null,
   };
 }

@@ -1,5 +1,4 @@
 import type { DetailInvoke } from '../../api/detail.ts';
-import { int, record } from '../args.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
 import { imageContext } from './context.ts';
 import { dashboardCounts } from './dashboard.ts';
@@ -9,14 +8,9 @@ import { detailPixels } from './pixels.ts';
 export function detailHandlers(ctx: EngineContext): HandlersFor<DetailInvoke> {
   const db = () => ctx.requireProject().db;
   return {
-    'detail.pixels': (a) => detailPixels(ctx.requireProject(), int(a, 'imageId', 1)),
-    'detail.context': (a) => imageContext(db(), int(a, 'imageId', 1)),
-    'detail.neighbours': (a) =>
-      neighbours(
-        db(),
-        int(a, 'imageId', 1),
-        record(a).limit === undefined ? 12 : Math.min(int(a, 'limit', 1), 100),
-      ),
+    'detail.pixels': (a) => detailPixels(ctx.requireProject(), a.imageId),
+    'detail.context': (a) => imageContext(db(), a.imageId),
+    'detail.neighbours': (a) => neighbours(db(), a.imageId, a.limit ?? 12),
     'detail.dashboard': () => dashboardCounts(db()),
   };
 }

@@ -1,13 +1,6 @@
 import path from 'node:path';
 import { checkExportTarget } from '../project/overlap.ts';
-import {
-  EXPORT_FORMATS,
-  EXPORT_IMAGE_KINDS,
-  type ExportInvoke,
-  type ExportOptions,
-  type ExportResult,
-} from '../../api/export.ts';
-import { record, str } from '../args.ts';
+import type { ExportInvoke, ExportOptions, ExportResult } from '../../api/export.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { asStorageError } from '../storage-errors.ts';
@@ -15,28 +8,14 @@ import type { Db } from '../project/database.ts';
 import { verifyBundle } from './verify.ts';
 import { LeakError, exportPlan, writeBundle } from './write.ts';
 
-export function exportOptions(a: unknown): ExportOptions {
-  const r = record(a);
-  const format = r.format;
-  if (typeof format !== 'string' || !(EXPORT_FORMATS as readonly string[]).includes(format))
-    throw new ApiError('bad-request', `"format" must be one of ${EXPORT_FORMATS.join(', ')}.`);
-  const o: ExportOptions = { format: format as ExportOptions['format'] };
-  if (r.images !== undefined) {
-    if (typeof r.images !== 'string' || !(EXPORT_IMAGE_KINDS as readonly string[]).includes(r.images))
-      throw new ApiError('bad-request', `"images" must be one of ${EXPORT_IMAGE_KINDS.join(', ')}.`);
-    o.images = r.images as ExportOptions['images'];
-  }
-  if (r.maxSide !== undefined) {
-    if (typeof r.maxSide !== 'number' || !Number.isInteger(r.maxSide))
-      throw new ApiError('bad-request', '"maxSide" must be an integer.');
-    o.maxSide = r.maxSide;
-  }
-  if (r.archive !== undefined && r.archive !== null) {
-    if (r.archive !== 'tar' && r.archive !== 'zip')
-      throw new ApiError('bad-request', '"archive" must be tar or zip.');
-    o.archive = r.archive;
-  }
-  return o;
+/** A call's bundle options without its output path, as a run records and compares them (checked by the contract). */
+export function exportOptions(a: ExportOptions): ExportOptions {
+  return {
+    format: a.format,
+    ...(a.images !== undefined ? { images: a.images } : {}),
+    ...(a.maxSide !== undefined ? { maxSide: a.maxSide } : {}),
+    ...(a.archive !== undefined ? { archive: a.archive } : {}),
+  };
 }
 
 function failedResult(o: ExportOptions, error: string, leak?: ExportResult['leak']): ExportResult {
@@ -93,7 +72,7 @@ export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
     'export.run': (a) => {
       const project = ctx.requireProject();
       const o = exportOptions(a);
-      const out = path.resolve(str(a, 'out'));
+      const out = path.resolve(a.out);
       const sources = project.db.prepare('SELECT path FROM sources').pluck().all() as string[];
       checkExportTarget(project.dir, sources, out);
       return ctx.startJob('export', { ...o, out }, async (job) => {
@@ -130,13 +109,12 @@ export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
       const row = ctx
         .requireProject()
         .db.prepare('SELECT result FROM exports WHERE job_id = ?')
-        .get(str(a, 'jobId')) as { result: string } | undefined;
+        .get(a.jobId) as { result: string } | undefined;
       if (!row || row.result === '{}') throw new ApiError('not-found', 'No finished export for this job.');
       return JSON.parse(row.result) as ExportResult;
     },
     'export.verify': async (a) => {
-      const withProject = record(a).withProject === true;
-      return verifyBundle(path.resolve(str(a, 'bundle')), withProject ? ctx.requireProject() : null);
+      return verifyBundle(path.resolve(a.bundle), a.withProject === true ? ctx.requireProject() : null);
     },
   };
 }

@@ -16,6 +16,7 @@ import { planBundle, scanItemsOf, scopedToPlan, type BundlePlan } from './bundle
 import { datasetCard } from './card.ts';
 import { formatFiles, type BundleSample, type BundleSplit } from './formats.ts';
 import { imageBytes } from './images.ts';
+import { JobCancelled } from '../jobs/jobs.ts';
 
 export class LeakError extends Error {
   readonly leak: LeakSummary;
@@ -125,7 +126,7 @@ export async function writeBundle(
     const scan: ScanItem[] = [];
     let done = 0;
     for (const [name, im] of plan.images) {
-      if (signal?.aborted) throw new Error('cancelled');
+      if (signal?.aborted) throw new JobCancelled();
       const bytes = await imageBytes(project, im, plan.options.images, plan.options.maxSide);
       const dest = path.join(tmp, name);
       fs.mkdirSync(path.dirname(dest), { recursive: true });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../api/contract.ts';
 import { Project } from '../project/project.ts';
-import { JobManager } from './jobs.ts';
+import { LOG_DIR, LOG_FILE, ProjectLog, safeOptions, withoutPaths } from '../project/log.ts';
+import { JobCancelled, JobManager } from './jobs.ts';
 import { ProgressMeter } from './progress.ts';
 
 const open: Project[] = [];
@@ -70,6 +71,65 @@ describe('jobs', () => {
     expect(await jobs.wait(job.id)).toMatchObject({ state: 'cancelled', message: 'stopped at file 7' });
   });
 
+  it('end cancelled, not failed, when a stage stops on the cancel by throwing', async () => {
+    const p = project();
+    const jobs = new JobManager(p.db, () => {});
+    const job = jobs.start('curate', {}, async (ctx) => {
+      while (!ctx.signal.aborted) await new Promise((r) => setTimeout(r, 5));
+      throw new JobCancelled();
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    jobs.cancel(job.id);
+    expect(await jobs.wait(job.id)).toMatchObject({ state: 'cancelled', message: /^cancelled;/u });
+    expect(p.db.prepare('SELECT state FROM jobs WHERE id = ?').get(job.id)).toEqual({ state: 'cancelled' });
+  });
+
+  it('keep a history with options, duration and outcome, newest first', async () => {
+    const jobs = new JobManager(project().db, () => {});
+    const a = jobs.start('export', { format: 'llava', out: '/data/out', maxSide: 256 }, async (ctx) => {
+      ctx.progress({ done: 2, total: 2, totalKnown: true, errors: 1 });
+      return { message: 'wrote 2' };
+    });
+    await jobs.wait(a.id);
+    const b = jobs.start('sft', { yaml: 'x'.repeat(500) }, async () => {
+      throw new Error('no samples');
+    });
+    await jobs.wait(b.id);
+    const history = jobs.history(10, 0);
+    expect(history.map((j) => j.id)).toEqual([b.id, a.id]);
+    expect(history[1]).toMatchObject({
+      kind: 'export',
+      state: 'done',
+      done: 2,
+      total: 2,
+      errors: 1,
+      message: 'wrote 2',
+      options: { format: 'llava', out: '/data/out', maxSide: 256 },
+    });
+    expect(history[1]!.durationMs).toBeGreaterThanOrEqual(0);
+    expect(history[0]).toMatchObject({ state: 'failed', options: { yaml: '(500 characters)' } });
+    expect(jobs.history(1, 1).map((j) => j.id)).toEqual([a.id]);
+  });
+
+  it('write what ran to the project log, without paths or free-text options', async () => {
+    const p = project();
+    const jobs = new JobManager(p.db, () => {}, new ProjectLog(p.dir));
+    const job = jobs.start('export', { format: 'llava', out: '/home/DOE^JANE/out' }, async () => ({
+      message: 'written to /home/DOE^JANE/out',
+    }));
+    await jobs.wait(job.id);
+    const lines = fs
+      .readFileSync(path.join(p.dir, LOG_DIR, LOG_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toMatchObject([
+      { event: 'job.queued', kind: 'export', options: 'format=llava out=(given)' },
+      { event: 'job.finished', kind: 'export', state: 'done', message: 'written to (path)' },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('DOE');
+  });
+
   it('fail with a one-line reason when their body throws', async () => {
     const jobs = new JobManager(project().db, () => {});
     const job = jobs.start('import', {}, async () => {
@@ -90,6 +150,29 @@ describe('jobs', () => {
       state: 'interrupted',
       message: expect.stringMatching(/run it again/),
     });
+  });
+});
+
+describe('project log', () => {
+  it('rotates at its size limit and keeps four older files', () => {
+    const p = project();
+    const log = new ProjectLog(p.dir, 200);
+    for (let i = 0; i < 40; i++) log.write('tick', { i });
+    const files = fs.readdirSync(path.join(p.dir, LOG_DIR)).sort();
+    expect(files).toEqual([LOG_FILE, ...[1, 2, 3, 4].map((n) => `${LOG_FILE}.${n}`)]);
+    for (const f of files) expect(fs.statSync(path.join(p.dir, LOG_DIR, f)).size).toBeLessThanOrEqual(200);
+    const newest = fs.readFileSync(path.join(p.dir, LOG_DIR, LOG_FILE), 'utf8');
+    expect(newest).toContain('"i":39');
+  });
+
+  it('keeps vocabulary words and numbers of options, and hides every other value', () => {
+    expect(safeOptions({ format: 'dicom', source: 'Jane Doe', analyse: true, n: 3, ids: ['a'] })).toBe(
+      'format=dicom source=(given) analyse=true n=3 ids=(given)',
+    );
+    expect(safeOptions({ format: 'Smith John' })).toBe('format=(given)');
+    expect(withoutPaths('cannot write: C:\\Users\\Doe Jane\\out')).toBe('cannot write: (path)');
+    expect(withoutPaths('disk full: /mnt/DOE^JANE 19570302/out (3 written)')).toBe('disk full: (path)');
+    expect(withoutPaths('3/4 done')).toBe('3/4 done');
   });
 });
 

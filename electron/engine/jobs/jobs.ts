@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { JobInfo, JobKind, JobState } from '../../api/contract.ts';
+import type { JobInfo, JobKind, JobRecord, JobState } from '../../api/contract.ts';
 import { ApiError, errorLine } from '../errors.ts';
 import { asStorageError, storageCause } from '../storage-errors.ts';
 import type { Db } from '../project/database.ts';
+import { safeOptions, withoutPaths, type ProjectLog } from '../project/log.ts';
 import { ProgressMeter } from './progress.ts';
 
 /** What a running job reports; the job turns it into JobInfo with rate and ETA. */
@@ -22,6 +23,31 @@ export interface JobContext {
 
 export type JobBody = (ctx: JobContext) => Promise<{ message: string }>;
 
+/** What a stage throws when it sees the job's signal aborted; the job ends 'cancelled', not 'failed'. */
+export class JobCancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'JobCancelled';
+  }
+}
+
+const CANCELLED_MESSAGE = 'cancelled; what was finished before the cancel is kept';
+// A history row shows option values up to this length; a longer one (a custom recipe's text) by its size.
+const OPTION_TEXT_MAX = 200;
+
+interface JobRow {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  params: string;
+  done: number;
+  total: number;
+  errors: number;
+  message: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
 const EVENT_INTERVAL_MS = 150;
 const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled', 'interrupted']);
 
@@ -33,15 +59,17 @@ const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled', 
 export class JobManager {
   private readonly db: Db;
   private readonly emit: (job: JobInfo) => void;
+  private readonly log: ProjectLog | null;
   private readonly jobs = new Map<
     string,
     { info: JobInfo; controller: AbortController; done: Promise<JobInfo> }
   >();
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(db: Db, emit: (job: JobInfo) => void) {
+  constructor(db: Db, emit: (job: JobInfo) => void, log: ProjectLog | null = null) {
     this.db = db;
     this.emit = emit;
+    this.log = log;
     db.prepare(
       `UPDATE jobs SET state = 'interrupted', message = 'stopped before it finished; run it again to resume', finished_at = ?
        WHERE state IN ('running', 'queued')`,
@@ -70,6 +98,7 @@ export class JobManager {
     const done = this.chain.then(() => this.run(info, controller, body));
     this.chain = done.catch(() => undefined);
     this.jobs.set(info.id, { info, controller, done });
+    this.log?.write('job.queued', { id: info.id, kind, options: safeOptions(params) });
     this.emit({ ...info });
     return { ...info };
   }
@@ -100,34 +129,28 @@ export class JobManager {
   list(): JobInfo[] {
     const live = [...this.jobs.values()].map((j) => ({ ...j.info }));
     const liveIds = new Set(live.map((j) => j.id));
-    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50').all() as {
-      id: string;
-      kind: JobKind;
-      state: JobState;
-      done: number;
-      total: number;
-      errors: number;
-      message: string;
-      started_at: string;
-      finished_at: string | null;
-    }[];
-    const stored = rows
-      .filter((r) => !liveIds.has(r.id))
-      .map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        state: r.state,
-        done: r.done,
-        total: r.total,
-        totalKnown: true,
-        rate: 0,
-        eta: null,
-        errors: r.errors,
-        message: r.message,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-      }));
+    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY started_at DESC LIMIT 50').all() as JobRow[];
+    const stored = rows.filter((r) => !liveIds.has(r.id)).map(storedInfo);
     return [...live.reverse(), ...stored];
+  }
+
+  /**
+   * What ran in this project, newest first: each job with its options, duration and outcome (a job of this
+   * session with its live state).
+   */
+  history(limit: number, offset: number): JobRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM jobs ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?')
+      .all(limit, offset) as JobRow[];
+    return rows.map((r) => {
+      const info = this.jobs.get(r.id)?.info ?? storedInfo(r);
+      const end = info.finishedAt ? Date.parse(info.finishedAt) : null;
+      return {
+        ...info,
+        options: historyOptions(r.params),
+        durationMs: end === null ? null : Math.max(0, end - Date.parse(info.startedAt)),
+      };
+    });
   }
 
   /** Cancels everything and waits for the jobs to stop (they commit what they finished). */
@@ -176,6 +199,10 @@ export class JobManager {
       const { message } = await body(ctx);
       this.finish(info, controller.signal.aborted ? 'cancelled' : 'done', message);
     } catch (thrown) {
+      if (controller.signal.aborted) {
+        this.finish(info, 'cancelled', CANCELLED_MESSAGE);
+        return { ...info };
+      }
       const err = asStorageError(thrown, path.dirname(this.db.name));
       const message = err instanceof ApiError ? err.message : `failed: ${errorLine(err)}`;
       this.finish(info, 'failed', message);
@@ -194,6 +221,16 @@ export class JobManager {
       // A full disk can refuse even this small update; the job still ends, and the next open marks it.
       if (!storageCause(err)) throw err;
     }
+    this.log?.write('job.finished', {
+      id: info.id,
+      kind: info.kind,
+      state,
+      done: info.done,
+      total: info.total,
+      errors: info.errors,
+      ms: Date.parse(info.finishedAt) - Date.parse(info.startedAt),
+      message: withoutPaths(message),
+    });
     this.emit({ ...info });
   }
 
@@ -205,4 +242,32 @@ export class JobManager {
       )
       .run(info.state, info.done, info.total, info.errors, info.message, info.finishedAt, info.id);
   }
+}
+
+function storedInfo(r: JobRow): JobInfo {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    done: r.done,
+    total: r.total,
+    totalKnown: true,
+    rate: 0,
+    eta: null,
+    errors: r.errors,
+    message: r.message,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+function historyOptions(params: string): Record<string, unknown> {
+  const parsed = JSON.parse(params) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(
+    Object.entries(parsed).map(([k, v]) => [
+      k,
+      typeof v === 'string' && v.length > OPTION_TEXT_MAX ? `(${v.length} characters)` : v,
+    ]),
+  );
 }

@@ -27,7 +27,6 @@ import {
   type ModelEntry,
   type ModelsConfig,
 } from '../../../native-models/index.ts';
-import { record, str } from '../args.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
@@ -50,19 +49,6 @@ function readUserSettings(): Record<string, unknown> {
 
 function isDevice(v: unknown): v is ModelDevice {
   return typeof v === 'string' && (MODEL_DEVICES as readonly string[]).includes(v);
-}
-
-function deviceArg(v: unknown, key: string): ModelDevice {
-  if (!isDevice(v)) throw new ApiError('bad-request', `"${key}" must be one of ${MODEL_DEVICES.join(', ')}.`);
-  return v;
-}
-
-function idsArg(args: unknown): string[] | undefined {
-  const v = record(args).ids;
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x.length > 0))
-    throw new ApiError('bad-request', '"ids" must be a list of model ids.');
-  return v as string[];
 }
 
 function checkRow(c: ModelCheck): ModelCheckRow {
@@ -90,14 +76,14 @@ export class ModelsStage {
 
   readonly handlers: HandlersFor<ModelsInvoke> = {
     'models.list': () => this.overview(),
-    'models.check': (a) => this.startCheck(idsArg(a), record(a).device),
-    'models.bench': (a) => this.startBench(idsArg(a), record(a).devices),
+    'models.check': (a) => this.startCheck(a.ids, a.device),
+    'models.bench': (a) => this.startBench(a.ids, a.devices),
     'models.result': (a) => {
-      const result = this.results.get(str(a, 'jobId'));
+      const result = this.results.get(a.jobId);
       if (!result) throw new ApiError('not-found', 'No result for that job (not a finished models job).');
       return result;
     },
-    'models.setDevice': (a) => this.setDevice(deviceArg(record(a).device, 'device'), record(a).scope),
+    'models.setDevice': (a) => this.setDevice(a.device, a.scope),
   };
 
   close(): void {
@@ -190,10 +176,10 @@ export class ModelsStage {
     return ids ?? known;
   }
 
-  private startCheck(ids: string[] | undefined, deviceValue: unknown): JobInfo {
+  private startCheck(ids: string[] | undefined, requested: ModelDevice | undefined): JobInfo {
     const config = this.config();
     const wanted = this.knownIds(ids, config);
-    const device = deviceValue === undefined ? this.device().device : deviceArg(deviceValue, 'device');
+    const device = requested ?? this.device().device;
     return this.ctx.startJob('models-check', { ids: wanted, device }, async (job) => {
       const runner = this.runnerFor(config);
       job.progress({ total: wanted.length, totalKnown: true });
@@ -218,7 +204,7 @@ export class ModelsStage {
     });
   }
 
-  private startBench(ids: string[] | undefined, devicesValue: unknown): JobInfo {
+  private startBench(ids: string[] | undefined, requested: ModelDevice[] | undefined): JobInfo {
     const config = this.config();
     const installed = new Set(
       listModels(config)
@@ -227,12 +213,7 @@ export class ModelsStage {
     );
     const wanted = this.knownIds(ids, config).filter((id) => installed.has(id));
     if (wanted.length === 0) throw new ApiError('bad-request', 'None of those models is installed.');
-    let devices: ModelDevice[] = [this.device().device];
-    if (devicesValue !== undefined) {
-      if (!Array.isArray(devicesValue) || devicesValue.length === 0)
-        throw new ApiError('bad-request', '"devices" must be a non-empty list of devices.');
-      devices = devicesValue.map((d) => deviceArg(d, 'devices'));
-    }
+    const devices = requested ?? [this.device().device];
     return this.ctx.startJob('models-bench', { ids: wanted, devices }, async (job) => {
       job.progress({ message: `measuring ${wanted.join(', ')} on ${devices.join(', ')}` });
       let rows = 0;
@@ -266,7 +247,7 @@ export class ModelsStage {
     });
   }
 
-  private setDevice(device: ModelDevice, scope: unknown): ModelsOverview {
+  private setDevice(device: ModelDevice, scope: 'project' | 'user'): ModelsOverview {
     if (scope === 'project') {
       const project = this.project();
       if (!project) throw new ApiError('no-project', 'No project is open.');
@@ -275,12 +256,10 @@ export class ModelsStage {
           'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
         )
         .run(SETTING, JSON.stringify(device));
-    } else if (scope === 'user') {
+    } else {
       const file = userSettingsFile();
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, `${JSON.stringify({ ...readUserSettings(), [SETTING]: device }, null, 2)}\n`);
-    } else {
-      throw new ApiError('bad-request', '"scope" must be "project" or "user".');
     }
     return this.overview();
   }

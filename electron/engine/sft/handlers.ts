@@ -1,8 +1,6 @@
-import { SFT_TASKS, type SftInvoke, type SftRecipeInfo, type SftTask } from '../../api/sft.ts';
+import { SFT_TASKS, type SftInvoke, type SftRecipeInfo } from '../../api/sft.ts';
 import type { ModelRunner } from '../../../native-models/index.ts';
-import { optStr, record } from '../args.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
-import { ApiError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
 import { generateSamples } from './generate.ts';
 import { parseRecipe, recipeToYaml, type SftRecipe } from './recipe.ts';
@@ -15,13 +13,6 @@ function info(yaml: string, recipe: SftRecipe, source: 'default' | 'project'): S
     tasks: SFT_TASKS.map((task) => ({ task, ...recipe.tasks[task] })),
     templates: recipe.templates,
   };
-}
-
-function taskArg(v: unknown): SftTask | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !(SFT_TASKS as readonly string[]).includes(v))
-    throw new ApiError('bad-request', `"task" must be one of ${SFT_TASKS.join(', ')}.`);
-  return v as SftTask;
 }
 
 /** A model runner only when the recipe asks for a model (the model layer loads only then); the caller closes it. */
@@ -58,8 +49,7 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
     },
     'sft.saveRecipe': (a) => {
       const db = ctx.requireProject().db;
-      const args = record(a);
-      const yaml = optStr(a, 'yaml');
+      const yaml = a.yaml;
       if (yaml !== undefined) {
         if (yaml.trim() === '') saveRecipeYaml(db, null);
         else {
@@ -67,25 +57,15 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
           saveRecipeYaml(db, yaml);
         }
       }
-      if (args.tasks !== undefined || args.templates !== undefined) {
+      if (a.tasks !== undefined || a.templates !== undefined) {
         const current = effectiveRecipe(db).recipe;
         const next: SftRecipe = {
           ...current,
           tasks: { ...current.tasks },
           templates: { ...current.templates },
         };
-        if (args.tasks !== undefined) {
-          if (!Array.isArray(args.tasks)) throw new ApiError('bad-request', '"tasks" must be a list.');
-          for (const t of args.tasks as { task: unknown; enabled: unknown; weight: unknown }[]) {
-            const task = taskArg(t.task)!;
-            next.tasks[task] = { enabled: t.enabled === true, weight: Number(t.weight) };
-          }
-        }
-        if (args.templates !== undefined) {
-          for (const [task, pool] of Object.entries(record(args.templates))) {
-            next.templates[taskArg(task)!] = pool as string[];
-          }
-        }
+        for (const t of a.tasks ?? []) next.tasks[t.task] = { enabled: t.enabled, weight: t.weight };
+        Object.assign(next.templates, a.templates);
         const text = recipeToYaml(next);
         parseRecipe(text); // validates weights and pool sizes with the recipe's own messages
         saveRecipeYaml(db, text);
@@ -95,10 +75,9 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
     },
     'sft.preview': async (a) => {
       const project = ctx.requireProject();
-      const { recipe } = effectiveRecipe(project.db, optStr(a, 'yaml'));
-      const task = taskArg(record(a).task);
-      const limitArg = record(a).limit;
-      const limit = typeof limitArg === 'number' && limitArg > 0 ? Math.min(200, Math.floor(limitArg)) : 20;
+      const { recipe } = effectiveRecipe(project.db, a.yaml);
+      const task = a.task;
+      const limit = a.limit ?? 20;
       // Previews never start a model: they show what the templates and labels give.
       const g = await generateSamples(project.db, project.secret(), { ...recipe, model: null });
       const samples = g.samples.filter((s) => task === undefined || s.task === task).slice(0, limit);
@@ -118,7 +97,7 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
     },
     'sft.run': (a) => {
       const project = ctx.requireProject();
-      const { recipe } = effectiveRecipe(project.db, optStr(a, 'yaml'));
+      const { recipe } = effectiveRecipe(project.db, a.yaml);
       return ctx.startJob('sft', { recipe: 'resolved' }, async (job) => {
         job.progress({ total: 1, totalKnown: true, message: 'Generating samples' });
         const r = await runSft(project, recipe, job.id, job.signal);

@@ -5,9 +5,11 @@
  */
 import fs from 'node:fs';
 import YAML from 'yaml';
+import { z } from 'zod';
 import { SFT_TASKS, type SftSplit, type SftTask } from '../../api/sft.ts';
 import { resourceFile } from '../app-root.ts';
 import { ApiError } from '../errors.ts';
+import { intIn, numberIn, parseOrThrow, strict } from '../validation.ts';
 
 export type UncertainPolicy = 'skip' | 'positive' | 'negative';
 export type RedactionPolicy = 'drop-sentence' | 'drop-sample' | 'mask';
@@ -50,107 +52,112 @@ export function defaultRecipeYaml(): string {
 
 const bad = (message: string) => new ApiError('bad-request', `Recipe: ${message}`);
 
-function parseYaml(text: string): Record<string, unknown> {
+const MODEL_TASKS = ['rewrite_instruction', 'open_qa'] as const;
+const perTask = <T extends z.ZodType>(value: T) =>
+  strict(
+    Object.fromEntries(SFT_TASKS.map((t) => [t, value.optional()])) as Record<SftTask, z.ZodOptional<T>>,
+  );
+
+/**
+ * The SFT recipe file's schema (snake_case, as written in YAML). Every key is optional: what a file leaves out
+ * comes from the default recipe. Published as JSON Schema in resources/recipes/sft-recipe.schema.json.
+ */
+export const sftRecipeSchema = strict({
+  version: z.literal(1).optional(),
+  seed: z.union([z.string(), z.number()], 'must be a number or a string').optional(),
+  splits: strict({
+    train: numberIn(0, 1).default(0),
+    validate: numberIn(0, 1).default(0),
+    test: numberIn(0, 1).default(0),
+  })
+    .refine((r) => Math.abs(r.train + r.validate + r.test - 1) <= 1e-6, {
+      message: 'splits must add up to 1',
+    })
+    .optional(),
+  labeler: z.enum(['chexpert', 'negbio']).optional(),
+  uncertain: z.enum(['skip', 'positive', 'negative']).optional(),
+  redactions: z.enum(['drop-sentence', 'drop-sample', 'mask']).optional(),
+  no_finding_cap: numberIn(0, 1).optional(),
+  closed_vqa_per_study: intIn(1).optional(),
+  classification_options: intIn(2).optional(),
+  model: z
+    .union([
+      z.null(),
+      z.literal(false),
+      strict({
+        id: z.string().min(1, 'must be a model id'),
+        tasks: z.array(z.enum(MODEL_TASKS)).default([...MODEL_TASKS]),
+        max_items: intIn(1).default(50),
+        max_new_tokens: intIn(1).default(64),
+        max_overlap: intIn(3).default(8),
+        max_input_chars: intIn(16).default(1500),
+      }),
+    ])
+    .optional(),
+  tasks: perTask(strict({ enabled: z.boolean().optional(), weight: numberIn(0, 1).optional() })).optional(),
+  templates: perTask(
+    z
+      .array(z.string().trim().min(1, 'must be a list of non-empty strings'))
+      .min(MIN_TEMPLATES, `needs at least ${MIN_TEMPLATES} paraphrases`),
+  ).optional(),
+});
+
+type SftRecipeFile = z.output<typeof sftRecipeSchema>;
+
+function parseFile(text: string): SftRecipeFile {
   let doc: unknown;
   try {
     doc = YAML.parse(text);
   } catch (err) {
     throw bad(`not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw bad('the document must be a mapping');
-  return doc as Record<string, unknown>;
-}
-
-function oneOf<T extends string>(v: unknown, allowed: readonly T[], key: string): T {
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
-    throw bad(`${key} must be one of ${allowed.join(', ')}`);
-  return v as T;
-}
-
-function fraction(v: unknown, key: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw bad(`${key} must be from 0 to 1`);
-  return v;
-}
-
-function count(v: unknown, key: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw bad(`${key} must be an integer ≥ ${min}`);
-  return v;
-}
-
-function obj(v: unknown, key: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${key} must be a mapping`);
-  return v as Record<string, unknown>;
+  return parseOrThrow(sftRecipeSchema, doc ?? {}, 'Recipe: ');
 }
 
 /** Resolves a recipe's YAML over the default recipe and validates it. */
 export function parseRecipe(text: string): SftRecipe {
-  const base = parseYaml(defaultRecipeYaml());
-  const doc = parseYaml(text);
-  for (const key of Object.keys(doc)) {
-    if (!(key in base)) throw bad(`unknown key "${key}"`);
-  }
-  const get = (key: string): unknown => (doc[key] === undefined ? base[key] : doc[key]);
-  const baseTasks = obj(base.tasks, 'tasks');
-  const docTasks = doc.tasks === undefined ? {} : obj(doc.tasks, 'tasks');
-  const baseTemplates = obj(base.templates, 'templates');
-  const docTemplates = doc.templates === undefined ? {} : obj(doc.templates, 'templates');
-  for (const k of [...Object.keys(docTasks), ...Object.keys(docTemplates)]) {
-    if (!(SFT_TASKS as readonly string[]).includes(k)) throw bad(`unknown task "${k}"`);
-  }
+  const base = parseFile(defaultRecipeYaml());
+  const doc = parseFile(text);
+  const get = <K extends keyof SftRecipeFile>(key: K): SftRecipeFile[K] => doc[key] ?? base[key];
   const tasks = {} as SftRecipe['tasks'];
   const templates = {} as SftRecipe['templates'];
   for (const task of SFT_TASKS) {
-    const t = { ...obj(baseTasks[task], `tasks.${task}`), ...obj(docTasks[task] ?? {}, `tasks.${task}`) };
-    if (typeof t.enabled !== 'boolean') throw bad(`tasks.${task}.enabled must be true or false`);
-    tasks[task] = { enabled: t.enabled, weight: fraction(t.weight, `tasks.${task}.weight`) };
-    const pool = docTemplates[task] ?? baseTemplates[task];
-    if (!Array.isArray(pool) || pool.some((s) => typeof s !== 'string' || s.trim() === ''))
-      throw bad(`templates.${task} must be a list of non-empty strings`);
-    if (pool.length < MIN_TEMPLATES)
-      throw bad(`templates.${task} needs at least ${MIN_TEMPLATES} paraphrases (has ${pool.length})`);
-    templates[task] = (pool as string[]).map((s) => s.trim());
+    const t = { ...base.tasks?.[task], ...doc.tasks?.[task] };
+    if (t.enabled === undefined || t.weight === undefined)
+      throw bad(`tasks.${task} needs enabled and weight (the default recipe lacks them)`);
+    tasks[task] = { enabled: t.enabled, weight: t.weight };
+    const pool = doc.templates?.[task] ?? base.templates?.[task];
+    if (!pool) throw bad(`templates.${task} is missing (the default recipe lacks it)`);
+    templates[task] = pool;
   }
-  const splitsDoc = obj(get('splits'), 'splits');
-  const splits = {
-    train: fraction(splitsDoc.train ?? 0, 'splits.train'),
-    validate: fraction(splitsDoc.validate ?? 0, 'splits.validate'),
-    test: fraction(splitsDoc.test ?? 0, 'splits.test'),
-  };
-  const sum = splits.train + splits.validate + splits.test;
-  if (Math.abs(sum - 1) > 1e-6) throw bad('splits must add up to 1');
+  const model = get('model');
   const seed = get('seed');
-  if (typeof seed !== 'string' && typeof seed !== 'number') throw bad('seed must be a number or a string');
+  const required = <T>(v: T | undefined, key: string): T => {
+    if (v === undefined) throw bad(`${key} is missing (the default recipe lacks it)`);
+    return v;
+  };
   return {
     version: 1,
-    seed: String(seed),
-    splits,
-    labeler: oneOf(get('labeler'), ['chexpert', 'negbio'] as const, 'labeler'),
-    uncertain: oneOf(get('uncertain'), ['skip', 'positive', 'negative'] as const, 'uncertain'),
-    redactions: oneOf(get('redactions'), ['drop-sentence', 'drop-sample', 'mask'] as const, 'redactions'),
-    noFindingCap: fraction(get('no_finding_cap'), 'no_finding_cap'),
-    closedVqaPerStudy: count(get('closed_vqa_per_study'), 'closed_vqa_per_study', 1),
-    classificationOptions: count(get('classification_options'), 'classification_options', 2),
-    model: parseModel(get('model')),
+    seed: String(required(seed, 'seed')),
+    splits: required(get('splits'), 'splits'),
+    labeler: required(get('labeler'), 'labeler'),
+    uncertain: required(get('uncertain'), 'uncertain'),
+    redactions: required(get('redactions'), 'redactions'),
+    noFindingCap: required(get('no_finding_cap'), 'no_finding_cap'),
+    closedVqaPerStudy: required(get('closed_vqa_per_study'), 'closed_vqa_per_study'),
+    classificationOptions: required(get('classification_options'), 'classification_options'),
+    model: model
+      ? {
+          id: model.id,
+          tasks: model.tasks,
+          maxItems: model.max_items,
+          maxNewTokens: model.max_new_tokens,
+          maxOverlap: model.max_overlap,
+          maxInputChars: model.max_input_chars,
+        }
+      : null,
     tasks,
     templates,
-  };
-}
-
-function parseModel(v: unknown): ModelSettings | null {
-  if (v === null || v === undefined || v === false) return null;
-  const m = obj(v, 'model');
-  if (typeof m.id !== 'string' || m.id === '') throw bad('model.id must be a model id');
-  const tasks = (m.tasks ?? ['rewrite_instruction', 'open_qa']) as unknown;
-  if (!Array.isArray(tasks)) throw bad('model.tasks must be a list');
-  return {
-    id: m.id,
-    tasks: tasks.map((t) => oneOf(t, ['rewrite_instruction', 'open_qa'] as const, 'model.tasks[]')),
-    maxItems: count(m.max_items ?? 50, 'model.max_items', 1),
-    maxNewTokens: count(m.max_new_tokens ?? 64, 'model.max_new_tokens', 1),
-    maxOverlap: count(m.max_overlap ?? 8, 'model.max_overlap', 3),
-    maxInputChars: count(m.max_input_chars ?? 1500, 'model.max_input_chars', 16),
   };
 }
 

@@ -67,7 +67,7 @@ describe('recipes', () => {
     expect(r.tasks.view).toEqual({ enabled: false, weight: 1 });
     expect(r.tasks.findings.enabled).toBe(true);
     expect(() => parseRecipe('colour: red')).toThrow('unknown key "colour"');
-    expect(() => parseRecipe('templates:\n  view: [a, b]')).toThrow('templates.view needs at least 8');
+    expect(() => parseRecipe('templates:\n  view: [a, b]')).toThrow('templates.view: needs at least 8');
     expect(() => parseRecipe('splits: { train: 0.5, validate: 0.1, test: 0.1 }')).toThrow('add up to 1');
   });
 });

@@ -32,6 +32,8 @@ export type {
   ImageRow,
   ImportFormat,
   JobInfo,
+  JobKind,
+  JobRecord,
   JobState,
   MedprepBridge,
   ProjectInfo,

@@ -1,21 +1,18 @@
 import { createContext } from 'svelte';
-import type { AppInfo, JobInfo, JobState, MedprepBridge, ProjectInfo, ProjectStats } from './api.ts';
+import type { AppInfo, JobInfo, MedprepBridge, ProjectInfo, ProjectStats } from './api.ts';
 import { errorCode, errorMessage } from './format.ts';
+import { JobStore, isFinal, whenJobEnds } from './job-store.svelte.ts';
 import { throttle } from './throttle.ts';
 
-const FINAL_STATES: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled', 'interrupted']);
-
-export function isFinal(job: JobInfo): boolean {
-  return FINAL_STATES.has(job.state);
-}
+export { isFinal, whenJobEnds };
 
 /** How often views refetch project data while a job streams updates. */
 export const REFRESH_INTERVAL_MS = 1000;
 
 /**
- * What this window knows about the engine: the open project, its counts and the import job it follows.
- * Mirrors the engine's events, so every view reads one source; views fetch their own pages and refetch when
- * `dataVersion` moves (at most once a second while a job runs, and at once when it ends).
+ * What this window knows about the engine: the open project, its counts and its jobs (one store for every
+ * stage). Mirrors the engine's events, so every view reads one source; views fetch their own pages and refetch
+ * when `dataVersion` moves (at most once a second while an import runs, and at once when it ends).
  */
 export class Session {
   readonly bridge: MedprepBridge;
@@ -23,8 +20,8 @@ export class Session {
   appInfo = $state.raw<AppInfo | null>(null);
   project = $state.raw<ProjectInfo | null>(null);
   stats = $state.raw<ProjectStats | null>(null);
-  /** The latest import job of this project (live while it runs). */
-  job = $state.raw<JobInfo | null>(null);
+  /** Every job of the open project, live; a view shows `jobs.latest(itsKind)`. */
+  readonly jobs = new JobStore();
   dataVersion = $state(0);
   /** A problem that belongs to no form (loading, refreshing); shown as an alert over the main area. */
   error = $state<string | null>(null);
@@ -83,8 +80,7 @@ export class Session {
       const project = await this.bridge.invoke('project.current', {});
       await this.adopt(project);
       if (!project || project.dir !== this.project?.dir) return;
-      const latest = (await this.bridge.invoke('jobs.list', {})).find((j) => j.kind === 'import');
-      if (latest) this.job = latest;
+      this.jobs.load(await this.bridge.invoke('jobs.list', {}));
       this.refresh.flush();
     } catch (err) {
       this.error = errorMessage(err);
@@ -110,15 +106,14 @@ export class Session {
     this.project = project;
     if (same) return;
     this.stats = null;
-    this.job = null;
+    this.jobs.clear();
     this.error = null;
     this.refresh.cancel();
     if (!project) return;
     try {
       const jobs = await this.bridge.invoke('jobs.list', {});
-      // An event may have brought a newer job while the list was on its way.
-      if (this.project?.dir === project.dir && !this.job)
-        this.job = jobs.find((j) => j.kind === 'import') ?? null;
+      // Events may have brought newer states while the list was on its way; the store keeps the newest.
+      if (this.project?.dir === project.dir) for (const job of jobs) this.jobs.update(job);
     } catch (err) {
       this.error = errorMessage(err);
     }
@@ -126,8 +121,9 @@ export class Session {
   }
 
   private onJob(job: JobInfo): void {
-    if (job.kind !== 'import' || !this.project) return;
-    this.job = job;
+    if (!this.project) return;
+    this.jobs.update(job);
+    if (job.kind !== 'import') return;
     if (isFinal(job)) this.refresh.flush();
     else this.refresh.call();
   }

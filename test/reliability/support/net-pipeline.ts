@@ -86,12 +86,13 @@ export async function runPipeline(cfg: PipelineConfig): Promise<StepResult[]> {
   };
   step(['init', cfg.project, '--name', 'Offline']);
   for (const s of cfg.sources) step(['import', cfg.project, s.path, '--format', s.format]);
-  step(['deid', cfg.project]);
+  step(['deid', cfg.project, '--progress', 'json']);
   step(['curate', cfg.project]);
   step(['sft', cfg.project]);
   step(['export', cfg.project, cfg.bundle, '--format', 'llava']);
   step(['verify', cfg.bundle, '--project', cfg.project]);
   step(['stats', cfg.project]);
+  step(['jobs', cfg.project]);
   step(['models', 'check', 'test-ner']);
   if (cfg.serve) steps.push(await serveBriefly(cfg));
   return steps;

@@ -1,28 +1,9 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { JobInfo } from '../api.ts';
+import { jobEvent } from '../../../../test/support/job-event.ts';
 import JobProgress from './JobProgress.svelte';
 
 afterEach(() => cleanup());
-
-// Job events as the engine pushes them (the shape of `job.updated`); the panel is a view of one.
-function jobEvent(overrides: Partial<JobInfo>): JobInfo {
-  return {
-    id: 'job-1',
-    kind: 'import',
-    state: 'running',
-    done: 0,
-    total: 0,
-    totalKnown: false,
-    rate: 0,
-    eta: null,
-    errors: 0,
-    message: 'reading files',
-    startedAt: '2026-01-01T10:00:00.000Z',
-    finishedAt: null,
-    ...overrides,
-  };
-}
 
 describe('the import progress panel', () => {
   it('shows rate and ETA from a job event', () => {
