@@ -7,6 +7,7 @@ import { curateCommand } from './commands/curate.ts';
 import { deidTextCommand } from './commands/deid-text.ts';
 import { deidCommand } from './commands/deid.ts';
 import { evalDeidCommand } from './commands/eval-deid.ts';
+import { evalLabelerCommand } from './commands/eval-labeler.ts';
 import { modelsCommand } from './commands/models.ts';
 import {
   UsageError,
@@ -61,6 +62,13 @@ const COMMANDS: Record<string, Command> = {
     positionals: [1, 1],
     options: { 'show-misses': { type: 'boolean' } },
     run: evalDeidCommand,
+  },
+  'eval-labeler': {
+    usage: 'eval-labeler [GOLD.tsv] [--show-errors]',
+    summary: 'measure the report labeler (per-observation F1 on a gold set)',
+    positionals: [0, 1],
+    options: { 'show-errors': { type: 'boolean' } },
+    run: evalLabelerCommand,
   },
   curate: curateCommand,
   sft: {

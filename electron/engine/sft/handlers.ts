@@ -6,7 +6,7 @@ import { ApiError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
 import { generateSamples } from './generate.ts';
 import { parseRecipe, recipeToYaml, type SftRecipe } from './recipe.ts';
-import { effectiveRecipe, latestRun, saveRecipeYaml, saveRun } from './store.ts';
+import { effectiveRecipe, latestRun, saveRecipeYaml, saveRun, storeLabelerLabels } from './store.ts';
 
 function info(yaml: string, recipe: SftRecipe, source: 'default' | 'project'): SftRecipeInfo {
   return {
@@ -43,11 +43,26 @@ export async function runSft(
       runner,
       ...(signal ? { signal } : {}),
     });
+    storeLabelerLabels(project.db, g.labelerLabels);
     const runId = saveRun(project.db, jobId, recipe, g);
     return { runId, ...g };
   } finally {
     runner?.close();
   }
+}
+
+/**
+ * A generation that stores nothing and never starts a model (previews show what the templates and labels
+ * give), with the call's task filter and limit.
+ */
+async function dryRun(project: Project, a: unknown, defaultLimit: number, maxLimit: number) {
+  const { recipe } = effectiveRecipe(project.db, optStr(a, 'yaml'));
+  const task = taskArg(record(a).task);
+  const limitArg = record(a).limit;
+  const limit =
+    typeof limitArg === 'number' && limitArg > 0 ? Math.min(maxLimit, Math.floor(limitArg)) : defaultLimit;
+  const g = await generateSamples(project.db, project.secret(), { ...recipe, model: null });
+  return { g, task, limit };
 }
 
 export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
@@ -94,13 +109,7 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
       return info(e.yaml, e.recipe, e.source);
     },
     'sft.preview': async (a) => {
-      const project = ctx.requireProject();
-      const { recipe } = effectiveRecipe(project.db, optStr(a, 'yaml'));
-      const task = taskArg(record(a).task);
-      const limitArg = record(a).limit;
-      const limit = typeof limitArg === 'number' && limitArg > 0 ? Math.min(200, Math.floor(limitArg)) : 20;
-      // Previews never start a model: they show what the templates and labels give.
-      const g = await generateSamples(project.db, project.secret(), { ...recipe, model: null });
+      const { g, task, limit } = await dryRun(ctx.requireProject(), a, 20, 200);
       const samples = g.samples.filter((s) => task === undefined || s.task === task).slice(0, limit);
       return {
         counts: g.counts,
@@ -126,6 +135,12 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
         job.progress({ done: 1 });
         return { message: `${total} samples in ${Object.keys(r.counts.byTask).length} tasks` };
       });
+    },
+    'sft.dropped': async (a) => {
+      // Regenerated like a preview: the same rows and recipe drop the same candidates.
+      const { g, task, limit } = await dryRun(ctx.requireProject(), a, 100, 500);
+      const mine = g.droppedSamples.filter((d) => task === undefined || d.task === task);
+      return { total: mine.length, samples: mine.slice(0, limit) };
     },
     'sft.summary': () => {
       const run = latestRun(ctx.requireProject().db);
