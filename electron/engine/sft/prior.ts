@@ -10,7 +10,7 @@ import { labelSentence, type Mention } from '../labeler/index.ts';
 
 /** Words that tie a sentence to an earlier study (the gate's "change words" check uses the same list). */
 export const CHANGE_WORDS =
-  /\b(?:compar(?:ed|ison|e)|prior|previous(?:ly)?|interval(?:ly)?|unchanged|stable|since|again|re-?demonstrat\w*|persist\w*|improv\w*|worsen\w*|worse|resolv\w*|resolution|no longer|(?:no|without) (?:\w+ ){0,2}change|new(?:ly)?|earlier|increas\w*|decreas\w*|progress\w*|enlarging|remain\w*|removed|removal|recent(?:ly)? placed)\b/iu;
+  /\b(?:compar(?:ed|ison|e)|prior|previous(?:ly)?|interval(?:ly)?|unchanged|stable|since|again|re-?demonstrat\w*|persist\w*|improv\w*|worsen\w*|worse|resolv\w*|resolution|no longer|(?:no|without) (?:\w+ ){0,2}change|new(?:ly)?|earlier|increas\w*|decreas\w*|progress\w*|enlarging|smaller|larger|remain\w*|removed|removal|recent(?:ly)? placed)\b/iu;
 
 type Rule = [RegExp, string | ((...m: string[]) => string)];
 
