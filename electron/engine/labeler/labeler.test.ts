@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultGoldPath } from '../../cli/commands/eval-labeler.ts';
+import { medprep } from '../../../test/support/dicom-tree.ts';
 import { evaluateLabeler, labelReport, labelSentence, OBSERVATIONS, parseGold } from './index.ts';
 
 const gold = parseGold(readFileSync(defaultGoldPath(), 'utf8'));
@@ -110,5 +111,18 @@ describe('report labels', () => {
     expect(
       labelReport('Heart size is normal. Lungs are clear. Pacemaker in place.').labels.get('No Finding'),
     ).toBe(1);
+  });
+});
+
+describe('medprep eval-labeler', () => {
+  it('prints per-observation F1 on the shipped gold set, and refuses a gold file it cannot read', () => {
+    const r = medprep(['eval-labeler', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { sentences: number; perObservation: Record<string, unknown> };
+    expect(doc.sentences).toBe(gold.length);
+    expect(Object.keys(doc.perObservation)).toEqual([...OBSERVATIONS]);
+    const missing = medprep(['eval-labeler', '/nonexistent/gold.tsv']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('cannot read the gold set');
   });
 });

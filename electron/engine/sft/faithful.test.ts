@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticImage } from '../../../test/support/curate-tree.ts';
 import { Engine } from '../index.ts';
 import { Project } from '../project/project.ts';
 import {
@@ -296,6 +298,81 @@ describe('a DICOM source with reports and no label CSV', () => {
       const mine = g.samples.filter((s) => s.task === task);
       expect(mine.length, `${task}: ${g.counts.emptyTasks?.[task]}`).toBeGreaterThan(0);
       for (const s of mine) expect(s.sourceRecords.labels).toBe(LABELER_SOURCE);
+    }
+  });
+});
+
+describe('a manifest whose label column is its own vocabulary (Open-i style)', () => {
+  let tmp: string;
+  let engine: Engine;
+  let g: Generated;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medprep-openi-'));
+    const source = path.join(tmp, 'openi');
+    fs.mkdirSync(source);
+    const report = (findings: string, impression: string) =>
+      `FINDINGS: ${findings}\n\nIMPRESSION: ${impression}`;
+    const rows = [
+      {
+        path: 'a.png',
+        patient_id: 'p1',
+        study_id: 's1',
+        view: 'PA',
+        report: report('Heart size is normal. No pleural effusion. XXXX granuloma.', 'No acute disease. .'),
+        labels: { normal: 1, 'Pulmonary Atelectasis': 0, Cardiomegaly: 0 },
+      },
+      {
+        path: 'b.png',
+        patient_id: 'p1',
+        study_id: 's2',
+        view: 'PA',
+        report: report(
+          'The heart is enlarged. Bibasilar atelectasis. No pneumothorax.',
+          'Cardiomegaly with bibasilar atelectasis.',
+        ),
+        labels: { Cardiomegaly: 1, 'Pulmonary Atelectasis': 1, 'Granulomatous Disease': 0 },
+      },
+    ];
+    for (const [i, r] of rows.entries()) {
+      await sharp(syntheticImage(i + 1, 64), { raw: { width: 64, height: 64, channels: 1 } })
+        .png()
+        .toFile(path.join(source, r.path));
+    }
+    fs.writeFileSync(path.join(source, 'manifest.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n'));
+    engine = new Engine();
+    const dir = path.join(tmp, 'project');
+    await engine.invoke('project.create', { dir, name: 'Open-i style' });
+    await runJob(engine, engine.invoke('import.start', { source, format: 'manifest' }));
+    await runJob(engine, engine.invoke('deid.start', {}));
+    const project = Project.open(dir);
+    try {
+      g = await generateSamples(project.db, project.secret(), recipe);
+    } finally {
+      project.close();
+    }
+  });
+  afterAll(async () => {
+    await engine.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('feeds the label tasks, mapping known names to observations and keeping the others', () => {
+    const closed = g.samples.filter((s) => s.task === 'closed_vqa');
+    expect(closed.length).toBeGreaterThan(0);
+    expect(closed.every((s) => s.sourceRecords.labels === 'manifest')).toBe(true);
+    const asked = closed.map((s) => s.instruction).join(' ');
+    expect(asked).toMatch(/atelectasis/u);
+    expect(asked).not.toMatch(/pulmonary atelectasis/iu);
+    expect(g.samples.some((s) => s.task === 'classification')).toBe(true);
+    expect(g.samples.find((s) => s.task === 'comparison')?.response).toBe(
+      'Compared with the prior study: new atelectasis and cardiomegaly.',
+    );
+  });
+
+  it('never puts XXXX or ". ." into a target', () => {
+    for (const s of g.samples) {
+      expect(s.response).not.toMatch(/XXXX|\.\s*\./u);
     }
   });
 });

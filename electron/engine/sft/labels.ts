@@ -9,9 +9,8 @@ import type { ReportSections, StudyRec } from './source.ts';
 
 /** The report labeler's label source (stored beside the CSV sources, never over them). */
 export const LABELER_SOURCE = 'report-labeler';
-const CSV_SOURCES = ['chexpert', 'negbio'];
 /** Sources that are not findings (localizations) or that have their own handling. */
-const NOT_FINDINGS = new Set(['padchest-localization', 'padchest', LABELER_SOURCE, ...CSV_SOURCES]);
+const NOT_FINDINGS = new Set(['padchest-localization', 'padchest', LABELER_SOURCE, 'chexpert', 'negbio']);
 
 export interface LabelView {
   source: string;
@@ -143,16 +142,13 @@ function dedupe(v: LabelView): LabelView {
 }
 
 /**
- * The study's states the gate holds targets to: the CSV where present, else the labeler on the full report
- * (when the study has a report), else what the label source says.
+ * The study's states the gate and comparisons hold targets to: the labels of its source (CSV, PADCHEST,
+ * manifest) where they have a value, the labeler on the full report for every observation they leave blank.
  */
 export function studyStates(study: StudyRec, view: LabelView | null): Map<string, 1 | 0 | -1> {
-  if (view && CSV_SOURCES.includes(view.source)) return view.states;
-  const own = study.labels.get(LABELER_SOURCE);
-  if (own) {
-    const out = new Map<string, 1 | 0 | -1>();
-    for (const [n, v] of own) if (v !== null && n !== 'No Finding') out.set(n, v);
-    return out;
-  }
-  return view?.states ?? new Map();
+  const out = new Map<string, 1 | 0 | -1>();
+  for (const [n, v] of study.labels.get(LABELER_SOURCE) ?? [])
+    if (v !== null && n !== 'No Finding') out.set(n, v);
+  if (view && view.source !== LABELER_SOURCE) for (const [o, v] of view.states) out.set(o, v);
+  return out;
 }
