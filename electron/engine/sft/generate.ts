@@ -133,6 +133,11 @@ export async function generateSamples(
       const a = labels.get(prior.id);
       const b = labels.get(current.id);
       if (!a || !b) continue;
+      // Without both dates the order of two studies is a guess, and so would the direction of a change be.
+      if (!prior.date || !current.date) {
+        drop('comparison:no-study-date');
+        continue;
+      }
       const c = comparisonTask(
         prior,
         current,
