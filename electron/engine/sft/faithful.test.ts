@@ -273,6 +273,7 @@ async function generateFrom(
 ): Promise<{ g: Generated; labelRows: number }> {
   const engine = new Engine();
   try {
+    fs.mkdirSync(tmp, { recursive: true });
     const dir = path.join(tmp, 'project');
     await engine.invoke('project.create', { dir, name: format });
     await runJob(engine, engine.invoke('import.start', { source, format }));
@@ -289,28 +290,63 @@ async function generateFrom(
   }
 }
 
-describe('a DICOM source with reports and no label CSV', () => {
+describe('DICOM sources with reports and no label CSV', () => {
   let tmp: string;
-  let g: Generated;
+  const made = new Map<string, Generated>();
+
+  /** The sample's DICOM files and report texts as a MIMIC-style tree, without any of its CSVs. */
+  async function tree(): Promise<Generated> {
+    const source = path.join(tmp, 'tree');
+    fs.cpSync(path.join(sampleData, 'mimic-cxr', 'files'), path.join(source, 'files'), { recursive: true });
+    const r = await generateFrom(path.join(tmp, 'a'), source, 'mimic-cxr');
+    expect(r.labelRows).toBe(0);
+    return r.g;
+  }
+
+  /** The same DICOM files flat in one folder with a hospital's report list (image, patient, study, text). */
+  async function reportList(): Promise<Generated> {
+    const source = path.join(tmp, 'pacs');
+    const from = path.join(sampleData, 'mimic-cxr', 'files');
+    // Only the DICOM files (their headers carry the study dates) and a report list: image, patient, study,
+    // report text, as a hospital's export gives them.
+    const rows: string[] = ['path,patient_id,study_id,report'];
+    const walk = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    for (const file of walk(from).filter((f) => f.endsWith('.dcm'))) {
+      const rel = `img${rows.length}.dcm`;
+      fs.mkdirSync(source, { recursive: true });
+      fs.copyFileSync(file, path.join(source, rel));
+      const study = path.dirname(file);
+      const report = fs.readFileSync(`${study}.txt`, 'utf8');
+      const ids = `${path.basename(path.dirname(study))},${path.basename(study)}`;
+      rows.push(`${rel},${ids},"${report.replace(/"/gu, '""')}"`);
+    }
+    fs.writeFileSync(path.join(source, 'reports.csv'), rows.join('\n'));
+    const r = await generateFrom(path.join(tmp, 'b'), source, 'manifest');
+    expect(r.labelRows).toBe(0);
+    return r.g;
+  }
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medprep-nocsv-'));
-    const source = path.join(tmp, 'hospital');
-    // The sample's DICOM files and report texts, without any of its CSVs (no labels, no metadata).
-    fs.cpSync(path.join(sampleData, 'mimic-cxr', 'files'), path.join(source, 'files'), { recursive: true });
-    const r = await generateFrom(tmp, source, 'mimic-cxr');
-    expect(r.labelRows).toBe(0);
-    g = r.g;
+    made.set('a MIMIC-style tree', await tree());
+    made.set('a folder with a report list', await reportList());
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('gets closed VQA, classification and comparison samples from the labeler', () => {
-    for (const task of ['closed_vqa', 'classification', 'comparison'] as const) {
-      const mine = g.samples.filter((s) => s.task === task);
-      expect(mine.length, `${task}: ${g.counts.emptyTasks?.[task]}`).toBeGreaterThan(0);
-      for (const s of mine) expect(s.sourceRecords.labels).toBe(LABELER_SOURCE);
-    }
-  });
+  it.each(['a MIMIC-style tree', 'a folder with a report list'])(
+    '%s gets closed VQA, classification and comparison samples from the labeler',
+    (name) => {
+      const g = made.get(name)!;
+      for (const task of ['closed_vqa', 'classification', 'comparison'] as const) {
+        const mine = g.samples.filter((s) => s.task === task);
+        expect(mine.length, `${task}: ${g.counts.emptyTasks?.[task]}`).toBeGreaterThan(0);
+        for (const s of mine) expect(s.sourceRecords.labels).toBe(LABELER_SOURCE);
+      }
+    },
+  );
 });
 
 describe('a manifest whose label column is its own vocabulary (Open-i style)', () => {

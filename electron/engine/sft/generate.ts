@@ -153,13 +153,13 @@ export async function generateSamples(
 
   // The faithfulness gate: a failing candidate is dropped and counted, never stored.
   const failed = Object.fromEntries(GATE_CHECKS.map((k) => [k, 0])) as Record<GateCheck, number>;
-  const checked = candidates.length;
-  candidates = candidates.filter((c) => {
-    const study = c.studies.at(-1)!;
+  let checked = 0;
+  const passes = (c: Candidate): boolean => {
+    checked++;
     const sourcePositives = c.sourceText ? positivesOf(c.sourceText) : undefined;
     const check = gate({
       candidate: c,
-      study: states.get(study.id) ?? new Map(),
+      study: states.get(c.studies.at(-1)!.id) ?? new Map(),
       ...(sourcePositives ? { sourcePositives } : {}),
     });
     if (!check) return true;
@@ -174,7 +174,8 @@ export async function generateSamples(
       source: c.sourceText ?? null,
     });
     return false;
-  });
+  };
+  candidates = candidates.filter(passes);
 
   const keyed = candidates.map((c) => ({ c, key: sampleKey(secret, c) }));
   const kept: { c: Candidate; key: string }[] = [];
@@ -212,6 +213,8 @@ export async function generateSamples(
         drop,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+      // A model's answers pass the same gate as the templates' did.
+      final = final.filter((c) => c.generator === 'template' || passes(c));
     }
   }
 
