@@ -71,6 +71,8 @@ const COMPARISON: Make[] = [
   (o, sev) => [`${cap(sev)} ${o.np}, unchanged since ___.`, 1],
   (o) => [`The ${o.np} has increased in size.`, 1],
   (o) => [`No new ${o.np}.`, 0],
+  // A change that is the whole statement: no faithful single-image rewrite exists.
+  (o) => [`${cap(o.np)}, previously small, is now moderate.`, 1],
 ];
 const FILLER_COMPARISON = [
   'No interval change.',

@@ -40,6 +40,8 @@ describe('phrase-level prior removal', () => {
       ['No change in moderate cardiomegaly.', 'Moderate cardiomegaly.'],
       ['The lungs remain clear.', 'The lungs are clear.'],
       ['Heart size is normal since [DATE].', 'Heart size is normal.'],
+      ['The left pneumothorax has increased in size.', 'Left pneumothorax.'],
+      ['Pulmonary edema has slightly worsened since the prior study.', 'Pulmonary edema.'],
     ];
     for (const [before, after] of cases) expect(rewritePrior(before), before).toEqual({ text: after });
   });
@@ -47,8 +49,8 @@ describe('phrase-level prior removal', () => {
   it('leaves out sentences that are only a comparison, and gives up on a change it cannot restate', () => {
     expect(rewritePrior('No interval change.')).toEqual({ omit: true });
     expect(rewritePrior('Stable appearance of the chest.')).toEqual({ omit: true });
-    expect(rewritePrior('The left pneumothorax has increased in size.')).toEqual({ unrewritable: true });
-    expect(rewritePrior('The right effusion is smaller.')).toEqual({ unrewritable: true });
+    expect(rewritePrior('Left effusion, previously small, is now moderate.')).toEqual({ unrewritable: true });
+    expect(rewritePrior('The effusion is now loculated, which is new.')).toEqual({ unrewritable: true });
   });
 
   it('keeps the issue’s spiculated mass in the findings target instead of dropping its sentence', () => {

@@ -43,6 +43,11 @@ const RULES: Rule[] = [
     (_, np) => `No ${bare(np)}`,
   ],
   [/\bwith\s+(?:interval\s+)?(?:resolution|removal)\s+of\s+(?:the\s+)?/giu, 'with no '],
+  // "The left pneumothorax has increased in size." → "Left pneumothorax." (present now; how it was, gone).
+  [
+    /^(.+?)\s+(?:has|have|is|are)\s+(?:(?:slightly|mildly|minimally|markedly|significantly|somewhat|further|now)\s+)?(?:improved|decreased|increased|worsened|progressed|enlarged|grown|smaller|larger|worse|better)(?:\s+in\s+(?:size|extent|conspicuity|severity))?(?:\s+(?:slightly|somewhat|mildly|since|from)\b.*)?$/iu,
+    (_, np) => np,
+  ],
   // "No (significant) change in the moderate cardiomegaly." → "Moderate cardiomegaly."
   [
     /^(?:there\s+(?:is|has\s+been)\s+)?(?:no|without)\s+(?:\w+\s+){0,2}?change\s+(?:in|of)\s+(?:the\s+)?(?:(?:appearance|position|size|extent|configuration)\s+of\s+(?:the\s+)?)?/iu,

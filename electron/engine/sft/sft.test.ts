@@ -34,7 +34,7 @@ describe('target hygiene', () => {
       dropped: 'prior-sentences-only',
     });
     expect(
-      cleanText('The left pneumothorax has increased in size. No effusion.', {
+      cleanText('Left effusion, previously small, is now moderate. No pneumothorax.', {
         singleImage: true,
         redactions: 'mask',
       }),
