@@ -16,6 +16,7 @@ import {
   cleanText,
   defaultRecipeYaml,
   gate,
+  GATE_CHECKS,
   generateSamples,
   labelFill,
   LABELER_SOURCE,
@@ -264,6 +265,10 @@ describe('SFT on the sample data with the labeler and the gate', () => {
     expect(own.n).toBe(g.counts.labeler!.studies);
     const dropped = await sp.engine.invoke('sft.dropped', {});
     expect(dropped.total).toBe(g.droppedSamples.length);
+    const { card } = await sp.engine.invoke('export.plan', { format: 'llava' });
+    expect(card).toContain('Faithfulness gate');
+    expect(card).toMatch(/\| checked \| \d+ \|/u);
+    for (const check of GATE_CHECKS) expect(card).toContain(`| failed: ${check} | `);
   });
 });
 
