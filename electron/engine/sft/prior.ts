@@ -107,7 +107,8 @@ export function tidy(sentence: string): string {
     .replace(/([.!?])(?:\s*[.!?])+/gu, '$1')
     .replace(/^[\s,;:.]+/u, '')
     .replace(/\b([Aa])\s+(?=[aeiouAEIOU]\w)(?!(?:one|uni|use|eu)\w*)/gu, '$1n ')
-    .replace(/\b([Aa])n\s+(?=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z]\w)/gu, '$1 ')
+    // Lower case only: "an NG tube", "an MRI" are right as they are.
+    .replace(/\b([Aa])n\s+(?=[b-df-hj-np-tv-z]\w)(?!hour|honest|heir)/gu, '$1 ')
     .trim();
   if (s === '') return s;
   s = s.charAt(0).toUpperCase() + s.slice(1);
