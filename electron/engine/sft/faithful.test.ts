@@ -24,6 +24,7 @@ import {
   rewritePrior,
   type Generated,
 } from './index.ts';
+import { labelReport, OBSERVATIONS } from '../labeler/index.ts';
 import type { Candidate } from './tasks.ts';
 
 const recipe = parseRecipe(defaultRecipeYaml());
@@ -170,6 +171,13 @@ describe('label grammar', () => {
     expect(labelFill('Pleural Other').name).toBe('pleural abnormality other than effusion');
     expect(labelFill('scoliosis')).toMatchObject({ label: 'scoliosis', Be: 'Is' });
     expect(labelFill('infiltrates')).toMatchObject({ label: 'infiltrates', Be: 'Are' });
+  });
+
+  it('every display name reads back, to the labeler, as its own observation and nothing else', () => {
+    for (const o of OBSERVATIONS) {
+      const said = [...labelReport(`${labelFill(o).name}.`).labels].filter(([n]) => n !== 'No Finding');
+      expect(said, o).toEqual([[o, 1]]);
+    }
   });
 });
 
