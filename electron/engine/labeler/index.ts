@@ -7,6 +7,6 @@ export {
   type MentionState,
   type LabelValue,
 } from './label.ts';
-export { OBSERVATIONS, CHANGES, phrases, phrasesPath, type Observation, type Change } from './phrases.ts';
+export { OBSERVATIONS, phrases, type Observation, type Change } from './phrases.ts';
 export { sentences } from './sentences.ts';
 export { evaluateLabeler, parseGold, type LabelerEvaluation } from './evaluate.ts';

@@ -8,11 +8,10 @@
  * mention takes the nearest preceding negation or uncertainty cue (so "no effusion, pneumothorax or
  * consolidation" negates the whole list and "possible atelectasis, no effusion" keeps both right); a
  * following cue ("… has resolved", "… is not seen", "… cannot be excluded") applies when no cue stands in
- * between; pre-negation uncertainty ("cannot be excluded", "no new", "not ruled out") wins over both, which
- * is how a double negation reads as uncertain; pseudo-negations ("no change in …") are not cues.
+ * between; pre-negation uncertainty ("cannot be excluded", "no new", "not ruled out") is a cue that only
+ * ever makes a mention uncertain and, after a mention, outranks a negation, which is how a double negation
+ * reads as uncertain; pseudo-negations ("no change in …") are not cues.
  */
-/** A label's four states: 1 positive, 0 negative, -1 uncertain, null not mentioned (as the labels table). */
-export type LabelValue = 1 | 0 | -1 | null;
 import {
   phrases,
   type Change,
@@ -22,6 +21,9 @@ import {
   type Severity,
 } from './phrases.ts';
 import { sentences } from './sentences.ts';
+
+/** A label's four states: 1 positive, 0 negative, -1 uncertain, null not mentioned (as the labels table). */
+export type LabelValue = 1 | 0 | -1 | null;
 
 export type MentionState = 'positive' | 'negative' | 'uncertain';
 

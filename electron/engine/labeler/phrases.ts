@@ -23,10 +23,8 @@ export const OBSERVATIONS = [
 ] as const;
 export type Observation = (typeof OBSERVATIONS)[number];
 
-export const CHANGES = ['new', 'increased', 'decreased', 'stable', 'resolved'] as const;
-export type Change = (typeof CHANGES)[number];
-export const SEVERITIES = ['trace', 'small', 'moderate', 'large'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export type Change = 'new' | 'increased' | 'decreased' | 'stable' | 'resolved';
+export type Severity = 'trace' | 'small' | 'moderate' | 'large';
 export type Laterality = 'bilateral' | 'right' | 'left';
 
 interface PhraseFile {
@@ -64,7 +62,7 @@ export interface Compiled {
   padchestMap: Map<string, string>;
 }
 
-export function phrasesPath(): string {
+function phrasesPath(): string {
   return path.join(appRoot(), 'resources', 'labeler', 'phrases.json');
 }
 
