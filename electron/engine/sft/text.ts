@@ -30,8 +30,8 @@ export type CleanResult = { text: string } | { dropped: CleanDrop };
 /**
  * Cleans a target (or a text put into an instruction). With `singleImage`: recommendations and notices go,
  * prior-study wording is rewritten at the phrase level (a sentence that cannot be rewritten faithfully drops
- * the whole text: leaving it out could leave a finding out); then the redaction policy applies, and the
- * punctuation edits left is tidied.
+ * the whole text: leaving it out could leave a finding out); then the redaction policy applies, and what
+ * the edits left of the punctuation is tidied.
  */
 export function cleanText(
   text: string,
