@@ -85,7 +85,7 @@ export interface SftDroppedView {
   reason: string;
   instruction: string | null;
   response: string | null;
-  /** The de-identified source text a hygiene drop came from. */
+  /** The de-identified text a hygiene drop came from, or what a label task lacked. */
   source: string | null;
 }
 
@@ -128,8 +128,17 @@ export interface SftInvoke {
   'sft.preview': (args: { yaml?: string; task?: SftTask; limit?: number }) => SftPreview;
   'sft.run': (args: { yaml?: string }) => JobInfo;
   'sft.summary': (args: Record<string, never>) => SftRunSummary | null;
-  /** What the current recipe drops and why (regenerated, no model), optionally for one task. */
-  'sft.dropped': (args: { yaml?: string; task?: SftTask; limit?: number }) => {
+  /**
+   * What the current recipe drops and why (regenerated, no model): optionally one task or one reason
+   * (`task:reason` as in `dropped`), a page of `limit` from `offset`.
+   */
+  'sft.dropped': (args: {
+    yaml?: string;
+    task?: SftTask;
+    reason?: string;
+    offset?: number;
+    limit?: number;
+  }) => {
     total: number;
     samples: SftDroppedView[];
   };

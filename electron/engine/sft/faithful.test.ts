@@ -275,6 +275,12 @@ describe('SFT on the sample data with the labeler and the gate', () => {
     expect(own.n).toBe(g.counts.labeler!.studies);
     const dropped = await sp.engine.invoke('sft.dropped', {});
     expect(dropped.total).toBe(g.droppedSamples.length);
+    expect(dropped.total).toBeGreaterThan(1);
+    const page = await sp.engine.invoke('sft.dropped', { offset: 1, limit: 1 });
+    expect(page.samples).toEqual([dropped.samples[1]]);
+    const one = `${dropped.samples[0]!.task}:${dropped.samples[0]!.reason}`;
+    const byReason = await sp.engine.invoke('sft.dropped', { reason: one });
+    expect(byReason.total).toBe(g.counts.dropped[one]);
     const { card } = await sp.engine.invoke('export.plan', { format: 'llava' });
     expect(card).toContain('Faithfulness gate');
     expect(card).toMatch(/\| checked \| \d+ \|/u);

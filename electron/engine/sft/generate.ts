@@ -135,7 +135,10 @@ export async function generateSamples(
       if (!a || !b) continue;
       // Without both dates the order of two studies is a guess, and so would the direction of a change be.
       if (!prior.date || !current.date) {
-        drop('comparison:no-study-date');
+        drop('comparison:no-study-date', {
+          study: current,
+          text: 'One of the two studies has no date: which came first is unknown.',
+        });
         continue;
       }
       const c = comparisonTask(

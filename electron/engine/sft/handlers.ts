@@ -139,8 +139,15 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
     'sft.dropped': async (a) => {
       // Regenerated like a preview: the same rows and recipe drop the same candidates.
       const { g, task, limit } = await dryRun(ctx.requireProject(), a, 100, 500);
-      const mine = g.droppedSamples.filter((d) => task === undefined || d.task === task);
-      return { total: mine.length, samples: mine.slice(0, limit) };
+      const reason = optStr(a, 'reason');
+      const offsetArg = record(a).offset;
+      const offset = typeof offsetArg === 'number' && offsetArg > 0 ? Math.floor(offsetArg) : 0;
+      const mine = g.droppedSamples.filter(
+        (d) =>
+          (task === undefined || d.task === task) &&
+          (reason === undefined || `${d.task}:${d.reason}` === reason),
+      );
+      return { total: mine.length, samples: mine.slice(offset, offset + limit) };
     },
     'sft.summary': () => {
       const run = latestRun(ctx.requireProject().db);

@@ -196,7 +196,13 @@ export function labelTasks(study: StudyRec, labels: LabelView, ctx: TaskContext)
   }
   const n = ctx.recipe.classificationOptions;
   if (labels.negatives.length === 0) {
-    if (labels.positives.length > 0 || labels.normal) ctx.drop('classification:no-negative-labels');
+    if (labels.positives.length > 0 || labels.normal) {
+      const present = labels.positives.map(displayName).join(', ') || 'none (read as normal)';
+      ctx.drop('classification:no-negative-labels', {
+        study,
+        text: `Labels (${labels.source}): present ${present}; none stated absent, so no wrong option exists.`,
+      });
+    }
     return out;
   }
   const pos = ctx.seeded.shuffle(`cls-pos:${study.uid}`, labels.positives).slice(0, n - 1);
@@ -335,7 +341,10 @@ export function comparisonTask(
   if (parts.length > 0) response = `Compared with the prior study: ${parts.join('; ')}.`;
   else if (normal.prior && normal.current) response = 'No abnormality in either study; no change.';
   else {
-    ctx.drop('comparison:no-explicit-change');
+    ctx.drop('comparison:no-explicit-change', {
+      study: current,
+      text: 'Neither a change the report states nor an observation explicitly present in one study and absent in the other.',
+    });
     return null;
   }
   return {

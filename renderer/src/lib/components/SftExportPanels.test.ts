@@ -67,6 +67,12 @@ describe('SFT and export panels (real engine)', () => {
     const item = screen.getByText(`${first.task} · ${first.reason}`);
     await fireEvent.click(item);
     expect(item.closest('details')).toHaveTextContent(first.response ?? first.source ?? '');
+    // Filtered by one reason, the engine sends only that reason's samples.
+    const key = `${first.task}:${first.reason}`;
+    await fireEvent.change(screen.getByLabelText('Dropped for'), { target: { value: key } });
+    await waitFor(() =>
+      expect(screen.getByTestId('sft-dropped')).toHaveTextContent(`${counts.dropped[key]} dropped`),
+    );
   });
 
   it('checks the leak gate and the card before writing, then writes and verifies the bundle', async () => {
