@@ -49,7 +49,9 @@ export function display(label: string): Display {
   const name = labelText(label);
   const last = name.split(' ').at(-1) ?? '';
   const plural = /[^su]s$/u.test(last) && !/sis$/u.test(last);
-  const article = plural || MASS.test(last) ? '' : /^[aeiou]/iu.test(name) ? 'an' : 'a';
+  // "an NSG tube", "an ICD": an acronym whose first letter is said with a vowel sound.
+  const vowelSound = /^[aeiou]/u.test(name) || /^(?:[AEIOU]|[FHLMNRSX][A-Z])/u.test(name);
+  const article = plural || MASS.test(last) ? '' : vowelSound ? 'an' : 'a';
   return { name, article, plural };
 }
 

@@ -171,6 +171,8 @@ describe('label grammar', () => {
     expect(labelFill('Pleural Other').name).toBe('pleural abnormality other than effusion');
     expect(labelFill('scoliosis')).toMatchObject({ label: 'scoliosis', Be: 'Is' });
     expect(labelFill('infiltrates')).toMatchObject({ label: 'infiltrates', Be: 'Are' });
+    expect(labelFill('NSG tube').label).toBe('an NSG tube');
+    expect(labelFill('pacemaker').label).toBe('a pacemaker');
   });
 
   it('every display name reads back, to the labeler, as its own observation and nothing else', () => {
