@@ -8,6 +8,7 @@ import { curateCommand } from './commands/curate.ts';
 import { deidTextCommand } from './commands/deid-text.ts';
 import { deidCommand } from './commands/deid.ts';
 import { evalDeidCommand } from './commands/eval-deid.ts';
+import { evalLabelerCommand } from './commands/eval-labeler.ts';
 import { modelsCommand } from './commands/models.ts';
 import { patientsCommand } from './commands/patients.ts';
 import {
@@ -88,6 +89,13 @@ const COMMANDS: Record<string, Command> = {
     positionals: [1, 1],
     options: { 'show-misses': { type: 'boolean', help: 'list the identifiers the engine missed' } },
     run: evalDeidCommand,
+  },
+  'eval-labeler': {
+    usage: 'eval-labeler [GOLD.tsv] [--show-errors]',
+    summary: 'measure the report labeler (per-observation F1 on a gold set)',
+    positionals: [0, 1],
+    options: { 'show-errors': { type: 'boolean', help: 'list the sentences the labeler got wrong' } },
+    run: evalLabelerCommand,
   },
   curate: curateCommand,
   sft: {

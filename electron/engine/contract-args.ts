@@ -133,6 +133,15 @@ export const CHANNEL_ARGS = {
   }),
   'sft.run': strict({ yaml: z.string().optional() }),
   'sft.summary': none,
+  'sft.dropped': strict({
+    yaml: z.string().optional(),
+    task: enumOf(SFT_TASKS)
+      .nullish()
+      .transform((v) => v ?? undefined),
+    reason: z.string().max(200).optional(),
+    offset: intIn(0).optional(),
+    limit: intIn(1, 500).optional(),
+  }),
 
   'export.plan': strict(exportOptions),
   'export.run': strict({ ...exportOptions, out: text }),

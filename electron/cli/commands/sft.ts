@@ -27,6 +27,24 @@ export async function sftCommand(ctx: CommandContext): Promise<void> {
       `Splits: ${Object.entries(counts.bySplit)
         .map(([s, n]) => `${s} ${n}`)
         .join(', ')}`,
+      ...Object.entries(counts.emptyTasks ?? {}).map(([task, why]) => `  ${task.padEnd(26)} 0 (${why})`),
+      ...(counts.gate
+        ? [
+            `Faithfulness gate: ${counts.gate.passed} of ${counts.gate.checked} passed; failed: ${Object.entries(
+              counts.gate.failed,
+            )
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ')}`,
+          ]
+        : []),
+      ...(counts.labeler && counts.labeler.studies > 0
+        ? [
+            `Report labeler: ${plural(counts.labeler.studies, 'report')} labeled` +
+              (counts.labeler.compared > 0
+                ? `; agrees with the CSV labels on ${counts.labeler.agreed} of ${counts.labeler.compared} values`
+                : ''),
+          ]
+        : []),
       ...(summary!.model ? [`Model: ${summary!.model}`] : []),
     ];
     print(ctx, { runId: summary!.runId, model: summary!.model, ...counts }, lines.join('\n'));

@@ -8,6 +8,11 @@ import type { Candidate } from './types.ts';
 const PLACEHOLDER =
   /(?<!_)_{2,12}(?!_)|(?<![\p{L}\p{N}])X{3,}(?:-X+)*(?![\p{L}\p{N}])|\[\*\*[^\]\n]{0,120}?\*\*\]|\[(?:NAME|DATE|AGE|ID|CONTACT|LOCATION|REDACTED)\]/gu;
 
+/** The placeholder pattern, fresh (global: its own lastIndex), for callers outside de-identification (SFT). */
+export function placeholderPattern(): RegExp {
+  return new RegExp(PLACEHOLDER);
+}
+
 /** A character no rule treats as a word, a space or a digit: placeholders are masked with it. */
 export const MASK = '\u0001';
 

@@ -47,6 +47,16 @@ export function datasetCard(plan: BundlePlan, appVersion: string): string {
   const splits = (['train', 'validation', 'test'] as const).filter((s) => (c.export.bySplit[s] ?? 0) > 0);
   const r = plan.recipe;
   const dropped = Object.entries(c.sft?.dropped ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  const gate = c.sft?.gate;
+  const gateText = gate
+    ? `Faithfulness gate (every target against the study's labels; a failing sample is dropped, never exported):\n\n${table(
+        [
+          ['checked', gate.checked],
+          ['passed', gate.passed],
+          ...Object.entries(gate.failed).map(([k, n]) => [`failed: ${k}`, n] as [string, number]),
+        ],
+      )}`
+    : '';
   return `# MedPrep SFT bundle
 
 Instruction–response samples for multimodal training, made with MedPrep ${appVersion} from a local,
@@ -106,11 +116,14 @@ ${
 }
 
 Curation: images removed by the latest curation run and images in quarantine without a release decision are
-not used. Single-image targets drop sentences about prior studies; PADCHEST's stemmed Spanish report text is
+not used. Single-image targets have their prior-study wording removed phrase by phrase (a sentence that cannot
+be rewritten faithfully drops the sample) and no recommendations; PADCHEST's stemmed Spanish report text is
 never a target (its labels and localizations are used). Split by patient: MIMIC-CXR's official split is
 kept; other patients are stratified by their first positive label.
 
 ${dropped.length > 0 ? `Candidates dropped:\n\n${table(dropped)}` : 'No candidates were dropped.'}
+
+${gateText}
 
 ## De-identification
 

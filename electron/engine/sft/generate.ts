@@ -5,10 +5,13 @@
  * same samples.
  */
 import { ApiError } from '../errors.ts';
-import type { SftCounts, SftSplit, SftTask } from '../../api/sft.ts';
+import type { SftCounts, SftDroppedView, SftLabelerCounts, SftSplit, SftTask } from '../../api/sft.ts';
 import type { ModelRunner } from '../../../native-models/index.ts';
 import { pseudonymToken } from '../deid-dicom/pseudonyms.ts';
 import type { Db } from '../project/database.ts';
+import { labelReport, type LabelValue } from '../labeler/index.ts';
+import { GATE_CHECKS, gate, type GateCheck } from './faithfulness.ts';
+import { LABELER_SOURCE, labelerLabels, labelView, studyStates, type LabelView } from './labels.ts';
 import { modelGenerate } from './model-gen.ts';
 import type { SftRecipe } from './recipe.ts';
 import { Seeded } from './rng.ts';
@@ -17,12 +20,11 @@ import { assignSplits } from './split.ts';
 import {
   comparisonTask,
   labelTasks,
-  labelView,
   localizationTasks,
   reportTasks,
   viewTasks,
   type Candidate,
-  type LabelView,
+  type Drop,
   type TaskContext,
 } from './tasks.ts';
 
@@ -49,6 +51,10 @@ export interface Generated {
   counts: SftCounts;
   /** The model whose outputs are in the samples, or null. */
   model: string | null;
+  /** Candidates dropped with their reason (hygiene, gate, classification without a wrong option…). */
+  droppedSamples: SftDroppedView[];
+  /** The report labeler's labels per study id: the `report-labeler` source a run stores. */
+  labelerLabels: Map<number, Map<string, LabelValue>>;
 }
 
 export function sampleKey(secret: Buffer, c: Candidate): string {
@@ -65,8 +71,19 @@ export async function generateSamples(
 ): Promise<Generated> {
   const seeded = new Seeded(secret, recipe.seed);
   const dropped: Record<string, number> = {};
-  const drop = (reason: string) => {
+  const droppedSamples: SftDroppedView[] = [];
+  const drop: Drop = (reason, detail) => {
     dropped[reason] = (dropped[reason] ?? 0) + 1;
+    if (!detail) return;
+    const task = reason.split(':')[0] as SftTask;
+    droppedSamples.push({
+      key: `d${pseudonymToken(secret, 'sft-drop', `${reason}|${detail.study.uid}`).toLowerCase()}`,
+      task,
+      reason: reason.slice(task.length + 1),
+      instruction: null,
+      response: null,
+      source: detail.text ?? null,
+    });
   };
   const imageIds = eligibleImages(db);
   const pending = (
@@ -81,6 +98,14 @@ export async function generateSamples(
     );
   }
   const studies = loadStudies(db, imageIds);
+  // The labeler reads every report: its labels are a source of their own, beside (never over) the CSVs.
+  const labelerOf = new Map<number, Map<string, LabelValue>>();
+  for (const s of studies) {
+    const own = labelerLabels(s);
+    if (!own) continue;
+    labelerOf.set(s.id, own);
+    s.labels.set(LABELER_SOURCE, own);
+  }
   const padchestVocabulary = [
     ...new Set(
       studies.flatMap((s) => [...(s.labels.get('padchest')?.keys() ?? [])]).filter((n) => n !== 'normal'),
@@ -89,6 +114,7 @@ export async function generateSamples(
   const labels = new Map<number, LabelView | null>(
     studies.map((s) => [s.id, labelView(s, recipe, padchestVocabulary)]),
   );
+  const states = new Map(studies.map((s) => [s.id, studyStates(s, labels.get(s.id) ?? null)]));
   const splits = assignSplits(studies, labels, recipe, seeded, curatedSplits(db));
   const ctx: TaskContext = { recipe, seeded, padchestVocabulary, drop };
 
@@ -106,11 +132,53 @@ export async function generateSamples(
       const current = list[i]!;
       const a = labels.get(prior.id);
       const b = labels.get(current.id);
-      const c = a && b ? comparisonTask(prior, current, a, b, ctx) : null;
+      if (!a || !b) continue;
+      // Without both dates the order of two studies is a guess, and so would the direction of a change be.
+      if (!prior.date || !current.date) {
+        drop('comparison:no-study-date', {
+          study: current,
+          text: 'One of the two studies has no date: which came first is unknown.',
+        });
+        continue;
+      }
+      const c = comparisonTask(
+        prior,
+        current,
+        states.get(prior.id)!,
+        states.get(current.id)!,
+        { prior: a.normal, current: b.normal, source: b.source },
+        ctx,
+      );
       if (c) candidates.push(c);
     }
   }
   candidates = candidates.filter((c) => recipe.tasks[c.task].enabled);
+
+  // The faithfulness gate: a failing candidate is dropped and counted, never stored.
+  const failed = Object.fromEntries(GATE_CHECKS.map((k) => [k, 0])) as Record<GateCheck, number>;
+  let checked = 0;
+  const passes = (c: Candidate): boolean => {
+    checked++;
+    const sourcePositives = c.sourceText ? positivesOf(c.sourceText) : undefined;
+    const check = gate({
+      candidate: c,
+      study: states.get(c.studies.at(-1)!.id) ?? new Map(),
+      ...(sourcePositives ? { sourcePositives } : {}),
+    });
+    if (!check) return true;
+    failed[check]++;
+    dropped[`${c.task}:gate:${check}`] = (dropped[`${c.task}:gate:${check}`] ?? 0) + 1;
+    droppedSamples.push({
+      key: sampleKey(secret, c),
+      task: c.task,
+      reason: `gate:${check}`,
+      instruction: c.instruction,
+      response: c.response,
+      source: c.sourceText ?? null,
+    });
+    return false;
+  };
+  candidates = candidates.filter(passes);
 
   const keyed = candidates.map((c) => ({ c, key: sampleKey(secret, c) }));
   const kept: { c: Candidate; key: string }[] = [];
@@ -148,6 +216,8 @@ export async function generateSamples(
         drop,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+      // A model's answers pass the same gate as the templates' did.
+      final = final.filter((c) => c.generator === 'template' || passes(c));
     }
   }
 
@@ -174,12 +244,78 @@ export async function generateSamples(
     byTask: {},
     bySplit: {},
     dropped,
+    gate: { checked, passed: checked - Object.values(failed).reduce((a, b) => a + b, 0), failed },
+    labeler: agreement(studies, labelerOf),
   };
   for (const s of samples) {
     counts.byTask[s.task] = (counts.byTask[s.task] ?? 0) + 1;
     counts.bySplit[s.split] = (counts.bySplit[s.split] ?? 0) + 1;
   }
-  return { samples, counts, model };
+  counts.emptyTasks = emptyTasks(recipe, counts, studies, labels);
+  droppedSamples.sort((a, b) => cmp(a.task, b.task) || cmp(a.reason, b.reason) || cmp(a.key, b.key));
+  return { samples, counts, model, droppedSamples, labelerLabels: labelerOf };
+}
+
+/** Observations a section states as positive (the gate's missing-positive check holds targets to them). */
+function positivesOf(text: string): string[] {
+  return [...labelReport(text).labels].filter(([o, v]) => v === 1 && o !== 'No Finding').map(([o]) => o);
+}
+
+/** The labeler against the CSV labels (chexpert, negbio) wherever the CSV has a value. */
+function agreement(studies: StudyRec[], labelerOf: Map<number, Map<string, LabelValue>>): SftLabelerCounts {
+  const out: SftLabelerCounts = { studies: labelerOf.size, compared: 0, agreed: 0, perObservation: {} };
+  for (const s of studies) {
+    const own = labelerOf.get(s.id);
+    const csv = s.labels.get('chexpert') ?? s.labels.get('negbio');
+    if (!own || !csv) continue;
+    for (const [name, value] of csv) {
+      if (value === null) continue;
+      const row = (out.perObservation[name] ??= { compared: 0, agreed: 0 });
+      const same = (own.get(name) ?? null) === value;
+      row.compared++;
+      out.compared++;
+      if (same) {
+        row.agreed++;
+        out.agreed++;
+      }
+    }
+  }
+  return out;
+}
+
+const NOTHING: Partial<Record<SftTask, string>> = {
+  findings: 'no study with a frontal image has a findings section',
+  findings_with_indication: 'no study with a frontal image has both findings and an indication',
+  impression: 'no study with a frontal image has an impression section',
+  summarization: 'no study has both findings and an impression',
+  closed_vqa: 'no study has labels (no label source, no report for the labeler)',
+  open_vqa: 'no study has a positive label or a normal reading',
+  classification: 'no study has both a present and an explicitly absent label',
+  view: 'no image has a view position',
+  localization: 'no study has PADCHEST localizations',
+  comparison: 'no patient has two labelled studies with frontal images',
+};
+
+/** Why each enabled task produced nothing: its drops when it had candidates, else what it needs. */
+function emptyTasks(
+  recipe: SftRecipe,
+  counts: SftCounts,
+  studies: StudyRec[],
+  labels: Map<number, LabelView | null>,
+): Partial<Record<SftTask, string>> {
+  const out: Partial<Record<SftTask, string>> = {};
+  for (const task of Object.keys(recipe.tasks) as SftTask[]) {
+    if (!recipe.tasks[task].enabled || (counts.byTask[task] ?? 0) > 0) continue;
+    const drops = Object.entries(counts.dropped)
+      .filter(([k]) => k.startsWith(`${task}:`))
+      .map(([k, n]) => `${k.slice(task.length + 1)} (${n})`);
+    if (drops.length > 0) out[task] = `every candidate was dropped: ${drops.join(', ')}`;
+    else if (studies.length === 0) out[task] = 'no eligible study';
+    else if (task === 'closed_vqa' && [...labels.values()].every((l) => l === null))
+      out[task] = NOTHING[task]!;
+    else out[task] = NOTHING[task] ?? 'no candidate';
+  }
+  return out;
 }
 
 function safeEntry(runner: ModelRunner, id: string): string | null {

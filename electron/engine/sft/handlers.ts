@@ -1,10 +1,10 @@
-import { SFT_TASKS, type SftInvoke, type SftRecipeInfo } from '../../api/sft.ts';
+import { SFT_TASKS, type SftInvoke, type SftRecipeInfo, type SftTask } from '../../api/sft.ts';
 import type { ModelRunner } from '../../../native-models/index.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
 import type { Project } from '../project/project.ts';
 import { generateSamples } from './generate.ts';
 import { parseRecipe, recipeToYaml, type SftRecipe } from './recipe.ts';
-import { effectiveRecipe, latestRun, saveRecipeYaml, saveRun } from './store.ts';
+import { effectiveRecipe, latestRun, saveRecipeYaml, saveRun, storeLabelerLabels } from './store.ts';
 
 function info(yaml: string, recipe: SftRecipe, source: 'default' | 'project'): SftRecipeInfo {
   return {
@@ -34,11 +34,27 @@ export async function runSft(
       runner,
       ...(signal ? { signal } : {}),
     });
+    storeLabelerLabels(project.db, g.labelerLabels);
     const runId = saveRun(project.db, jobId, recipe, g);
     return { runId, ...g };
   } finally {
     runner?.close();
   }
+}
+
+/**
+ * A generation that stores nothing and never starts a model (previews show what the templates and labels
+ * give), with the call's task filter and limit.
+ */
+/** Generation without a model and without storing: what the templates and labels give (previews, drops). */
+async function dryRun(
+  project: Project,
+  a: { yaml?: string | undefined; task?: SftTask | undefined; limit?: number | undefined },
+  defaultLimit: number,
+) {
+  const { recipe } = effectiveRecipe(project.db, a.yaml);
+  const g = await generateSamples(project.db, project.secret(), { ...recipe, model: null });
+  return { g, task: a.task, limit: a.limit ?? defaultLimit };
 }
 
 export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
@@ -74,12 +90,7 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
       return info(e.yaml, e.recipe, e.source);
     },
     'sft.preview': async (a) => {
-      const project = ctx.requireProject();
-      const { recipe } = effectiveRecipe(project.db, a.yaml);
-      const task = a.task;
-      const limit = a.limit ?? 20;
-      // Previews never start a model: they show what the templates and labels give.
-      const g = await generateSamples(project.db, project.secret(), { ...recipe, model: null });
+      const { g, task, limit } = await dryRun(ctx.requireProject(), a, 20);
       const samples = g.samples.filter((s) => task === undefined || s.task === task).slice(0, limit);
       return {
         counts: g.counts,
@@ -105,6 +116,18 @@ export function sftHandlers(ctx: EngineContext): HandlersFor<SftInvoke> {
         job.progress({ done: 1 });
         return { message: `${total} samples in ${Object.keys(r.counts.byTask).length} tasks` };
       });
+    },
+    'sft.dropped': async (a) => {
+      // Regenerated like a preview: the same rows and recipe drop the same candidates.
+      const { g, task, limit } = await dryRun(ctx.requireProject(), a, 100);
+      const reason = a.reason;
+      const offset = a.offset ?? 0;
+      const mine = g.droppedSamples.filter(
+        (d) =>
+          (task === undefined || d.task === task) &&
+          (reason === undefined || `${d.task}:${d.reason}` === reason),
+      );
+      return { total: mine.length, samples: mine.slice(offset, offset + limit) };
     },
     'sft.summary': () => {
       const run = latestRun(ctx.requireProject().db);

@@ -16,7 +16,11 @@ export {
   mergeIdentifiers,
   loadStudies,
 } from './source.ts';
-export { cleanText, sentences, mentionsPrior, hasPlaceholder, longestSharedRun } from './text.ts';
+export { cleanText, sentences, hasPlaceholder, longestSharedRun } from './text.ts';
+export { rewritePrior } from './prior.ts';
+export { gate, GATE_CHECKS } from './faithfulness.ts';
+export { LABELER_SOURCE } from './labels.ts';
+export { labelFill } from './display.ts';
 export { contradicts } from './model-gen.ts';
 export { effectiveRecipe, latestRun, readSamples, saveRun } from './store.ts';
 export { sftHandlers, runSft } from './handlers.ts';

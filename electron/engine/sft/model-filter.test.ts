@@ -10,7 +10,17 @@ describe('the model-output filter', () => {
   });
 
   it('finds answers that contradict the labels', () => {
-    const labels = { source: 'chexpert', positives: ['Pneumothorax'], negatives: ['Edema'], normal: false };
+    const labels = {
+      source: 'chexpert',
+      positives: ['Pneumothorax'],
+      negatives: ['Edema'],
+      uncertain: [],
+      normal: false,
+      states: new Map<string, 1 | 0 | -1>([
+        ['Pneumothorax', 1],
+        ['Edema', 0],
+      ]),
+    };
     expect(contradicts('There is no pneumothorax.', labels)).toBe(true);
     expect(contradicts('Pulmonary edema is present.', labels)).toBe(true);
     expect(contradicts('A pneumothorax; no edema.', labels)).toBe(false);

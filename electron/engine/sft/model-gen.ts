@@ -6,8 +6,9 @@
  */
 import type { ChatMessage, ModelRunner } from '../../../native-models/index.ts';
 import type { ModelSettings, SftRecipe } from './recipe.ts';
-import type { Candidate, Drop, LabelView } from './tasks.ts';
-import { labelText } from './tasks.ts';
+import { labelText } from './display.ts';
+import type { LabelView } from './labels.ts';
+import type { Candidate, Drop } from './tasks.ts';
 import { longestSharedRun, words } from './text.ts';
 
 const REFUSAL =

@@ -24,18 +24,21 @@ describe('target hygiene', () => {
     ]);
   });
 
-  it('drops sentences about prior studies from single-image targets', () => {
+  it('removes prior-study wording phrase by phrase, and drops the text it cannot rewrite faithfully', () => {
     const r = cleanText(
       'Interval improvement of the consolidation. Heart size is normal. Unchanged nodule.',
-      {
-        singleImage: true,
-        redactions: 'drop-sentence',
-      },
+      { singleImage: true, redactions: 'drop-sentence' },
     );
-    expect(r).toEqual({ text: 'Heart size is normal.' });
+    expect(r).toEqual({ text: 'Consolidation. Heart size is normal. Nodule.' });
     expect(cleanText('Compared to prior, stable.', { singleImage: true, redactions: 'mask' })).toEqual({
       dropped: 'prior-sentences-only',
     });
+    expect(
+      cleanText('Left effusion, previously small, is now moderate. No pneumothorax.', {
+        singleImage: true,
+        redactions: 'mask',
+      }),
+    ).toEqual({ dropped: 'prior-unrewritable' });
   });
 
   it('handles redaction placeholders per policy: drop the sentence, drop the sample, or mask', () => {

@@ -8,7 +8,7 @@ import type { SftSplit } from '../../api/sft.ts';
 import type { SftRecipe } from './recipe.ts';
 import type { Seeded } from './rng.ts';
 import type { StudyRec } from './source.ts';
-import type { LabelView } from './tasks.ts';
+import type { LabelView } from './labels.ts';
 
 export function officialSplit(v: string | null): SftSplit | null {
   const s = (v ?? '').toLowerCase();

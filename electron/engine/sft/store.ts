@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { SftCounts, SftRunSummary, SftSplit, SftTask } from '../../api/sft.ts';
 import type { Db } from '../project/database.ts';
 import type { Generated, SftSample } from './generate.ts';
+import type { LabelValue } from '../labeler/index.ts';
+import { LABELER_SOURCE } from './labels.ts';
 import { defaultRecipeYaml, parseRecipe, type SftRecipe } from './recipe.ts';
 
 const RECIPE_KEY = 'sft.recipe';
@@ -31,6 +33,21 @@ export function effectiveRecipe(
   if (saved !== null) return { recipe: parseRecipe(saved), yaml: saved, source: 'project' };
   const def = defaultRecipeYaml();
   return { recipe: parseRecipe(def), yaml: def, source: 'default' };
+}
+
+/**
+ * Stores the report labeler's labels as their own source (`report-labeler`), replacing only that source's
+ * earlier rows: CSV and manifest labels are never touched.
+ */
+export function storeLabelerLabels(db: Db, labels: Map<number, Map<string, LabelValue>>): void {
+  const clear = db.prepare('DELETE FROM labels WHERE study_id = ? AND source = ?');
+  const insert = db.prepare('INSERT INTO labels (study_id, source, name, value) VALUES (?, ?, ?, ?)');
+  db.transaction(() => {
+    for (const [studyId, values] of labels) {
+      clear.run(studyId, LABELER_SOURCE);
+      for (const [name, value] of values) insert.run(studyId, LABELER_SOURCE, name, value);
+    }
+  })();
 }
 
 /** Stores a run and its samples; earlier runs' samples go (runs stay listed), in one transaction. */

@@ -4,9 +4,13 @@
  * programs over the labels (MIMIC-CXR-VQA style), so their answers are exactly what the labelers said.
  */
 import type { SftTask } from '../../api/sft.ts';
+import { labelReport, type Change } from '../labeler/index.ts';
+import { capitalise, displayName, labelFill } from './display.ts';
+import { NO_ABNORMALITY } from './faithfulness.ts';
+import { observationOf, reportText, type LabelView } from './labels.ts';
 import type { SftRecipe } from './recipe.ts';
 import type { Seeded } from './rng.ts';
-import type { ImageRec, LabelValue, StudyRec } from './source.ts';
+import type { ImageRec, StudyRec } from './source.ts';
 import { cleanText } from './text.ts';
 
 export interface Candidate {
@@ -23,65 +27,14 @@ export interface Candidate {
   normal: boolean;
   /** Distinguishes several samples of one task on the same images (the closed question's label). */
   discriminator: string;
+  /** A section target's source text (before hygiene), for the gate's missing-positive check. */
+  sourceText?: string;
+  /** A classification's correct options (label names). */
+  correct?: string[];
 }
 
-/** A study's labels in one shape, whichever source they came from. */
-export interface LabelView {
-  source: string;
-  positives: string[];
-  negatives: string[];
-  normal: boolean;
-}
-
-export type Drop = (reason: string) => void;
-
-const NO_FINDING = new Set(['No Finding', 'normal']);
-
-/** Readable label: words in lower case, acronyms (COPD) kept. */
-export function labelText(name: string): string {
-  return name
-    .split(/\s+/u)
-    .map((w) => (w.length > 1 && w === w.toUpperCase() ? w : w.toLowerCase()))
-    .join(' ');
-}
-
-export function labelView(
-  study: StudyRec,
-  recipe: SftRecipe,
-  padchestVocabulary: string[],
-): LabelView | null {
-  const other = recipe.labeler === 'chexpert' ? 'negbio' : 'chexpert';
-  for (const source of [recipe.labeler, other]) {
-    const m = study.labels.get(source);
-    if (!m) continue;
-    const positives: string[] = [];
-    const negatives: string[] = [];
-    for (const [name, value] of m) {
-      if (NO_FINDING.has(name)) continue;
-      const v: LabelValue =
-        value === -1
-          ? recipe.uncertain === 'positive'
-            ? 1
-            : recipe.uncertain === 'negative'
-              ? 0
-              : -1
-          : value;
-      if (v === 1) positives.push(name);
-      else if (v === 0) negatives.push(name);
-    }
-    return { source, positives, negatives, normal: m.get('No Finding') === 1 };
-  }
-  const pad = study.labels.get('padchest');
-  if (pad && pad.size > 0) {
-    const names = [...pad.keys()];
-    const normal = names.includes('normal');
-    const positives = names.filter((n) => !NO_FINDING.has(n));
-    // PADCHEST lists what is present; only a study read as normal says the others are absent.
-    const negatives = normal ? padchestVocabulary.filter((n) => !positives.includes(n)) : [];
-    return { source: 'padchest', positives, negatives, normal };
-  }
-  return null;
-}
+/** Records a candidate that never became one: its reason and, where there is one, the text it came from. */
+export type Drop = (reason: string, detail?: { study: StudyRec; text?: string }) => void;
 
 const LATERAL = /^(?:LATERAL|LAT|LL|RL|L)$/iu;
 
@@ -108,7 +61,7 @@ export function viewAnswer(view: string | null): string | null {
   return null;
 }
 
-function listText(items: string[]): string {
+export function listText(items: string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
@@ -145,7 +98,7 @@ export function reportTasks(study: StudyRec, ctx: TaskContext, normal: boolean):
     if (!text) return null;
     const c = cleanText(text, { singleImage, redactions: policy });
     if ('dropped' in c) {
-      ctx.drop(`${task}:${c.dropped}`);
+      ctx.drop(`${task}:${c.dropped}`, { study, text });
       return null;
     }
     return c.text;
@@ -160,6 +113,7 @@ export function reportTasks(study: StudyRec, ctx: TaskContext, normal: boolean):
         images: [frontal],
         studies: [study],
         normal,
+        sourceText: r.findings!,
       });
       const indication = clean(r.indication, false, 'findings_with_indication');
       if (indication) {
@@ -170,6 +124,7 @@ export function reportTasks(study: StudyRec, ctx: TaskContext, normal: boolean):
           images: [frontal],
           studies: [study],
           normal,
+          sourceText: r.findings!,
         });
       }
     }
@@ -182,12 +137,13 @@ export function reportTasks(study: StudyRec, ctx: TaskContext, normal: boolean):
         images: [frontal],
         studies: [study],
         normal,
+        sourceText: r.impression!,
       });
     }
   }
-  // Text only: the findings already say what the image shows.
-  const fin = clean(r.findings, true, 'summarization');
-  const imp = fin ? clean(r.impression, true, 'summarization') : null;
+  // Text only, both sides from one report: comparison wording and recommendations are part of the summary.
+  const fin = clean(r.findings, false, 'summarization');
+  const imp = fin ? clean(r.impression, false, 'summarization') : null;
   if (fin && imp) {
     out.push({
       ...base('summarization'),
@@ -201,7 +157,10 @@ export function reportTasks(study: StudyRec, ctx: TaskContext, normal: boolean):
   return out;
 }
 
-/** Closed VQA, open VQA and multi-label classification, answered from the labels. */
+/**
+ * Closed VQA, open VQA and multi-label classification, answered from the labels. Every classification has
+ * at least one wrong option, drawn from the labels the study states as absent.
+ */
 export function labelTasks(study: StudyRec, labels: LabelView, ctx: TaskContext): Candidate[] {
   const frontal = frontalImage(study);
   if (!frontal) return [];
@@ -221,42 +180,51 @@ export function labelTasks(study: StudyRec, labels: LabelView, ctx: TaskContext)
     out.push({
       ...base('closed_vqa'),
       ...common,
-      ...template(ctx, 'closed_vqa', `${study.uid}:${label}`, { label: labelText(label) }),
+      ...template(ctx, 'closed_vqa', `${study.uid}:${label}`, labelFill(label)),
       response: answer,
       discriminator: label,
     });
   }
   if (labels.positives.length > 0 || labels.normal) {
-    const found = [...labels.positives].sort().map(labelText);
+    const found = [...labels.positives].sort().map(displayName);
     out.push({
       ...base('open_vqa'),
       ...common,
       ...template(ctx, 'open_vqa', study.uid),
-      response: found.length > 0 ? `${capitalise(listText(found))}.` : 'No abnormality is identified.',
+      response: found.length > 0 ? `${capitalise(listText(found))}.` : NO_ABNORMALITY,
     });
   }
   const n = ctx.recipe.classificationOptions;
-  const pos = ctx.seeded.shuffle(`cls-pos:${study.uid}`, labels.positives).slice(0, n - 1);
-  const noneOption = pos.length === 0 ? ['No Finding'] : [];
-  if (pos.length > 0 || labels.normal) {
-    const neg = ctx.seeded
-      .shuffle(`cls-neg:${study.uid}`, labels.negatives)
-      .slice(0, n - pos.length - noneOption.length);
-    const options = ctx.seeded.shuffle(`cls-order:${study.uid}`, [...pos, ...neg, ...noneOption]);
-    if (options.length >= 2) {
-      const letters = options.map((_, i) => String.fromCharCode(65 + i));
-      const text = options.map((o, i) => `${letters[i]}. ${labelText(o)}`).join(' ');
-      const correct = options
-        .map((o, i) => [o, letters[i]!] as const)
-        .filter(([o]) => pos.includes(o) || (pos.length === 0 && o === 'No Finding'));
-      out.push({
-        ...base('classification'),
-        ...common,
-        ...template(ctx, 'classification', study.uid, { options: text }),
-        response: correct.map(([o, l]) => `${l}. ${labelText(o)}`).join(', '),
+  if (labels.negatives.length === 0) {
+    if (labels.positives.length > 0 || labels.normal) {
+      const present = labels.positives.map(displayName).join(', ') || 'none (read as normal)';
+      ctx.drop('classification:no-negative-labels', {
+        study,
+        text: `Labels (${labels.source}): present ${present}; none stated absent, so no wrong option exists.`,
       });
     }
+    return out;
   }
+  const pos = ctx.seeded.shuffle(`cls-pos:${study.uid}`, labels.positives).slice(0, n - 1);
+  const noneOption = pos.length === 0 && labels.normal ? ['No Finding'] : [];
+  if (pos.length === 0 && noneOption.length === 0) return out;
+  const neg = ctx.seeded
+    .shuffle(`cls-neg:${study.uid}`, labels.negatives)
+    .slice(0, Math.max(1, n - pos.length - noneOption.length));
+  const options = ctx.seeded.shuffle(`cls-order:${study.uid}`, [...pos, ...neg, ...noneOption]);
+  const letters = options.map((_, i) => String.fromCharCode(65 + i));
+  const shown = (o: string) => capitalise(displayName(o));
+  const text = options.map((o, i) => `${letters[i]}. ${shown(o)}`).join(' ');
+  const correct = options
+    .map((o, i) => [o, letters[i]!] as const)
+    .filter(([o]) => pos.includes(o) || noneOption.includes(o));
+  out.push({
+    ...base('classification'),
+    ...common,
+    ...template(ctx, 'classification', study.uid, { options: text }),
+    response: correct.map(([o, l]) => `${l}. ${shown(o)}`).join(', '),
+    correct: correct.map(([o]) => o),
+  });
   return out;
 }
 
@@ -303,50 +271,89 @@ export function localizationTasks(study: StudyRec, labels: LabelView | null, ctx
   ];
 }
 
-/** The current study against the patient's previous one (ordered by study date and time), from the labels. */
+const CHANGE_TEXT: Record<Change, string> = {
+  new: 'new',
+  increased: 'worsened',
+  decreased: 'improved',
+  stable: 'unchanged',
+  resolved: 'resolved',
+};
+const CHANGE_ORDER: Change[] = ['new', 'increased', 'decreased', 'resolved', 'stable'];
+
+/** The report's own change statements: per observation, the first change a mention of it carries. */
+export function reportChanges(study: StudyRec): Map<string, Change> {
+  const out = new Map<string, Change>();
+  for (const s of labelReport(reportText(study.report)).sentences) {
+    for (const m of s.mentions) {
+      if (m.change && !out.has(m.observation) && m.state !== 'uncertain') out.set(m.observation, m.change);
+    }
+  }
+  return out;
+}
+
+/** Whether a stated change agrees with the explicit states of both studies (a blank is no evidence). */
+function consistent(change: Change, before: number | undefined, now: number | undefined): boolean {
+  switch (change) {
+    case 'new':
+      return before !== 1 && now === 1;
+    case 'increased':
+    case 'stable':
+      return before !== 0 && now === 1;
+    case 'decreased':
+      return before !== 0 && now !== 0 && now !== undefined;
+    case 'resolved':
+      return before !== 0 && now === 0;
+  }
+}
+
+/**
+ * The current study against the patient's previous one (ordered by study date and time): only what the
+ * explicit states of both studies say (absent → present is new, present → absent is resolved) and what the
+ * current report itself says changed (improved, worsened, unchanged), when the states agree with it.
+ */
 export function comparisonTask(
   prior: StudyRec,
   current: StudyRec,
-  priorLabels: LabelView,
-  currentLabels: LabelView,
+  priorStates: Map<string, 1 | 0 | -1>,
+  currentStates: Map<string, 1 | 0 | -1>,
+  normal: { prior: boolean; current: boolean; source: string },
   ctx: TaskContext,
 ): Candidate | null {
   const a = frontalImage(prior);
   const b = frontalImage(current);
-  if (!a || !b || priorLabels.source !== currentLabels.source) return null;
-  const before = new Set(priorLabels.positives);
-  const now = new Set(currentLabels.positives);
-  const added = [...now]
-    .filter((l) => !before.has(l))
-    .sort()
-    .map(labelText);
-  const gone = [...before]
-    .filter((l) => !now.has(l))
-    .sort()
-    .map(labelText);
-  const same = [...now]
-    .filter((l) => before.has(l))
-    .sort()
-    .map(labelText);
-  const parts: string[] = [];
-  if (added.length > 0) parts.push(`new ${listText(added)}`);
-  if (gone.length > 0) parts.push(`resolved ${listText(gone)}`);
-  if (same.length > 0) parts.push(`unchanged ${listText(same)}`);
-  const response =
-    parts.length > 0
-      ? `Compared with the prior study: ${parts.join('; ')}.`
-      : 'No abnormality in either study; no change.';
+  if (!a || !b) return null;
+  const stated = reportChanges(current);
+  const found = new Map<Change, string[]>();
+  const names = new Set([...priorStates.keys(), ...currentStates.keys(), ...stated.keys()]);
+  for (const o of [...names].sort()) {
+    const before = priorStates.get(o);
+    const now = currentStates.get(o);
+    let change = stated.get(o) ?? null;
+    if (change && !consistent(change, before, now)) change = null;
+    if (!change && before === 0 && now === 1) change = 'new';
+    if (!change && before === 1 && now === 0) change = 'resolved';
+    if (change) found.set(change, [...(found.get(change) ?? []), displayName(observationOf(o) ?? o)]);
+  }
+  const parts = CHANGE_ORDER.filter((c) => found.has(c)).map(
+    (c) => `${CHANGE_TEXT[c]} ${listText(found.get(c)!)}`,
+  );
+  let response: string;
+  if (parts.length > 0) response = `Compared with the prior study: ${parts.join('; ')}.`;
+  else if (normal.prior && normal.current) response = 'No abnormality in either study; no change.';
+  else {
+    ctx.drop('comparison:no-explicit-change', {
+      study: current,
+      text: 'Neither a change the report states nor an observation explicitly present in one study and absent in the other.',
+    });
+    return null;
+  }
   return {
     ...base('comparison'),
     ...template(ctx, 'comparison', `${prior.uid}>${current.uid}`),
     response,
     images: [a, b],
     studies: [prior, current],
-    labelSource: currentLabels.source,
-    normal: priorLabels.normal && currentLabels.normal,
+    labelSource: normal.source,
+    normal: normal.prior && normal.current,
   };
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -1,41 +1,37 @@
 /**
- * Target hygiene: sentences, prior-study references and redaction placeholders. A single-image target cannot
- * be learned from one image when it talks about an earlier study, and a placeholder teaches the model to
- * write placeholders.
+ * Target hygiene: sentences, prior-study wording, recommendations and redaction placeholders. A single-image
+ * target cannot be learned from one image when it talks about an earlier study or the next exam, and a
+ * placeholder teaches the model to write placeholders.
  */
+import { placeholderPattern } from '../deid-text/placeholders.ts';
+import { sentences } from '../labeler/index.ts';
+import { rewritePrior, tidy } from './prior.ts';
 import type { RedactionPolicy } from './recipe.ts';
 
-/** Words that tie a sentence to an earlier study (CheXinstruct drops these from single-image targets). */
-const PRIOR =
-  /\b(?:compar(?:ed|ison|e)|prior|previous(?:ly)?|interval(?:ly)?|unchanged|stable|since|again|re-?demonstrat\w*|persist\w*|improv\w*|worsen\w*|resolv\w*|no longer|no change|new|earlier|recent(?:ly)? (?:placed|removed))\b/iu;
+export { sentences };
+export { CHANGE_WORDS } from './prior.ts';
 
-/** What a previous de-identification left: our tags, MIMIC's `___`, i2b2's `[** … **]`. */
-const PLACEHOLDER = /\[(?:NAME|DATE|AGE|ID|CONTACT|LOCATION|REDACTED)\]|_{2,}|\[\*\*[^\]]*\*\*\]/gu;
+/** Every placeholder de-identification recognises: our tags, MIMIC's `___`, Open-i's `XXXX`, i2b2's `[** … **]`. */
+const PLACEHOLDER = placeholderPattern();
+
+/** Sentences about what to do next or who was told, not about the image. */
+export const NOT_ABOUT_IMAGE =
+  /\b(?:recommend\w*|advis\w*|suggest(?:ed|s)?\s+(?:a\s+)?(?:follow|correlation|further|repeat|ct|chest\s+ct|dedicated)|follow-?\s?up|clinical(?:ly)?\s+correlat\w*|correlat\w*\s+clinically|discussed\s+with|(?:was|were)\s+(?:communicated|notified|called|paged|informed)|notified|by\s+telephone|by\s+phone|paged)\b/iu;
 
 export function hasPlaceholder(text: string): boolean {
   PLACEHOLDER.lastIndex = 0;
   return PLACEHOLDER.test(text);
 }
 
-export function mentionsPrior(sentence: string): boolean {
-  return PRIOR.test(sentence);
-}
-
-/** Splits report prose into sentences; list numbers ("1. ") go, decimals ("3.2 cm") and "Dr." stay whole. */
-export function sentences(text: string): string[] {
-  const flat = text.replace(/\s+/gu, ' ').trim();
-  if (flat === '') return [];
-  return flat
-    .split(/(?<!\b(?:Dr|Mr|Mrs|Ms|St|vs|approx)\.)(?<=[.!?])\s+(?=[A-Z[(]|\d+[.)]\s)/u)
-    .map((s) => s.replace(/^\d+[.)]\s+/u, '').trim())
-    .filter((s) => /\p{L}/u.test(s));
-}
-
-export type CleanResult = { text: string } | { dropped: 'redaction' | 'prior-sentences-only' | 'empty' };
+export type CleanDrop =
+  'redaction' | 'prior-sentences-only' | 'prior-unrewritable' | 'not-about-image-only' | 'empty';
+export type CleanResult = { text: string } | { dropped: CleanDrop };
 
 /**
- * Cleans a target (or a text put into an instruction): drops prior-study sentences when `singleImage`, then
- * applies the redaction policy.
+ * Cleans a target (or a text put into an instruction). With `singleImage`: recommendations and notices go,
+ * prior-study wording is rewritten at the phrase level (a sentence that cannot be rewritten faithfully drops
+ * the whole text: leaving it out could leave a finding out); then the redaction policy applies, and what
+ * the edits left of the punctuation is tidied.
  */
 export function cleanText(
   text: string,
@@ -44,8 +40,22 @@ export function cleanText(
   let parts = sentences(text);
   if (parts.length === 0) return { dropped: 'empty' };
   if (opts.singleImage) {
-    parts = parts.filter((s) => !mentionsPrior(s));
-    if (parts.length === 0) return { dropped: 'prior-sentences-only' };
+    const kept: string[] = [];
+    let prior = 0;
+    for (const whole of parts) {
+      // "5 mm nodule; a follow-up CT is recommended." keeps its finding and loses the advice.
+      const s = whole
+        .split(/;\s*/u)
+        .filter((clause) => !NOT_ABOUT_IMAGE.test(clause))
+        .join('; ');
+      if (s.trim() === '') continue;
+      const r = rewritePrior(s);
+      if ('unrewritable' in r) return { dropped: 'prior-unrewritable' };
+      if ('omit' in r) prior++;
+      else kept.push(r.text);
+    }
+    if (kept.length === 0) return { dropped: prior > 0 ? 'prior-sentences-only' : 'not-about-image-only' };
+    parts = kept;
   }
   if (parts.some(hasPlaceholder)) {
     if (opts.redactions === 'drop-sample') return { dropped: 'redaction' };
@@ -56,7 +66,8 @@ export function cleanText(
       parts = parts.map((s) => s.replace(PLACEHOLDER, '[REDACTED]'));
     }
   }
-  return { text: parts.map((s) => (/[.!?]$/u.test(s) ? s : `${s}.`)).join(' ') };
+  const out = parts.map(tidy).filter((s) => s !== '');
+  return out.length === 0 ? { dropped: 'empty' } : { text: out.join(' ') };
 }
 
 /** Word tokens, lower case (for overlap and vocabulary checks). */

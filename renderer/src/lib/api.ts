@@ -1,8 +1,9 @@
 // The renderer's one door to the API contract: types and constants only, no Node, no Electron.
 export { IMPORT_FORMATS } from '../../../electron/api/contract.ts';
-export { SFT_TASKS } from '../../../electron/api/sft.ts';
+export { SFT_GATE_CHECKS, SFT_TASKS } from '../../../electron/api/sft.ts';
 export type {
   SftCounts,
+  SftDroppedView,
   SftPreview,
   SftRecipeInfo,
   SftRunSummary,

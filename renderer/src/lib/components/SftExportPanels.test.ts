@@ -49,6 +49,32 @@ describe('SFT and export panels (real engine)', () => {
     );
   });
 
+  it('shows the gate counts of the latest run and opens a dropped sample with its reason', async () => {
+    await h.engine.waitForJob((await h.engine.invoke('sft.run', {})).id);
+    const { counts } = (await h.engine.invoke('sft.summary', {}))!;
+    const { total, samples } = await h.engine.invoke('sft.dropped', {});
+    render(SessionHost, { props: { session, panel: SftPanel } });
+    const gate = await screen.findByTestId('sft-gate');
+    expect(gate).toHaveTextContent(`${counts.gate!.passed} of ${counts.gate!.checked} candidates passed`);
+    expect(screen.getByTestId('gate-contradiction')).toHaveTextContent(
+      String(counts.gate!.failed.contradiction),
+    );
+    await fireEvent.click(screen.getByRole('button', { name: 'Show dropped samples' }));
+    const list = await screen.findByTestId('sft-dropped');
+    expect(list).toHaveTextContent(`${total} dropped`);
+    expect(total).toBeGreaterThan(0);
+    const first = samples[0]!;
+    const item = screen.getByText(`${first.task} · ${first.reason}`);
+    await fireEvent.click(item);
+    expect(item.closest('details')).toHaveTextContent(first.response ?? first.source ?? '');
+    // Filtered by one reason, the engine sends only that reason's samples.
+    const key = `${first.task}:${first.reason}`;
+    await fireEvent.change(screen.getByLabelText('Dropped for'), { target: { value: key } });
+    await waitFor(() =>
+      expect(screen.getByTestId('sft-dropped')).toHaveTextContent(`${counts.dropped[key]} dropped`),
+    );
+  });
+
   it('checks the leak gate and the card before writing, then writes and verifies the bundle', async () => {
     await h.engine.waitForJob((await h.engine.invoke('sft.run', {})).id);
     render(SessionHost, { props: { session, panel: ExportPanel } });
