@@ -14,6 +14,8 @@ const SHORT_ENGLISH = [
   'Lungs clear. Heart size normal. Normal exam.',
   'Stable normal chest. Clear lungs. Normal heart size.',
   'Normal heart size, clear lungs, normal osseous structures.',
+  // The one Open-i report the first vocabulary missed.
+  'No pneumonia. Heart size normal. Scoliosis.',
 ];
 
 const OTHER_LANGUAGES: [string, string][] = [

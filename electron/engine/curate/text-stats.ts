@@ -41,7 +41,8 @@ const CLINICAL_ENGLISH = new Set(
     "pulmonary heart's borderline top negative views view frontal lateral portable upright trachea midline " +
     'vasculature parenchyma low infiltrate infiltrates tortuous dilated ventricle sternotomy interval ' +
     'lingular presumably consistent likely overt lobar perihilar basilar sequela granulomatous spurring ' +
-    'hypoinflation hypoinflated elevated hemidiaphragm possible suggested'
+    'hypoinflation hypoinflated elevated hemidiaphragm possible suggested no normal pneumonia pneumothorax ' +
+    'pleural consolidation scoliosis kyphosis cardiopulmonary abnormality abnormalities'
   ).split(' '),
 );
 
