@@ -19,6 +19,7 @@ import path from 'node:path';
 import { Faker, en, en_US } from '@faker-js/faker';
 import { asciiBytes, writePart10, type OutElement } from '../electron/engine/deid-dicom/writer.ts';
 import type { KnownIdentifiers } from '../electron/engine/deid-text/types.ts';
+import { FINDINGS } from './make-big-project.ts';
 import { seededRandom } from './seeded-random.ts';
 
 /**
@@ -183,25 +184,11 @@ export interface ScalePatient {
   studies: ScaleStudy[];
 }
 
-export const CHEXPERT_NAMES = [
-  'Atelectasis',
-  'Cardiomegaly',
-  'Consolidation',
-  'Edema',
-  'Enlarged Cardiomediastinum',
-  'Fracture',
-  'Lung Lesion',
-  'Lung Opacity',
-  'No Finding',
-  'Pleural Effusion',
-  'Pleural Other',
-  'Pneumonia',
-  'Pneumothorax',
-  'Support Devices',
-] as const;
+/** CheXpert's 14 label names (the big project's list). */
+export const CHEXPERT_NAMES = FINDINGS;
 
 /** Finding sentences, each with the label it implies; ordinary words that are surnames are frequent. */
-const FINDINGS: [string, string, number][] = [
+const FINDING_SENTENCES: [string, string, number][] = [
   ['Small left pleural effusion.', 'Pleural Effusion', 1],
   ['Small bilateral pleural effusions, little changed.', 'Pleural Effusion', 1],
   ['No large pleural effusion. A small effusion cannot be excluded.', 'Pleural Effusion', -1],
@@ -329,7 +316,7 @@ export function scalePatient(index: number, options: ScaleOptions = {}): ScalePa
   }
   p.studies.sort((a, b) => (a.date < b.date ? -1 : 1));
   p.studies.forEach((st, s) => {
-    const found = Array.from({ length: Math.floor(random() * 3) }, () => pick(FINDINGS));
+    const found = Array.from({ length: Math.floor(random() * 3) }, () => pick(FINDING_SENTENCES));
     for (const [, label, value] of found) st.labels[label] = value;
     if (found.length === 0) st.labels['No Finding'] = 1;
     st.report = report(p, st, s > 0 ? p.studies[s - 1]!.date : null, found, random, pick);
