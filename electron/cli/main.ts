@@ -72,7 +72,7 @@ const COMMANDS: Record<string, Command> = {
   },
   export: {
     usage:
-      'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom] [--max-side N] [--archive tar|zip]',
+      'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom] [--max-side N] [--archive tar|zip] [--shard-mb N]',
     summary: 'write a verified training bundle',
     positionals: [2, 2],
     options: {
@@ -80,6 +80,7 @@ const COMMANDS: Record<string, Command> = {
       images: { type: 'string' },
       'max-side': { type: 'string' },
       archive: { type: 'string' },
+      'shard-mb': { type: 'string' },
     },
     run: exportCommand,
   },

@@ -12,7 +12,7 @@ import type { Project } from '../project/project.ts';
 import { eligibleImages, latestRun, readSamples, type SftRecipe } from '../sft/index.ts';
 import { latestCurationRun } from '../curate/index.ts';
 import { ApiError } from '../errors.ts';
-import type { BundleSample, BundleSplit } from './formats.ts';
+import { DEFAULT_SHARD_BYTES, type BundleSample, type BundleSplit } from './formats.ts';
 import { projectIdentifiers, scopeItems } from './identifiers.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
 
@@ -75,7 +75,10 @@ export function normaliseOptions(o: ExportOptions): BundlePlan['options'] {
   const maxSide = o.maxSide ?? 512;
   if (!Number.isInteger(maxSide) || maxSide < 16 || maxSide > 8192)
     throw new ApiError('bad-request', 'maxSide must be an integer from 16 to 8192.');
-  return { format: o.format, images: o.images ?? 'png', maxSide, archive: o.archive ?? null };
+  const shardBytes = o.shardBytes ?? DEFAULT_SHARD_BYTES;
+  if (!Number.isInteger(shardBytes) || shardBytes < 1)
+    throw new ApiError('bad-request', 'shardBytes must be a positive whole number of bytes.');
+  return { format: o.format, images: o.images ?? 'png', maxSide, archive: o.archive ?? null, shardBytes };
 }
 
 function count(project: Project, sql: string): number {

@@ -36,6 +36,11 @@ export function exportOptions(a: unknown): ExportOptions {
       throw new ApiError('bad-request', '"archive" must be tar or zip.');
     o.archive = r.archive;
   }
+  if (r.shardBytes !== undefined) {
+    if (typeof r.shardBytes !== 'number' || !Number.isInteger(r.shardBytes) || r.shardBytes < 1)
+      throw new ApiError('bad-request', '"shardBytes" must be a positive integer.');
+    o.shardBytes = r.shardBytes;
+  }
   return o;
 }
 

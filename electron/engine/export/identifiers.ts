@@ -75,16 +75,25 @@ export function scopeItems(
   imagePatient: ReadonlyMap<string, string>,
   sampleImages: ReadonlyMap<string, readonly string[]>,
 ): ScanItem[] {
+  return itemScoper(imagePatient, sampleImages)(items);
+}
+
+/** scopeItems with the sample → patient map built once, for a gate fed batch by batch. */
+export function itemScoper(
+  imagePatient: ReadonlyMap<string, string>,
+  sampleImages: ReadonlyMap<string, readonly string[]>,
+): (items: ScanItem[]) => ScanItem[] {
   const sampleScope = new Map<string, string>();
   for (const [id, images] of sampleImages) {
     const patients = new Set(images.map((i) => imagePatient.get(i)).filter((p) => p !== undefined));
     if (patients.size === 1) sampleScope.set(id, [...patients][0]!);
   }
-  return items.map((item) => {
-    const scope =
-      imagePatient.get(item.file) ??
-      sampleScope.get(item.record) ??
-      sampleScope.get(item.record.replace(/\.json$/u, ''));
-    return scope === undefined ? item : { ...item, scope };
-  });
+  return (items) =>
+    items.map((item) => {
+      const scope =
+        imagePatient.get(item.file) ??
+        sampleScope.get(item.record) ??
+        sampleScope.get(item.record.replace(/\.json$/u, ''));
+      return scope === undefined ? item : { ...item, scope };
+    });
 }

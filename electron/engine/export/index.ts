@@ -3,5 +3,5 @@ export { exportHandlers, exportOptions } from './handlers.ts';
 export { writeBundle, exportPlan, LeakError, listFiles, type Manifest } from './write.ts';
 export { verifyBundle } from './verify.ts';
 export { planBundle, secretFingerprint, type BundlePlan } from './bundle.ts';
-export { readTar, readZip, tarBuffer } from './archive.ts';
+export { readTar, readZip } from './archive.ts';
 export { llavaRow, sharegptRow, messagesRow, userText, dataFile, type BundleSample } from './formats.ts';
