@@ -126,6 +126,8 @@ export interface ScaleOptions {
   seed?: number;
   /** Draw ordinary-word surnames too (default true; false only to measure past the leak gate, labelled so). */
   wordSurnames?: boolean;
+  /** Image rows (default 160: small pixels for speed; larger for tests that need heavy bundles). */
+  rows?: number;
 }
 
 export interface Person {
@@ -393,9 +395,14 @@ export function knownIdentifiers(p: ScalePatient, st: ScaleStudy): KnownIdentifi
 }
 
 const ROWS = 160;
-const COLS = { PA: 144, AP: 144, LATERAL: 160 } as const;
+/** Columns per view, as a fraction of the rows. */
+const WIDTH = { PA: 0.9, AP: 0.9, LATERAL: 1 } as const;
+const colsOf = (view: View, rows: number) => Math.round(rows * WIDTH[view]);
 
-/** Small chest-like 12-bit pixels, distinct per image (random blobs), so pixel and perceptual hashes differ. */
+/**
+ * Small chest-like 12-bit pixels, distinct per image (random blobs), so pixel and perceptual hashes differ;
+ * strong quantum noise keeps rendered PNGs near their raw size, as real radiographs are.
+ */
 function pixels(random: () => number, rows: number, cols: number): Uint8Array {
   const out = new Uint16Array(rows * cols);
   const blobs = Array.from({ length: 4 }, () => [random(), random(), 0.05 + random() * 0.2, random()]);
@@ -408,7 +415,7 @@ function pixels(random: () => number, rows: number, cols: number): Uint8Array {
       if (((u - 0.7) / 0.17) ** 2 + ((v - 0.5) / 0.3) ** 2 < 1) value -= 1100;
       for (const [bu, bv, r, w] of blobs)
         if ((u - bu!) ** 2 + (v - bv!) ** 2 < r! * r!) value += 600 + 800 * w!;
-      out[y * cols + x] = Math.max(0, Math.min(4095, Math.round(value + 40 * random())));
+      out[y * cols + x] = Math.max(0, Math.min(4095, Math.round(value + 300 * random())));
     }
   return new Uint8Array(out.buffer);
 }
@@ -421,9 +428,15 @@ const us = (tag: number, value: number): OutElement => ({
 });
 
 /** One DX image's Part 10 bytes with the patient's full header. */
-export function dicomBytes(p: ScalePatient, st: ScaleStudy, im: ScaleImage, index: number): Uint8Array {
+export function dicomBytes(
+  p: ScalePatient,
+  st: ScaleStudy,
+  im: ScaleImage,
+  index: number,
+  rows = ROWS,
+): Uint8Array {
   const random = seededRandom(p.subjectId * 31 + index);
-  const cols = COLS[im.view];
+  const cols = colsOf(im.view, rows);
   const sopClass = '1.2.840.10008.5.1.4.1.1.1.1';
   const elements: OutElement[] = [
     text(0x00080005, 'CS', 'ISO_IR 100'),
@@ -460,7 +473,7 @@ export function dicomBytes(p: ScalePatient, st: ScaleStudy, im: ScaleImage, inde
     text(0x00200013, 'IS', String(index + 1)),
     us(0x00280002, 1),
     text(0x00280004, 'CS', 'MONOCHROME2'),
-    us(0x00280010, ROWS),
+    us(0x00280010, rows),
     us(0x00280011, cols),
     us(0x00280100, 16),
     us(0x00280101, 12),
@@ -472,7 +485,7 @@ export function dicomBytes(p: ScalePatient, st: ScaleStudy, im: ScaleImage, inde
     text(0x00400009, 'SH', p.ids.scheduledStepId),
     text(0x00400253, 'SH', p.ids.performedStepId),
     text(0x00401001, 'SH', p.ids.requestedProcedureId),
-    { tag: 0x7fe00010, vr: 'OW', value: pixels(random, ROWS, cols) },
+    { tag: 0x7fe00010, vr: 'OW', value: pixels(random, rows, cols) },
   ];
   return writePart10(
     {
@@ -544,7 +557,8 @@ export function writeMimicTree(dir: string, images: number, options: ScaleOption
             '\n',
         );
         for (const im of st.images) {
-          const bytes = dicomBytes(p, st, im, summary.images);
+          const rows = options.rows ?? ROWS;
+          const bytes = dicomBytes(p, st, im, summary.images, rows);
           fs.writeFileSync(path.join(studyDir, `${im.dicomId}.dcm`), bytes);
           summary.images++;
           summary.bytes += bytes.length;
@@ -557,8 +571,8 @@ export function writeMimicTree(dir: string, images: number, options: ScaleOption
               st.studyId,
               'CHEST (PA AND LAT)',
               im.view,
-              ROWS,
-              COLS[im.view],
+              rows,
+              colsOf(im.view, rows),
               st.date,
               `${Number(st.time)}.0`,
               'CHEST (PA AND LAT)',

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, type ExportFormat } from '../../api/export.ts';
 import { runJob, sampleProject, type SampleProject } from '../../../test/support/sample-project.ts';
 import { Engine } from '../index.ts';
-import { listFiles, readTar, readZip } from './index.ts';
+import { bundleEntries } from '../../../test/support/bundle-entries.ts';
+import { listFiles } from './index.ts';
 
 let sp: SampleProject;
 const bundles = new Map<ExportFormat, string>();
@@ -166,7 +167,7 @@ describe('each format loads the way its trainer reads it', () => {
 
   it('WebDataset: members grouped by the basename up to the first dot; keys have no dots', async () => {
     const dir = bundles.get('webdataset')!;
-    const entries = await readTar(fs.readFileSync(path.join(dir, 'shards/train-000000.tar')));
+    const entries = bundleEntries(path.join(dir, 'shards/train-000000.tar'));
     const groups = new Map<string, string[]>();
     for (const e of entries) {
       const [key, ...rest] = e.name.split('.');
@@ -215,7 +216,7 @@ describe('determinism', () => {
       await exportTo(sp.engine, x, { format: 'webdataset', maxSide: 128, archive });
       await exportTo(sp.engine, y, { format: 'webdataset', maxSide: 128, archive });
       expect(fs.readFileSync(x).equals(fs.readFileSync(y))).toBe(true);
-      const entries = archive === 'tar' ? await readTar(fs.readFileSync(x)) : readZip(fs.readFileSync(x));
+      const entries = bundleEntries(x);
       expect(entries.map((e) => e.name)).toContain('manifest.json');
       expect((await sp.engine.invoke('export.verify', { bundle: x })).ok).toBe(true);
     }

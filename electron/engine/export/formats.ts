@@ -40,9 +40,12 @@ export interface FormatSink {
 export const DEFAULT_SHARD_BYTES = 500 * 1000 * 1000;
 /** WebDataset shards also close at this many samples, so a shard of tiny samples stays a sensible unit. */
 export const WEBDATASET_SHARD_SAMPLES = 10_000;
-/** A Parquet row group closes at this many rows or image bytes, whichever comes first. */
-const ROW_GROUP_ROWS = 1000;
-const ROW_GROUP_BYTES = 32 * 1024 * 1024;
+/**
+ * A Parquet row group closes at this many rows or image bytes, whichever comes first (🤗 datasets writes
+ * image datasets in row groups of 100); the writer holds a few copies of one row group while encoding it.
+ */
+const ROW_GROUP_ROWS = 100;
+const ROW_GROUP_BYTES = 8 * 1024 * 1024;
 
 const IMAGE = '<image>';
 
@@ -223,7 +226,7 @@ async function writeParquetSplit(split: BundleSplit, samples: BundleSample[], si
     if (file!.bytesWritten >= sink.shardBytes) closeShard();
   };
   for (const s of samples) {
-    const row = s.images.map((p) => ({ bytes: new Uint8Array(sink.imageData(p)), path: p }));
+    const row = s.images.map((p) => ({ bytes: sink.imageData(p), path: p }));
     group.push(s);
     images.push(row);
     groupBytes += row.reduce((n, im) => n + im.bytes.length, 0);

@@ -12,13 +12,7 @@ import path from 'node:path';
 import type { ExportOptions, ExportPlan, ExportResult, LeakSummary } from '../../api/export.ts';
 import { flatHeader, parseDicom } from '../dicom/index.ts';
 import { ApiError } from '../errors.ts';
-import {
-  buildMatcher,
-  scanTexts,
-  type LeakHit,
-  type LeakMatcher,
-  type ScanItem,
-} from '../leak-gate/index.ts';
+import { buildMatcher, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { writeTar, writeZip } from './archive.ts';
 import { planBundle, scanItemsOf, type BundlePlan } from './bundle.ts';
@@ -27,6 +21,7 @@ import { datasetCard } from './card.ts';
 import { formatScanItems, writeFormat, type BundleSample, type BundleSplit } from './formats.ts';
 import { itemScoper } from './identifiers.ts';
 import { imageBytes } from './images.ts';
+import { LeakFeed } from './leak-feed.ts';
 
 export type { ManifestFile } from './bundle-files.ts';
 
@@ -70,30 +65,14 @@ function bySplit(samples: BundleSample[]): Map<BundleSplit, BundleSample[]> {
   return m;
 }
 
-/** The leak gate fed as the bundle is written: each batch scoped to its patient and scanned at once. */
-class LeakFeed {
-  private readonly matcher: LeakMatcher;
-  private readonly scope: (items: ScanItem[]) => ScanItem[];
-  readonly hits: LeakHit[] = [];
-  textsScanned = 0;
-
-  constructor(plan: BundlePlan) {
-    this.matcher = buildMatcher(plan.identifiers);
-    this.scope = itemScoper(
-      new Map(plan.metadata.map((m) => [m.image, m.patient])),
-      new Map(plan.samples.map((s) => [s.id, s.images])),
-    );
-  }
-
-  async scan(items: ScanItem[]): Promise<void> {
-    const report = await scanTexts(this.scope(items), this.matcher);
-    this.textsScanned += report.textsScanned;
-    this.hits.push(...report.hits);
-  }
-
-  summary(): LeakSummary {
-    return { ok: this.hits.length === 0, hits: this.hits, textsScanned: this.textsScanned };
-  }
+/** The plan's leak feed: its matcher, and each batch scoped to its patient on the way in. */
+function planFeed(plan: BundlePlan): { feed: LeakFeed; scan: (items: ScanItem[]) => Promise<void> } {
+  const feed = new LeakFeed(buildMatcher(plan.identifiers));
+  const scope = itemScoper(
+    new Map(plan.metadata.map((m) => [m.image, m.patient])),
+    new Map(plan.samples.map((s) => [s.id, s.images])),
+  );
+  return { feed, scan: (items) => feed.scan(scope(items)) };
 }
 
 const cardText = (plan: BundlePlan, appVersion: string) => datasetCard(plan, appVersion);
@@ -107,13 +86,13 @@ export async function exportPlan(
 ): Promise<ExportPlan> {
   const plan = planBundle(project, options);
   const card = cardText(plan, appVersion);
-  const feed = new LeakFeed(plan);
-  await feed.scan(scanItemsOf('README.md', card));
-  await feed.scan(scanItemsOf('metadata.jsonl', plan.metadata.map(metadataLine).join('')));
-  await feed.scan(formatScanItems(plan.options.format, bySplit(plan.samples)));
+  const { feed, scan } = planFeed(plan);
+  await scan(scanItemsOf('README.md', card));
+  await scan(scanItemsOf('metadata.jsonl', plan.metadata.map(metadataLine).join('')));
+  await scan(formatScanItems(plan.options.format, bySplit(plan.samples)));
   return {
     card,
-    leak: feed.summary(),
+    leak: await feed.report(),
     samples: plan.samples.length,
     images: plan.images.size,
     splits: plan.counts.export.bySplit,
@@ -148,14 +127,14 @@ export async function writeBundle(
     const total = plan.images.size + 2;
     progress({ total, done: 0, message: 'Rendering images' });
     const files = new BundleFiles(tmp);
-    const feed = new LeakFeed(plan);
+    const { feed, scan } = planFeed(plan);
     let done = 0;
     for (const [name, im] of plan.images) {
       if (signal?.aborted) throw new Error('cancelled');
       const bytes = await imageBytes(project, im, plan.options.images, plan.options.maxSide);
       files.write(name, bytes);
       if (name.endsWith('.dcm')) {
-        await feed.scan(
+        await scan(
           Object.entries(flatHeader(parseDicom(bytes))).map(([keyword, value]) => ({
             file: name,
             record: keyword,
@@ -170,18 +149,18 @@ export async function writeBundle(
     for (const row of plan.metadata) {
       const line = metadataLine(row);
       metadata.write(line);
-      await feed.scan([{ file: 'metadata.jsonl', record: row.image, text: line.slice(0, -1) }]);
+      await scan([{ file: 'metadata.jsonl', record: row.image, text: line.slice(0, -1) }]);
     }
     metadata.close();
     await writeFormat(plan.options.format, bySplit(plan.samples), {
       files,
       imageData: (p) => fs.readFileSync(path.join(tmp, p)),
-      scan: (items) => feed.scan(items),
+      scan,
       shardBytes: plan.options.shardBytes,
     });
     const card = cardText(plan, appVersion);
     files.write('README.md', card);
-    await feed.scan(scanItemsOf('README.md', card));
+    await scan(scanItemsOf('README.md', card));
     const listed: ManifestFile[] = files.list();
     const body: Omit<Manifest, 'digest'> = {
       medprep: { version: appVersion, bundle: 1 },
@@ -194,9 +173,9 @@ export async function writeBundle(
     };
     const manifest: Manifest = { ...body, digest: manifestDigest(body) };
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
-    await feed.scan([{ file: 'manifest.json', record: 'manifest', text: manifestText }]);
+    await scan([{ file: 'manifest.json', record: 'manifest', text: manifestText }]);
     progress({ done: ++done, message: 'Leak gate' });
-    const leak = feed.summary();
+    const leak = await feed.report();
     if (!leak.ok) throw new LeakError(leak);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), manifestText);
 
@@ -277,18 +256,4 @@ export function fileDigest(file: string): string {
 function removeTemporaries(parent: string, prefix: string): void {
   for (const name of fs.readdirSync(parent))
     if (name.startsWith(prefix)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
-}
-
-/** Every file under a folder, as sorted forward-slash relative paths. */
-export function listFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const d of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const p = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) walk(p);
-      else if (d.isFile()) out.push(p);
-    }
-  };
-  walk('');
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
