@@ -38,7 +38,7 @@ const BLOCK = 512;
 const OCTAL_SIZE_MAX = 8 ** 11 - 1;
 
 /** A ustar header with fixed metadata (mtime 0, mode 0644, uid/gid 0); sizes above 8 GiB in base-256. */
-function tarHeader(name: string, size: number): Buffer {
+export function tarHeader(name: string, size: number): Buffer {
   const h = Buffer.alloc(BLOCK);
   let prefix = '';
   let base = name;

@@ -7,6 +7,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../../api/export.ts';
 import { runJob, sampleProject, type SampleProject } from '../../../test/support/sample-project.ts';
 import { Engine } from '../index.ts';
 import { bundleEntries } from '../../../test/support/bundle-entries.ts';
+import { writeZip } from './archive.ts';
 import { listFiles } from './index.ts';
 
 let sp: SampleProject;
@@ -243,6 +244,43 @@ describe('determinism', () => {
       await other.close();
       await sp.engine.invoke('project.open', { dir: sp.dir });
     }
+  });
+});
+
+describe('shards and archives', () => {
+  it('Parquet and WebDataset splits are cut into shards at the size cap, named as their readers expect', async () => {
+    for (const format of ['parquet', 'webdataset'] as const) {
+      const out = path.join(sp.tmp, `sharded-${format}`);
+      const { job, result } = await exportTo(sp.engine, out, { format, maxSide: 128, shardBytes: 60_000 });
+      expect(job.state, job.message).toBe('done');
+      const shards = listFiles(out).filter((f) => /^(?:data|shards)\/train-/.test(f));
+      expect(shards.length).toBeGreaterThan(1);
+      expect(shards).toEqual(
+        format === 'parquet'
+          ? shards.map(
+              (_, i) =>
+                `data/train-${String(i).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.parquet`,
+            )
+          : shards.map((_, i) => `shards/train-${String(i).padStart(6, '0')}.tar`),
+      );
+      const report = await sp.engine.invoke('export.verify', { bundle: out, withProject: true });
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      // Every sample is in exactly one shard: the same count as the unsharded bundle.
+      expect(report.summary).toContain(`${result.samples} samples`);
+    }
+  });
+
+  it('a zip with zip64 records (forced, as above 4 GiB) verifies', async () => {
+    const dir = bundles.get('parquet')!;
+    const zip = path.join(sp.tmp, 'forced-zip64.zip');
+    await writeZip(
+      zip,
+      listFiles(dir).map((name) => ({ name, path: path.join(dir, name) })),
+      true,
+    );
+    expect(fs.readFileSync(zip).includes(Buffer.from([0x50, 0x4b, 0x06, 0x06]))).toBe(true);
+    const report = await sp.engine.invoke('export.verify', { bundle: zip, withProject: true });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   });
 });
 
