@@ -207,7 +207,8 @@ async function writeParquetSplit(split: BundleSplit, samples: BundleSample[], si
   const flushGroup = async () => {
     if (group.length === 0) return;
     if (!writer) {
-      file = sink.files.open(`data/.${split}-${shards.length}.parquet.partial`);
+      // Named by its index until the split's shard count is known (the leak gate's hits name it so).
+      file = sink.files.open(`data/${split}-${String(shards.length).padStart(5, '0')}.parquet`);
       shards.push(file);
       writer = new ParquetWriter({
         writer: new ParquetFileWriter(file),
