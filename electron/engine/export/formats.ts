@@ -187,6 +187,21 @@ function parquetColumns(samples: BundleSample[], images: { bytes: Uint8Array; pa
   ];
 }
 
+const JSON_ROWS = { llava: llavaRow, sharegpt: sharegptRow, messages: messagesRow } as const;
+
+/** A sample's record as the leak gate scans it: its data-file row (Parquet rows and tar members as sharegpt). */
+function recordScan(format: ExportFormat, file: string, s: BundleSample): ScanItem {
+  if (format === 'parquet' || format === 'webdataset')
+    return {
+      file,
+      record: format === 'webdataset' ? `${s.id}.json` : s.id,
+      text: JSON.stringify(sharegptRow(s)),
+    };
+  return { file, record: s.id, text: JSON.stringify(JSON_ROWS[format](s)) };
+}
+
+const datasetInfoText = (splits: BundleSplit[]) => JSON.stringify(datasetInfo(splits), null, 2) + '\n';
+
 /**
  * One split as Parquet shards, written row group by row group: a row group closes at ROW_GROUP_ROWS rows or
  * ROW_GROUP_BYTES of image bytes, a shard once it holds `shardBytes`. Shards are written under temporary
@@ -218,9 +233,7 @@ async function writeParquetSplit(split: BundleSplit, samples: BundleSample[], si
       });
     }
     writer.write({ columnData: parquetColumns(group, images), rowGroupSize: group.length });
-    await sink.scan(
-      group.map((s) => ({ file: file!.rel, record: s.id, text: JSON.stringify(sharegptRow(s)) })),
-    );
+    await sink.scan(group.map((s) => recordScan('parquet', file!.rel, s)));
     group = [];
     images = [];
     groupBytes = 0;
@@ -262,7 +275,7 @@ async function writeWebdatasetSplit(split: BundleSplit, samples: BundleSample[],
   for (const s of samples) {
     if (!tar) tar = new TarWriter(sink.files.open(webdatasetShard(split, shard++)));
     for (const e of webdatasetEntries(s, sink.imageData)) tar.add(e.name, e.data);
-    await sink.scan([{ file: tar.file.rel, record: `${s.id}.json`, text: JSON.stringify(sharegptRow(s)) }]);
+    await sink.scan([recordScan('webdataset', tar.file.rel, s)]);
     if (++inShard >= WEBDATASET_SHARD_SAMPLES || tar.file.bytesWritten >= sink.shardBytes) {
       tar.finish();
       tar.file.close();
@@ -298,8 +311,6 @@ async function writeJsonSplit(
   file.close();
 }
 
-const JSON_ROWS = { llava: llavaRow, sharegpt: sharegptRow, messages: messagesRow } as const;
-
 /** Writes the data files of a format, split by split, feeding the leak gate each record as it is written. */
 export async function writeFormat(
   format: ExportFormat,
@@ -316,7 +327,7 @@ export async function writeFormat(
     }
   }
   if (format === 'sharegpt') {
-    const text = JSON.stringify(datasetInfo([...bySplit.keys()]), null, 2) + '\n';
+    const text = datasetInfoText([...bySplit.keys()]);
     sink.files.write('dataset_info.json', text);
     await sink.scan([{ file: 'dataset_info.json', record: 'whole file', text }]);
   }
@@ -329,28 +340,19 @@ export async function writeFormat(
 export function formatScanItems(format: ExportFormat, bySplit: Map<BundleSplit, BundleSample[]>): ScanItem[] {
   const items: ScanItem[] = [];
   for (const [split, samples] of bySplit) {
-    for (const s of samples) {
-      if (format === 'parquet')
-        items.push({ file: parquetShard(split, 0, 1), record: s.id, text: JSON.stringify(sharegptRow(s)) });
-      else if (format === 'webdataset')
-        items.push({
-          file: webdatasetShard(split, 0),
-          record: `${s.id}.json`,
-          text: JSON.stringify(sharegptRow(s)),
-        });
-      else
-        items.push({
-          file: dataFile(format, split),
-          record: s.id,
-          text: JSON.stringify(JSON_ROWS[format](s)),
-        });
-    }
+    const file =
+      format === 'parquet'
+        ? parquetShard(split, 0, 1)
+        : format === 'webdataset'
+          ? webdatasetShard(split, 0)
+          : dataFile(format, split);
+    for (const s of samples) items.push(recordScan(format, file, s));
   }
   if (format === 'sharegpt')
     items.push({
       file: 'dataset_info.json',
       record: 'whole file',
-      text: JSON.stringify(datasetInfo([...bySplit.keys()]), null, 2) + '\n',
+      text: datasetInfoText([...bySplit.keys()]),
     });
   return items;
 }
