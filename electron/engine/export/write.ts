@@ -15,7 +15,7 @@ import { ApiError } from '../errors.ts';
 import { buildMatcher, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { writeTar, writeZip } from './archive.ts';
-import { planBundle, scanItemsOf, type BundlePlan } from './bundle.ts';
+import { planBundle, scanItemsOf, type BundlePlan, type MetadataRow } from './bundle.ts';
 import { BundleFiles, type ManifestFile } from './bundle-files.ts';
 import { datasetCard } from './card.ts';
 import { formatScanItems, writeFormat, type BundleSample, type BundleSplit } from './formats.ts';
@@ -76,7 +76,12 @@ function planFeed(plan: BundlePlan): { feed: LeakFeed; scan: (items: ScanItem[])
 }
 
 const cardText = (plan: BundlePlan, appVersion: string) => datasetCard(plan, appVersion);
-const metadataLine = (row: unknown) => JSON.stringify(row) + '\n';
+/** A metadata.jsonl row as the leak gate scans it (the line, named by its image). */
+const metadataScan = (row: MetadataRow): ScanItem => ({
+  file: 'metadata.jsonl',
+  record: row.image,
+  text: JSON.stringify(row),
+});
 
 /** The card and the leak gate over every text, without rendering images or writing anything. */
 export async function exportPlan(
@@ -88,7 +93,7 @@ export async function exportPlan(
   const card = cardText(plan, appVersion);
   const { feed, scan } = planFeed(plan);
   await scan(scanItemsOf('README.md', card));
-  await scan(scanItemsOf('metadata.jsonl', plan.metadata.map(metadataLine).join('')));
+  await scan(plan.metadata.map(metadataScan));
   await scan(formatScanItems(plan.options.format, bySplit(plan.samples)));
   return {
     card,
@@ -147,9 +152,9 @@ export async function writeBundle(
     progress({ message: 'Writing data files' });
     const metadata = files.open('metadata.jsonl');
     for (const row of plan.metadata) {
-      const line = metadataLine(row);
-      metadata.write(line);
-      await scan([{ file: 'metadata.jsonl', record: row.image, text: line.slice(0, -1) }]);
+      const item = metadataScan(row);
+      metadata.write(item.text + '\n');
+      await scan([item]);
     }
     metadata.close();
     await writeFormat(plan.options.format, bySplit(plan.samples), {
