@@ -2,7 +2,7 @@
  * The scale benchmark (issue 14): the whole pipeline on generated MIMIC-style trees of two sizes, every
  * stage a `medprep` child under GNU time, and how each stage's wall time and peak RSS grow between them.
  *
- *   npm run bench -- scale [--images 10000,50000] [--no-word-surnames] [--keep DIR]
+ *   npm run bench -- scale [--images 10000,50000] [--measurement-mode] [--keep DIR]
  *
  * The tree comes from scripts/scale-data.ts (surnames by census frequency, the common ones ordinary words;
  * headers with 7 person names, 2 addresses and 10 IDs; MIMIC-style reports; 160-px pixels). Stages: init,
@@ -11,8 +11,9 @@
  * with its worker threads), images/s; then the growth exponents log(b/a) / log(Nb/Na) of wall time and peak
  * RSS (1.0 is linear; ≤ 0.1 for RSS means flat). A stage that refuses (the leak gate) is reported as such.
  *
- * --no-word-surnames leaves ordinary-word surnames out of the generated names: a measurement mode for the
- * stages after the leak gate while the gate still refuses such names; results carry the mode in their name.
+ * --measurement-mode leaves out of the generated data what the leak gate still refuses by mistake:
+ * ordinary-word surnames, and purely numeric study IDs (one can equal a file size in manifest.json). It
+ * measures the stages after the gate until that decision lands; results carry the mode in their name.
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -80,10 +81,10 @@ export interface StageResult {
 }
 
 /** Generates a tree of `images` images and runs every stage on it. */
-export function runSize(images: number, wordSurnames: boolean, work: string): StageResult[] {
+export function runSize(images: number, measuring: boolean, work: string): StageResult[] {
   mkdirSync(path.join(work, 'bundles'), { recursive: true });
   const gen = [path.join(root, 'scripts', 'scale-data.ts'), String(images), path.join(work, 'src'), '1'];
-  const made = timed([process.execPath, ...gen, ...(wordSurnames ? [] : ['--no-word-surnames'])]);
+  const made = timed([process.execPath, ...gen, ...(measuring ? ['--measurement-mode'] : [])]);
   const out: StageResult[] = [
     {
       stage: 'generate',
@@ -150,7 +151,7 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
     args: opts.argv,
     options: {
       images: { type: 'string', default: '10000,50000' },
-      'no-word-surnames': { type: 'boolean', default: false },
+      'measurement-mode': { type: 'boolean', default: false },
       keep: { type: 'string' },
       quick: { type: 'boolean', default: false },
     },
@@ -161,14 +162,14 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
     .map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 10))
     throw new Error('--images takes sizes like 10000,50000');
-  const wordSurnames = !values['no-word-surnames'];
+  const measuring = Boolean(values['measurement-mode']);
   const results: StageResult[][] = [];
   for (const n of sizes) {
     const work = values.keep
       ? path.join(String(values.keep), String(n))
       : mkdtempSync(path.join(os.tmpdir(), `medprep-scale-${n}-`));
     try {
-      results.push(runSize(n, wordSurnames, work));
+      results.push(runSize(n, measuring, work));
     } finally {
       if (!values.keep) rmSync(work, { recursive: true, force: true });
     }
@@ -185,7 +186,7 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
   );
   const refused = results.flat().filter((s) => s.failed);
   return {
-    name: wordSurnames ? 'scale' : 'scale (no ordinary-word surnames: measurement mode)',
+    name: measuring ? 'scale (measurement mode: no ordinary-word surnames, no numeric study IDs)' : 'scale',
     figures,
     notes: [
       `sizes ${sizes.join(', ')} images (MIMIC-style tree from scripts/scale-data.ts, 160-px pixels)`,
