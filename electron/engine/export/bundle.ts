@@ -278,3 +278,17 @@ export function scanItemsOf(file: string, data: Buffer | string): ScanItem[] {
   }
   return [{ file, record: file === 'README.md' ? 'dataset card' : 'whole file', text }];
 }
+
+/**
+ * The manifest as the leak gate reads it: everything but the files' sizes and SHA-256 digests, which MedPrep
+ * computes and which cannot carry PHI, while at scale some size equals a numeric identifier (a ZIP code, a
+ * study or subject ID) by chance and would refuse every large export. The paths stay in.
+ */
+export function manifestScanItem<T extends { files?: unknown }>(manifest: T): ScanItem {
+  const files = Array.isArray(manifest.files)
+    ? manifest.files.map((f: unknown) =>
+        typeof f === 'object' && f !== null ? (f as { path?: unknown }).path : f,
+      )
+    : manifest.files;
+  return { file: 'manifest.json', record: 'manifest', text: JSON.stringify({ ...manifest, files }, null, 2) };
+}

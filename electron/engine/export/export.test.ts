@@ -8,6 +8,7 @@ import { runJob, sampleProject, type SampleProject } from '../../../test/support
 import { Engine } from '../index.ts';
 import { bundleEntries } from '../../../test/support/bundle-entries.ts';
 import { writeZip } from './archive.ts';
+import { manifestScanItem } from './bundle.ts';
 import { listFiles } from './index.ts';
 
 let sp: SampleProject;
@@ -346,6 +347,18 @@ describe('verify on tampered bundles', () => {
 });
 
 describe('the leak gate', () => {
+  it('reads the manifest without the sizes and digests MedPrep computed (a size can equal a numeric ID)', () => {
+    const item = manifestScanItem({
+      format: 'llava',
+      recipe: { note: 'kept' },
+      files: [{ path: 'images/iabc.png', sha256: 'f'.repeat(64), size: 10000123 }],
+    });
+    expect(item.text).toContain('images/iabc.png');
+    expect(item.text).toContain('kept');
+    expect(item.text).not.toContain('10000123');
+    expect(item.text).not.toContain('f'.repeat(64));
+  });
+
   it('blocks an export whose text carries an original identifier and leaves nothing at OUT', async () => {
     const { Project } = await import('../project/project.ts');
     const p = Project.open(sp.dir);

@@ -11,7 +11,7 @@ import { EXPORT_FORMATS, type ExportFormat, type VerifyCheck, type VerifyReport 
 import { flatHeader, parseDicom } from '../dicom/index.ts';
 import { buildMatcher, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
-import { scanItemsOf } from './bundle.ts';
+import { manifestScanItem, scanItemsOf } from './bundle.ts';
 import { openBundle, type BundleSource } from './bundle-source.ts';
 import tar from 'tar-stream';
 import { projectIdentifiers } from './identifiers.ts';
@@ -386,6 +386,14 @@ async function digestOf(src: BundleSource, name: string): Promise<{ sha256: stri
 
 /** Scan items of a text entry: a JSONL file line by line, any other text whole (via scanItemsOf). */
 async function* textItems(src: BundleSource, file: string): AsyncGenerator<ScanItem> {
+  if (file === 'manifest.json') {
+    try {
+      yield manifestScanItem(JSON.parse(src.read(file).toString('utf8')) as { files?: unknown });
+      return;
+    } catch {
+      // Not JSON: scanned whole below, as any other text.
+    }
+  }
   if (!file.endsWith('.jsonl')) {
     yield* scanItemsOf(file, src.read(file));
     return;

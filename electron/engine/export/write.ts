@@ -15,7 +15,7 @@ import { ApiError } from '../errors.ts';
 import { buildMatcher, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
 import { writeTar, writeZip } from './archive.ts';
-import { planBundle, scanItemsOf, type BundlePlan, type MetadataRow } from './bundle.ts';
+import { manifestScanItem, planBundle, scanItemsOf, type BundlePlan, type MetadataRow } from './bundle.ts';
 import { BundleFiles, type ManifestFile } from './bundle-files.ts';
 import { datasetCard } from './card.ts';
 import { formatScanItems, writeFormat, type BundleSample, type BundleSplit } from './formats.ts';
@@ -178,7 +178,7 @@ export async function writeBundle(
     };
     const manifest: Manifest = { ...body, digest: manifestDigest(body) };
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
-    await scan([{ file: 'manifest.json', record: 'manifest', text: manifestText }]);
+    await scan([manifestScanItem(manifest)]);
     progress({ done: ++done, message: 'Leak gate' });
     const leak = await feed.report();
     if (!leak.ok) throw new LeakError(leak);
