@@ -11,9 +11,9 @@
  * with its worker threads), images/s; then the growth exponents log(b/a) / log(Nb/Na) of wall time and peak
  * RSS (1.0 is linear; ≤ 0.1 for RSS means flat). A stage that refuses (the leak gate) is reported as such.
  *
- * --measurement-mode leaves out of the generated data what the leak gate still refuses by mistake:
- * ordinary-word surnames, and purely numeric study IDs (one can equal a file size in manifest.json). It
- * measures the stages after the gate until that decision lands; results carry the mode in their name.
+ * --measurement-mode leaves ordinary-word surnames out of the generated names, which the leak gate still
+ * refuses by mistake: it measures the stages after the gate until that decision lands (issue 14, part 3);
+ * results carry the mode in their name.
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -186,7 +186,7 @@ export async function run(opts: BenchOptions = { argv: [] }): Promise<BenchResul
   );
   const refused = results.flat().filter((s) => s.failed);
   return {
-    name: measuring ? 'scale (measurement mode: no ordinary-word surnames, no numeric study IDs)' : 'scale',
+    name: measuring ? 'scale (measurement mode: no ordinary-word surnames)' : 'scale',
     figures,
     notes: [
       `sizes ${sizes.join(', ')} images (MIMIC-style tree from scripts/scale-data.ts, 160-px pixels)`,

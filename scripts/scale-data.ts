@@ -126,11 +126,6 @@ export interface ScaleOptions {
   seed?: number;
   /** Draw ordinary-word surnames too (default true; false only to measure past the leak gate, labelled so). */
   wordSurnames?: boolean;
-  /**
-   * Purely numeric study IDs (default true, as PACS often have them). The leak gate matches such a number
-   * anywhere, a file size in manifest.json included; false prefixes them, for the same measurement mode.
-   */
-  numericIds?: boolean;
   /** Image rows (default 160: small pixels for speed; larger for tests that need heavy bundles). */
   rows?: number;
 }
@@ -255,7 +250,7 @@ const digits = (random: () => number, n: number) =>
 
 /** Patient `index` (0-based) of `seed`: a pure function of both. */
 export function scalePatient(index: number, options: ScaleOptions = {}): ScalePatient {
-  const { seed = 1, wordSurnames = true, numericIds = true } = options;
+  const { seed = 1, wordSurnames = true } = options;
   const random = seededRandom(seed * 1_000_003 + index * 7919 + 17);
   const faker = new Faker({ locale: [en_US, en] });
   faker.seed(Math.floor(random() * 2 ** 31));
@@ -292,7 +287,7 @@ export function scalePatient(index: number, options: ScaleOptions = {}): ScalePa
       ],
       insurance: `INS${digits(random, 10)}`,
       deviceSerial: `SN${digits(random, 7)}`,
-      studyId: (numericIds ? '' : 'ST') + digits(random, 6),
+      studyId: digits(random, 6),
       requestedProcedureId: `RP${digits(random, 7)}`,
       scheduledStepId: `SPS${digits(random, 7)}`,
       performedStepId: `PPS${digits(random, 7)}`,
@@ -600,6 +595,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (!images || !dir)
     throw new Error('usage: node scripts/scale-data.ts IMAGES DIR [SEED] [--measurement-mode]');
   const measuring = mode === '--measurement-mode';
-  const options = { seed: Number(seed ?? 1), wordSurnames: !measuring, numericIds: !measuring };
+  const options = { seed: Number(seed ?? 1), wordSurnames: !measuring };
   process.stdout.write(`${JSON.stringify(writeMimicTree(dir, Number(images), options))}\n`);
 }
