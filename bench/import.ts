@@ -39,7 +39,7 @@ const PYTHON = '/usr/bin/python3';
 const TIME = '/usr/bin/time';
 const CLI = path.join(root, 'electron', 'cli', 'bin.js');
 
-interface Measured {
+export interface Measured {
   seconds: number;
   peakRssMiB: number;
   /** User + system CPU seconds of the process and its children: work done, whatever the machine's load. */
@@ -79,17 +79,28 @@ export function inputFiles(count: number): string[] {
     .map((f) => path.join(dir, f));
 }
 
-function timed(argv: string[]): Measured {
+/**
+ * A command under GNU time: wall seconds, CPU and peak RSS. A non-zero exit throws unless `mayFail`, which
+ * returns it with the end of stderr (a stage that refuses is a result too).
+ */
+export function timed(argv: string[], mayFail = false): Measured & { status: number; stderrTail: string } {
   const start = process.hrtime.bigint();
   const r = spawnSync(TIME, ['-v', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.error) throw new Error(`${argv[0]}: ${r.error.message}`);
-  if (r.status !== 0)
+  if (r.status !== 0 && !mayFail)
     throw new Error(`${argv.join(' ').slice(0, 200)} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const cpu = (what: string) =>
     Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
-  return { seconds, peakRssMiB: rss ? Number(rss[1]) / 1024 : NaN, cpuSeconds: cpu('User') + cpu('System') };
+  const own = (r.stderr.split('\tCommand being timed:')[0] ?? '').replace(/^Command exited with .*$/mu, '');
+  return {
+    seconds,
+    peakRssMiB: rss ? Number(rss[1]) / 1024 : NaN,
+    cpuSeconds: cpu('User') + cpu('System'),
+    status: r.status ?? -1,
+    stderrTail: own.trim().split('\n').slice(-2).join(' ').slice(0, 300),
+  };
 }
 
 function contenders(): Contender[] {

@@ -15,6 +15,8 @@ export interface ExportOptions {
   maxSide?: number;
   /** Write one .tar or .zip file at OUT instead of a folder. */
   archive?: ExportArchive;
+  /** Parquet and WebDataset shards close at this size in bytes (default 500 MB). */
+  shardBytes?: number;
 }
 
 export interface LeakHitView {

@@ -109,7 +109,7 @@ const COMMANDS: Record<string, Command> = {
   },
   export: {
     usage:
-      'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom] [--max-side N] [--archive tar|zip]',
+      'export PROJECT OUT [--format llava|sharegpt|messages|parquet|webdataset] [--images png|jpeg|dicom] [--max-side N] [--archive tar|zip] [--shard-mb N]',
     summary: 'write a verified training bundle',
     positionals: [2, 2],
     options: {
@@ -117,6 +117,10 @@ const COMMANDS: Record<string, Command> = {
       images: { type: 'string', help: 'png (default), jpeg or dicom (de-identified DICOM)' },
       'max-side': { type: 'string', help: 'longest side of rendered images in pixels (default 512)' },
       archive: { type: 'string', help: 'write one .tar or .zip file at OUT instead of a folder' },
+      'shard-mb': {
+        type: 'string',
+        help: 'size cap of a Parquet or WebDataset shard in MB (default 500)',
+      },
     },
     run: exportCommand,
   },

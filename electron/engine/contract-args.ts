@@ -49,6 +49,8 @@ const exportOptions = {
     .enum(['tar', 'zip'])
     .nullish()
     .transform((v) => v ?? undefined),
+  /** Size cap of a Parquet or WebDataset shard, in bytes. */
+  shardBytes: intIn(1).optional(),
 };
 const device = enumOf(MODEL_DEVICES);
 const modelIds = z

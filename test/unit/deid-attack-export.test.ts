@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEID_SETTINGS } from '../../electron/engine/deid/settings.ts';
-import { readZip } from '../../electron/engine/export/index.ts';
+import { openBundle } from '../../electron/engine/export/index.ts';
 import { dicomScanItems } from '../../electron/engine/leak-gate/index.ts';
 import { medprep, repoRoot, tempDir } from '../support/dicom-tree.ts';
 
@@ -99,7 +99,9 @@ describe('the attack set exported through the CLI', () => {
     expect(found(walk(png))).toEqual([]);
     const zip = path.join(work, 'bundle-jpeg.zip');
     run(['export', project, zip, '--images', 'jpeg', '--archive', 'zip']);
-    const members = readZip(fs.readFileSync(zip)).map((e) => ({ name: e.name, bytes: Buffer.from(e.data) }));
+    const bundle = openBundle(zip);
+    const members = bundle.names.map((name) => ({ name, bytes: bundle.read(name) }));
+    bundle.close();
     expect(members.filter((m) => m.name.endsWith('.jpg')).length).toBe(cases);
     expect(found(members)).toEqual([]);
   });

@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readZip } from '../../electron/engine/export/index.ts';
+import { bundleEntries } from '../support/bundle-entries.ts';
 import { medprep, sampleMimic, tempDir } from '../support/dicom-tree.ts';
 
 const work = tempDir('medprep-bytescan-');
@@ -254,7 +254,7 @@ describe('byte scan of exported bundles (sample MIMIC-CXR through the real CLI)'
 
   it('the PNG bundle (zip): none in the archive bytes nor in any member, and the PNGs carry only pixels', () => {
     const zip = fs.readFileSync(pngBundle);
-    const members = readZip(zip).map((e) => ({ name: e.name, bytes: Buffer.from(e.data) }));
+    const members = bundleEntries(pngBundle).map((e) => ({ name: e.name, bytes: e.data }));
     const pngs = members.filter((m) => m.name.endsWith('.png'));
     expect(pngs.length).toBeGreaterThan(5);
     expect(members.some((m) => m.name === 'metadata.jsonl')).toBe(true);

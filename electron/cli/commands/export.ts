@@ -24,6 +24,11 @@ export function exportArgs(values: CommandContext['values']): ExportOptions {
       throw new UsageError('--archive must be tar or zip');
     o.archive = values.archive;
   }
+  if (values['shard-mb'] !== undefined) {
+    const mb = Number(values['shard-mb']);
+    if (!(mb > 0)) throw new UsageError('--shard-mb must be a positive number of megabytes');
+    o.shardBytes = Math.max(1, Math.round(mb * 1e6));
+  }
   return o;
 }
 

@@ -12,7 +12,7 @@ import type { Project } from '../project/project.ts';
 import { eligibleImages, latestRun, readSamples, type SftRecipe } from '../sft/index.ts';
 import { latestCurationRun } from '../curate/index.ts';
 import { ApiError } from '../errors.ts';
-import type { BundleSample, BundleSplit } from './formats.ts';
+import { DEFAULT_SHARD_BYTES, type BundleSample, type BundleSplit } from './formats.ts';
 import { projectIdentifiers, scopeItems } from './identifiers.ts';
 import { type KeptOnPurpose, keptOnPurpose, keptOnPurposeText } from './kept-on-purpose.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
@@ -77,7 +77,10 @@ export function normaliseOptions(o: ExportOptions): BundlePlan['options'] {
   const maxSide = o.maxSide ?? 512;
   if (!Number.isInteger(maxSide) || maxSide < 16 || maxSide > 8192)
     throw new ApiError('bad-request', 'maxSide must be an integer from 16 to 8192.');
-  return { format: o.format, images: o.images ?? 'png', maxSide, archive: o.archive ?? null };
+  const shardBytes = o.shardBytes ?? DEFAULT_SHARD_BYTES;
+  if (!Number.isInteger(shardBytes) || shardBytes < 1)
+    throw new ApiError('bad-request', 'shardBytes must be a positive whole number of bytes.');
+  return { format: o.format, images: o.images ?? 'png', maxSide, archive: o.archive ?? null, shardBytes };
 }
 
 function count(project: Project, sql: string): number {
@@ -286,4 +289,18 @@ export function scanItemsOf(file: string, data: Buffer | string): ScanItem[] {
     }
   }
   return [{ file, record: file === 'README.md' ? 'dataset card' : 'whole file', text }];
+}
+
+/**
+ * The manifest as the leak gate reads it: everything but the files' sizes and SHA-256 digests, which MedPrep
+ * computes and which cannot carry PHI, while at scale some size equals a numeric identifier (a ZIP code, a
+ * study or subject ID) by chance and would refuse every large export. The paths stay in.
+ */
+export function manifestScanItem<T extends { files?: unknown }>(manifest: T): ScanItem {
+  const files = Array.isArray(manifest.files)
+    ? manifest.files.map((f: unknown) =>
+        typeof f === 'object' && f !== null ? (f as { path?: unknown }).path : f,
+      )
+    : manifest.files;
+  return { file: 'manifest.json', record: 'manifest', text: JSON.stringify({ ...manifest, files }, null, 2) };
 }

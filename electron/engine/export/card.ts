@@ -26,13 +26,14 @@ const LOADING: Record<string, (splits: BundleSplit[]) => string> = {
     ].join('\n'),
   parquet: () =>
     [
-      '🤗 datasets: `load_dataset("parquet", data_dir="<this folder>/data")` or `load_dataset("<this folder>")`.',
+      '🤗 datasets: `load_dataset("parquet", data_dir="<this folder>/data")` or `load_dataset("<this folder>")`; each',
+      'split is one or more shards `data/<split>-NNNNN-of-MMMMM.parquet` of at most about 500 MB.',
       'Columns: `id`, `images` (a list of `Image()`: structs `{bytes, path}`), `messages` (role/content with',
       '`<image>` tokens), `task`, `split`. The features are stored in the Parquet footer.',
     ].join('\n'),
   webdataset: (s) =>
     [
-      'WebDataset: `wds.WebDataset("shards/train-{000000..000000}.tar")`. A sample is `<key>.json` (messages and',
+      'WebDataset: `wds.WebDataset("shards/train-{000000..000009}.tar")` (the shards that are there). A sample is `<key>.json` (messages and',
       'metadata) with `<key>.png` (or `.jpg`), and `<key>.1.png` for a second image; keys have no dots.',
       ...s.map((x) => `- ${x}: \`${dataFile('webdataset', x)}\``),
     ].join('\n'),

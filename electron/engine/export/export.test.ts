@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, type ExportFormat } from '../../api/export.ts';
 import { runJob, sampleProject, type SampleProject } from '../../../test/support/sample-project.ts';
 import { Engine } from '../index.ts';
-import { listFiles, readTar, readZip } from './index.ts';
+import { bundleEntries } from '../../../test/support/bundle-entries.ts';
+import { writeZip } from './archive.ts';
+import { manifestScanItem } from './bundle.ts';
+import { listFiles } from './index.ts';
 
 let sp: SampleProject;
 const bundles = new Map<ExportFormat, string>();
@@ -166,7 +169,7 @@ describe('each format loads the way its trainer reads it', () => {
 
   it('WebDataset: members grouped by the basename up to the first dot; keys have no dots', async () => {
     const dir = bundles.get('webdataset')!;
-    const entries = await readTar(fs.readFileSync(path.join(dir, 'shards/train-000000.tar')));
+    const entries = bundleEntries(path.join(dir, 'shards/train-000000.tar'));
     const groups = new Map<string, string[]>();
     for (const e of entries) {
       const [key, ...rest] = e.name.split('.');
@@ -215,7 +218,7 @@ describe('determinism', () => {
       await exportTo(sp.engine, x, { format: 'webdataset', maxSide: 128, archive });
       await exportTo(sp.engine, y, { format: 'webdataset', maxSide: 128, archive });
       expect(fs.readFileSync(x).equals(fs.readFileSync(y))).toBe(true);
-      const entries = archive === 'tar' ? await readTar(fs.readFileSync(x)) : readZip(fs.readFileSync(x));
+      const entries = bundleEntries(x);
       expect(entries.map((e) => e.name)).toContain('manifest.json');
       expect((await sp.engine.invoke('export.verify', { bundle: x })).ok).toBe(true);
     }
@@ -242,6 +245,43 @@ describe('determinism', () => {
       await other.close();
       await sp.engine.invoke('project.open', { dir: sp.dir });
     }
+  });
+});
+
+describe('shards and archives', () => {
+  it('Parquet and WebDataset splits are cut into shards at the size cap, named as their readers expect', async () => {
+    for (const format of ['parquet', 'webdataset'] as const) {
+      const out = path.join(sp.tmp, `sharded-${format}`);
+      const { job, result } = await exportTo(sp.engine, out, { format, maxSide: 128, shardBytes: 60_000 });
+      expect(job.state, job.message).toBe('done');
+      const shards = listFiles(out).filter((f) => /^(?:data|shards)\/train-/.test(f));
+      expect(shards.length).toBeGreaterThan(1);
+      expect(shards).toEqual(
+        format === 'parquet'
+          ? shards.map(
+              (_, i) =>
+                `data/train-${String(i).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.parquet`,
+            )
+          : shards.map((_, i) => `shards/train-${String(i).padStart(6, '0')}.tar`),
+      );
+      const report = await sp.engine.invoke('export.verify', { bundle: out, withProject: true });
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      // Every sample is in exactly one shard: the same count as the unsharded bundle.
+      expect(report.summary).toContain(`${result.samples} samples`);
+    }
+  });
+
+  it('a zip with zip64 records (forced, as above 4 GiB) verifies', async () => {
+    const dir = bundles.get('parquet')!;
+    const zip = path.join(sp.tmp, 'forced-zip64.zip');
+    await writeZip(
+      zip,
+      listFiles(dir).map((name) => ({ name, path: path.join(dir, name) })),
+      true,
+    );
+    expect(fs.readFileSync(zip).includes(Buffer.from([0x50, 0x4b, 0x06, 0x06]))).toBe(true);
+    const report = await sp.engine.invoke('export.verify', { bundle: zip, withProject: true });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   });
 });
 
@@ -307,6 +347,18 @@ describe('verify on tampered bundles', () => {
 });
 
 describe('the leak gate', () => {
+  it('reads the manifest without the sizes and digests MedPrep computed (a size can equal a numeric ID)', () => {
+    const item = manifestScanItem({
+      format: 'llava',
+      recipe: { note: 'kept' },
+      files: [{ path: 'images/iabc.png', sha256: 'f'.repeat(64), size: 10000123 }],
+    });
+    expect(item.text).toContain('images/iabc.png');
+    expect(item.text).toContain('kept');
+    expect(item.text).not.toContain('10000123');
+    expect(item.text).not.toContain('f'.repeat(64));
+  });
+
   it('blocks an export whose text carries an original identifier and leaves nothing at OUT', async () => {
     const { Project } = await import('../project/project.ts');
     const p = Project.open(sp.dir);

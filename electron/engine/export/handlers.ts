@@ -15,6 +15,7 @@ export function exportOptions(a: ExportOptions): ExportOptions {
     ...(a.images !== undefined ? { images: a.images } : {}),
     ...(a.maxSide !== undefined ? { maxSide: a.maxSide } : {}),
     ...(a.archive !== undefined ? { archive: a.archive } : {}),
+    ...(a.shardBytes !== undefined ? { shardBytes: a.shardBytes } : {}),
   };
 }
 

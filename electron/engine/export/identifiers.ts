@@ -24,17 +24,21 @@ export function projectIdentifiers(
   keptKeys: readonly string[] = [],
 ): ScopedIdentifiers[] {
   const kept = new Set(keptKeys);
+  // Rows are read one at a time and merged patient by patient (they come ordered by patient): the whole
+  // table of header JSON at once grew with the project (about 3 KB per image).
   const rows = db
     .prepare(
-      `SELECT p.id AS pid, ${identityKeySql('p')} AS patientKey, p.birth_date AS birthDate,
+      `SELECT p.id AS pid, ${identityKeySql('p')} AS patientKey, p.patient_key AS ownKey, p.birth_date AS birthDate,
               s.study_uid AS studyUid, s.study_date AS studyDate, s.accession,
               se.series_uid AS seriesUid, i.sop_uid AS sopUid, i.header, i.meta
        FROM patients p JOIN studies s ON s.patient_id = p.id JOIN series se ON se.study_id = s.id
        JOIN images i ON i.series_id = se.id ORDER BY p.id, i.id`,
     )
-    .all() as {
+    .iterate() as IterableIterator<{
     pid: number;
+    /** The identity key (a linked patient's root's) names the scope; the own key is an identifier too. */
     patientKey: string;
+    ownKey: string;
     birthDate: string | null;
     studyUid: string;
     studyDate: string | null;
@@ -43,21 +47,30 @@ export function projectIdentifiers(
     sopUid: string;
     header: string;
     meta: string;
-  }[];
-  const byPatient = new Map<number, KnownIdentifiers[]>();
-  const keyOf = new Map<number, string>();
+  }>;
+  const out: ScopedIdentifiers[] = [];
+  let pid = -1;
+  let key = '';
+  let sets: KnownIdentifiers[] = [];
+  const flush = () => {
+    if (sets.length > 0) out.push({ ...mergeIdentifiers(sets), ...(scopeOf ? { scope: scopeOf(key) } : {}) });
+  };
   for (const r of rows) {
     if (patientIds && !patientIds.has(r.pid)) continue;
+    if (r.pid !== pid) {
+      flush();
+      pid = r.pid;
+      key = r.patientKey;
+      sets = [];
+    }
     const meta = JSON.parse(r.meta) as Record<string, unknown>;
     const metaIds = ['dicom_id', 'ImageID', 'ReportID']
       .map((k) => meta[k])
       .filter((v): v is string => typeof v === 'string' && v !== '');
-    keyOf.set(r.pid, r.patientKey);
-    const list = byPatient.get(r.pid) ?? [];
     const header = JSON.parse(r.header) as Record<string, string>;
-    for (const key of kept) delete header[key];
-    list.push(headerIdentifiers(header), {
-      patientIds: [stripPrefix(r.patientKey)],
+    for (const k of kept) delete header[k];
+    sets.push(headerIdentifiers(header), {
+      patientIds: [...new Set([stripPrefix(r.ownKey), stripPrefix(r.patientKey)])],
       otherIds: [
         ...(kept.has('StudyInstanceUID') ? [] : [stripPrefix(r.studyUid)]),
         ...(kept.has('SeriesInstanceUID') ? [] : [r.seriesUid]),
@@ -68,12 +81,9 @@ export function projectIdentifiers(
       ...(r.studyDate && !kept.has('StudyDate') ? { studyDates: [r.studyDate] } : {}),
       ...(r.birthDate ? { birthDate: r.birthDate } : {}),
     });
-    byPatient.set(r.pid, list);
   }
-  return [...byPatient].map(([pid, sets]) => ({
-    ...mergeIdentifiers(sets),
-    ...(scopeOf ? { scope: scopeOf(keyOf.get(pid)!) } : {}),
-  }));
+  flush();
+  return out;
 }
 
 /**
@@ -86,16 +96,25 @@ export function scopeItems(
   imagePatient: ReadonlyMap<string, string>,
   sampleImages: ReadonlyMap<string, readonly string[]>,
 ): ScanItem[] {
+  return itemScoper(imagePatient, sampleImages)(items);
+}
+
+/** scopeItems with the sample → patient map built once, for a gate fed batch by batch. */
+export function itemScoper(
+  imagePatient: ReadonlyMap<string, string>,
+  sampleImages: ReadonlyMap<string, readonly string[]>,
+): (items: ScanItem[]) => ScanItem[] {
   const sampleScope = new Map<string, string>();
   for (const [id, images] of sampleImages) {
     const patients = new Set(images.map((i) => imagePatient.get(i)).filter((p) => p !== undefined));
     if (patients.size === 1) sampleScope.set(id, [...patients][0]!);
   }
-  return items.map((item) => {
-    const scope =
-      imagePatient.get(item.file) ??
-      sampleScope.get(item.record) ??
-      sampleScope.get(item.record.replace(/\.json$/u, ''));
-    return scope === undefined ? item : { ...item, scope };
-  });
+  return (items) =>
+    items.map((item) => {
+      const scope =
+        imagePatient.get(item.file) ??
+        sampleScope.get(item.record) ??
+        sampleScope.get(item.record.replace(/\.json$/u, ''));
+      return scope === undefined ? item : { ...item, scope };
+    });
 }

@@ -5,18 +5,19 @@
  * one is given, identifier-shaped patterns always). Details name files and records, never values.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
+import readline from 'node:readline';
+import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { EXPORT_FORMATS, type ExportFormat, type VerifyCheck, type VerifyReport } from '../../api/export.ts';
 import { keptOnPurpose } from './kept-on-purpose.ts';
-import { buildMatcher, dicomScanItems, scanTexts, type ScanItem } from '../leak-gate/index.ts';
+import { buildMatcher, dicomScanItems, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
-import { readTar, readZip } from './archive.ts';
-import { scanItemsOf } from './bundle.ts';
-import { projectIdentifiers, scopeItems } from './identifiers.ts';
+import { manifestScanItem, scanItemsOf } from './bundle.ts';
+import { openBundle, type BundleSource } from './bundle-source.ts';
+import tar from 'tar-stream';
+import { projectIdentifiers } from './identifiers.ts';
 import { pseudonym } from '../deid-dicom/pseudonyms.ts';
-import { listFiles, manifestDigest, type Manifest } from './write.ts';
+import { LeakFeed } from './leak-feed.ts';
+import { manifestDigest, type Manifest } from './write.ts';
 
 interface Row {
   file: string;
@@ -33,24 +34,6 @@ const tokens = (s: string) => (s.match(IMAGE_TOKEN) ?? []).length;
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function loadEntries(bundle: string): Map<string, Buffer> {
-  const stat = fs.statSync(bundle);
-  if (stat.isDirectory())
-    return new Map(listFiles(bundle).map((p) => [p, fs.readFileSync(path.join(bundle, p))]));
-  throw new Error('not a folder');
-}
-
-async function loadBundle(bundle: string): Promise<Map<string, Buffer>> {
-  if (!fs.existsSync(bundle)) throw new Error(`${bundle} does not exist`);
-  if (fs.statSync(bundle).isDirectory()) return loadEntries(bundle);
-  const data = fs.readFileSync(bundle);
-  const entries = data.subarray(0, 2).toString('latin1') === 'PK' ? readZip(data) : await readTar(data);
-  // Zip-slip: an entry that would land outside the folder it is extracted into makes the bundle unreadable.
-  const escaping = entries.find((e) => escapesRoot(e.name));
-  if (escaping) throw new Error(`entry ${JSON.stringify(escaping.name.slice(0, 80))} escapes the bundle`);
-  return new Map(entries.map((e) => [e.name, e.data]));
-}
-
 /** Absolute, drive-lettered, or with a `..` segment (either slash): extracting it would write elsewhere. */
 export function escapesRoot(name: string): boolean {
   if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/u.test(name) || name.includes('\0'))
@@ -63,42 +46,50 @@ function splitOfFile(file: string): string | null {
   return /(?:^|\/)(train|validation|test)(?:[-.]|$)/u.exec(file)?.[1] ?? null;
 }
 
-function jsonRows(files: Map<string, Buffer>, prefix: string, ext: '.json' | '.jsonl', problems: string[]) {
-  const out: { file: string; value: unknown }[] = [];
-  for (const [file, data] of files) {
+/** The records of the data files under `prefix` ending in `ext`: JSON arrays read whole, JSONL line by line. */
+async function* jsonRows(
+  src: BundleSource,
+  prefix: string,
+  ext: '.json' | '.jsonl',
+  problems: string[],
+): AsyncGenerator<{ file: string; value: unknown }> {
+  for (const file of src.names) {
     if (!file.startsWith(prefix) || !file.endsWith(ext)) continue;
-    try {
-      if (ext === '.json') {
-        const doc = JSON.parse(data.toString('utf8')) as unknown;
-        if (!Array.isArray(doc)) problems.push(`${file} is not a JSON array`);
-        else for (const value of doc) out.push({ file, value });
-      } else {
-        data
-          .toString('utf8')
-          .split('\n')
-          .forEach((line, i) => {
-            if (line === '') return;
-            try {
-              out.push({ file, value: JSON.parse(line) });
-            } catch {
-              problems.push(`${file} line ${i + 1} is not JSON`);
-            }
-          });
+    if (ext === '.json') {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(src.read(file).toString('utf8')) as unknown;
+      } catch {
+        problems.push(`${file} is not valid JSON`);
+        continue;
       }
-    } catch {
-      problems.push(`${file} is not valid JSON`);
+      if (!Array.isArray(doc)) problems.push(`${file} is not a JSON array`);
+      else for (const value of doc) yield { file, value };
+      continue;
+    }
+    let n = 0;
+    for await (const line of readline.createInterface({ input: src.chunks(file), crlfDelay: Infinity })) {
+      n++;
+      if (line === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line) as unknown;
+      } catch {
+        problems.push(`${file} line ${n} is not JSON`);
+        continue;
+      }
+      yield { file, value };
     }
   }
-  return out;
 }
 
 /** LLaVA's LazySupervisedDataset: `image` (path or list), `conversations` human/gpt turns, `<image>` tokens. */
-function llavaRows(files: Map<string, Buffer>, problems: string[]): Row[] {
-  return jsonRows(files, 'data/', '.json', problems).flatMap(({ file, value }) => {
+async function* llavaRows(src: BundleSource, problems: string[]): AsyncGenerator<Row> {
+  for await (const { file, value } of jsonRows(src, 'data/', '.json', problems)) {
     const id = isObj(value) && typeof value.id === 'string' ? value.id : '?';
     if (!isObj(value) || !Array.isArray(value.conversations)) {
       problems.push(`${file} record ${id}: no conversations`);
-      return [];
+      continue;
     }
     const turns = value.conversations as unknown[];
     const ok =
@@ -115,22 +106,20 @@ function llavaRows(files: Map<string, Buffer>, problems: string[]): Row[] {
       .filter((t, i) => i % 2 === 0 && isObj(t))
       .map((t) => String((t as { value?: unknown }).value ?? ''));
     const meta = isObj(value.meta) ? value.meta : {};
-    return [
-      {
-        file,
-        id,
-        split: typeof meta.split === 'string' ? meta.split : null,
-        images,
-        slots: human.map(tokens).reduce((a, b) => a + b, 0),
-        text: JSON.stringify(value),
-      },
-    ];
-  });
+    yield {
+      file,
+      id,
+      split: typeof meta.split === 'string' ? meta.split : null,
+      images,
+      slots: human.map(tokens).reduce((a, b) => a + b, 0),
+      text: JSON.stringify(value),
+    };
+  }
 }
 
 /** LLaMA-Factory's sharegpt converter: user/assistant by position via the tags, `<image>` count = images. */
-function sharegptRows(files: Map<string, Buffer>, problems: string[]): Row[] {
-  const infoBuf = files.get('dataset_info.json');
+async function* sharegptRows(src: BundleSource, problems: string[]): AsyncGenerator<Row> {
+  const infoBuf = src.has('dataset_info.json') ? src.read('dataset_info.json') : undefined;
   let info: Record<string, unknown> = {};
   try {
     info = infoBuf ? (JSON.parse(infoBuf.toString('utf8')) as Record<string, unknown>) : {};
@@ -154,16 +143,20 @@ function sharegptRows(files: Map<string, Buffer>, problems: string[]): Row[] {
       tags.assistant_tag !== 'assistant'
     )
       problems.push(`dataset_info.json ${name}: role/content/user/assistant tags expected`);
-    if (typeof e.file_name !== 'string' || !files.has(e.file_name))
+    if (typeof e.file_name !== 'string' || !src.has(e.file_name))
       problems.push(`dataset_info.json ${name}: file_name missing`);
     else registered.add(e.file_name);
   }
-  return jsonRows(files, 'data/', '.jsonl', problems).flatMap(({ file, value }) => {
-    if (!registered.has(file)) problems.push(`${file} is not registered in dataset_info.json`);
+  const unregistered = new Set<string>();
+  for await (const { file, value } of jsonRows(src, 'data/', '.jsonl', problems)) {
+    if (!registered.has(file) && !unregistered.has(file)) {
+      unregistered.add(file);
+      problems.push(`${file} is not registered in dataset_info.json`);
+    }
     const id = isObj(value) && typeof value.id === 'string' ? value.id : '?';
     if (!isObj(value) || !Array.isArray(value.messages) || !Array.isArray(value.images)) {
       problems.push(`${file} record ${id}: messages and images lists expected`);
-      return [];
+      continue;
     }
     const msgs = value.messages as unknown[];
     const ok =
@@ -178,8 +171,8 @@ function sharegptRows(files: Map<string, Buffer>, problems: string[]): Row[] {
     const slots = msgs
       .map((m) => (isObj(m) && typeof m.content === 'string' ? tokens(m.content) : 0))
       .reduce((a, b) => a + b, 0);
-    return [rowOfSplitFile(file, id, value, slots)];
-  });
+    yield rowOfSplitFile(file, id, value, slots);
+  }
 }
 
 /** A record of a format that keeps one JSONL file per split, with its `images` list beside the messages. */
@@ -195,12 +188,12 @@ function rowOfSplitFile(file: string, id: string, value: Record<string, unknown>
 }
 
 /** TRL / axolotl chat templates: typed content parts; one `{"type": "image"}` per entry of `images`. */
-function messagesRows(files: Map<string, Buffer>, problems: string[]): Row[] {
-  return jsonRows(files, 'data/', '.jsonl', problems).flatMap(({ file, value }) => {
+async function* messagesRows(src: BundleSource, problems: string[]): AsyncGenerator<Row> {
+  for await (const { file, value } of jsonRows(src, 'data/', '.jsonl', problems)) {
     const id = isObj(value) && typeof value.id === 'string' ? value.id : '?';
     if (!isObj(value) || !Array.isArray(value.messages) || !Array.isArray(value.images)) {
       problems.push(`${file} record ${id}: messages and images lists expected`);
-      return [];
+      continue;
     }
     let slots = 0;
     (value.messages as unknown[]).forEach((m, i) => {
@@ -217,19 +210,21 @@ function messagesRows(files: Map<string, Buffer>, problems: string[]): Row[] {
           problems.push(`${file} record ${id}: content parts must be {type: image} or {type: text, text}`);
       }
     });
-    return [rowOfSplitFile(file, id, value, slots)];
-  });
+    yield rowOfSplitFile(file, id, value, slots);
+  }
 }
 
-/** HF datasets' Parquet reading: features from the footer, images as list<struct<bytes, path>>. */
-async function parquetRows(files: Map<string, Buffer>, problems: string[]): Promise<Row[]> {
-  const out: Row[] = [];
-  for (const [file, data] of files) {
+/**
+ * HF datasets' Parquet reading: features from the footer, images as list<struct<bytes, path>>. Read row
+ * group by row group through random access, so a shard is never loaded whole.
+ */
+async function* parquetRows(src: BundleSource, problems: string[]): AsyncGenerator<Row> {
+  for (const file of src.names) {
     if (!file.startsWith('data/') || !file.endsWith('.parquet')) continue;
-    const ab = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    const buffer = src.randomAccess(file);
     let meta;
     try {
-      meta = parquetMetadata(ab);
+      meta = await parquetMetadataAsync(buffer);
     } catch {
       problems.push(`${file} is not a Parquet file`);
       continue;
@@ -254,103 +249,183 @@ async function parquetRows(files: Map<string, Buffer>, problems: string[]): Prom
     } catch {
       problems.push(`${file}: the huggingface metadata is not JSON`);
     }
-    const rows = (await parquetReadObjects({ file: ab, utf8: false })) as Record<string, unknown>[];
-    for (const r of rows) {
-      const text = (v: unknown) =>
-        v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v ?? '');
-      const id = text(r.id);
-      const images = Array.isArray(r.images) ? (r.images as Record<string, unknown>[]) : [];
-      const paths = images.map((im) => text(im.path));
-      images.forEach((im, i) => {
-        const bytes = im.bytes instanceof Uint8Array ? Buffer.from(im.bytes) : null;
-        const onDisk = files.get(paths[i]!);
-        if (!bytes || bytes.length === 0) problems.push(`${file} record ${id}: image ${i + 1} has no bytes`);
-        else if (onDisk && !bytes.equals(onDisk))
-          problems.push(`${file} record ${id}: image ${i + 1} differs from ${paths[i]}`);
-      });
-      const msgs = Array.isArray(r.messages) ? (r.messages as Record<string, unknown>[]) : [];
-      const contents = msgs.map((m) => text(m.content));
-      out.push({
-        file,
-        id,
-        split: text(r.split),
-        images: paths,
-        slots: contents.map(tokens).reduce((a, b) => a + b, 0),
-        text: JSON.stringify({
-          id,
-          messages: msgs.map((m) => ({ role: text(m.role), content: text(m.content) })),
-          images: paths,
-        }),
-      });
+    let rowStart = 0;
+    for (const group of meta.row_groups) {
+      const rowEnd = rowStart + Number(group.num_rows);
+      const rows = (await parquetReadObjects({
+        file: buffer,
+        metadata: meta,
+        rowStart,
+        rowEnd,
+        utf8: false,
+      })) as Record<string, unknown>[];
+      rowStart = rowEnd;
+      for (const r of rows) yield parquetRow(src, file, r, problems);
     }
   }
-  return out;
 }
 
-/** webdataset's tar grouping: a sample's members share the basename up to the first dot. */
-async function webdatasetRows(files: Map<string, Buffer>, problems: string[]): Promise<Row[]> {
-  const out: Row[] = [];
+function parquetRow(src: BundleSource, file: string, r: Record<string, unknown>, problems: string[]): Row {
+  const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v ?? ''));
+  const id = text(r.id);
+  const images = Array.isArray(r.images) ? (r.images as Record<string, unknown>[]) : [];
+  const paths = images.map((im) => text(im.path));
+  images.forEach((im, i) => {
+    const bytes = im.bytes instanceof Uint8Array ? Buffer.from(im.bytes) : null;
+    if (!bytes || bytes.length === 0) problems.push(`${file} record ${id}: image ${i + 1} has no bytes`);
+    else if (src.has(paths[i]!) && !bytes.equals(src.read(paths[i]!)))
+      problems.push(`${file} record ${id}: image ${i + 1} differs from ${paths[i]}`);
+  });
+  const msgs = Array.isArray(r.messages) ? (r.messages as Record<string, unknown>[]) : [];
+  const contents = msgs.map((m) => text(m.content));
+  return {
+    file,
+    id,
+    split: text(r.split),
+    images: paths,
+    slots: contents.map(tokens).reduce((a, b) => a + b, 0),
+    text: JSON.stringify({
+      id,
+      messages: msgs.map((m) => ({ role: text(m.role), content: text(m.content) })),
+      images: paths,
+    }),
+  };
+}
+
+/** The members of a tar read in order from a stream, one at a time. */
+async function* tarMembers(input: NodeJS.ReadableStream): AsyncGenerator<{ name: string; data: Buffer }> {
+  const extract = tar.extract();
+  input.pipe(extract);
+  for await (const entry of extract) {
+    const parts: Buffer[] = [];
+    for await (const c of entry) parts.push(c as Buffer);
+    if (entry.header.type === 'file') yield { name: entry.header.name, data: Buffer.concat(parts) };
+  }
+}
+
+/**
+ * webdataset's tar grouping: a sample's members share the basename up to the first dot and follow each
+ * other in the shard; each shard is streamed, one sample's members in memory at a time.
+ */
+async function* webdatasetRows(src: BundleSource, problems: string[]): AsyncGenerator<Row> {
   const seen = new Set<string>();
-  for (const [file, data] of files) {
+  for (const file of src.names) {
     if (!file.startsWith('shards/') || !file.endsWith('.tar')) continue;
-    const groups = new Map<string, Map<string, Buffer>>();
-    for (const e of await readTar(data)) {
-      const base = e.name.slice(e.name.lastIndexOf('/') + 1);
-      const dot = base.indexOf('.');
-      const key = e.name.slice(0, e.name.length - base.length) + (dot < 0 ? base : base.slice(0, dot));
-      const ext = dot < 0 ? '' : base.slice(dot + 1);
-      const g = groups.get(key) ?? new Map<string, Buffer>();
-      g.set(ext, e.data);
-      groups.set(key, g);
-    }
-    for (const [key, members] of groups) {
+    let key: string | null = null;
+    let members = new Map<string, Buffer>();
+    const sample = (): Row | null => {
+      if (key === null) return null;
       if (seen.has(key)) problems.push(`${file}: sample key ${key} appears in two places`);
       seen.add(key);
-      const json = members.get('json');
-      if (!json) {
-        problems.push(`${file}: sample ${key} has no .json member (a key with a dot splits a sample)`);
-        continue;
+      return webdatasetRow(file, key, members, problems);
+    };
+    for await (const e of tarMembers(src.chunks(file))) {
+      const base = e.name.slice(e.name.lastIndexOf('/') + 1);
+      const dot = base.indexOf('.');
+      const k = e.name.slice(0, e.name.length - base.length) + (dot < 0 ? base : base.slice(0, dot));
+      if (k !== key) {
+        const row = sample();
+        if (row) yield row;
+        key = k;
+        members = new Map();
       }
-      let doc: Record<string, unknown> = {};
-      try {
-        doc = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        problems.push(`${file}: ${key}.json is not JSON`);
-      }
-      const images = Array.isArray(doc.images) ? doc.images.map(String) : [];
-      const imageMembers = [...members.keys()].filter((k) => /(?:^|\.)(?:png|jpg|dcm)$/u.test(k));
-      if (imageMembers.length !== images.length)
-        problems.push(
-          `${file}: sample ${key} has ${imageMembers.length} image members for ${images.length} images`,
-        );
-      const msgs = Array.isArray(doc.messages) ? (doc.messages as Record<string, unknown>[]) : [];
-      out.push({
-        file,
-        id: key,
-        split: splitOfFile(file),
-        images,
-        slots: msgs.map((m) => tokens(String(m.content ?? ''))).reduce((a, b) => a + b, 0),
-        text: json.toString('utf8'),
-      });
+      members.set(dot < 0 ? '' : base.slice(dot + 1), e.data);
+    }
+    const row = sample();
+    if (row) yield row;
+  }
+}
+
+function webdatasetRow(file: string, key: string, members: Map<string, Buffer>, problems: string[]) {
+  const json = members.get('json');
+  if (!json) {
+    problems.push(`${file}: sample ${key} has no .json member (a key with a dot splits a sample)`);
+    return null;
+  }
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    problems.push(`${file}: ${key}.json is not JSON`);
+  }
+  const images = Array.isArray(doc.images) ? doc.images.map(String) : [];
+  const imageMembers = [...members.keys()].filter((k) => /(?:^|\.)(?:png|jpg|dcm)$/u.test(k));
+  if (imageMembers.length !== images.length)
+    problems.push(
+      `${file}: sample ${key} has ${imageMembers.length} image members for ${images.length} images`,
+    );
+  const msgs = Array.isArray(doc.messages) ? (doc.messages as Record<string, unknown>[]) : [];
+  return {
+    file,
+    id: key,
+    split: splitOfFile(file),
+    images,
+    slots: msgs.map((m) => tokens(String(m.content ?? ''))).reduce((a, b) => a + b, 0),
+    text: json.toString('utf8'),
+  };
+}
+
+const ROWS: Record<ExportFormat, (src: BundleSource, problems: string[]) => AsyncGenerator<Row>> = {
+  llava: llavaRows,
+  sharegpt: sharegptRows,
+  messages: messagesRows,
+  parquet: parquetRows,
+  webdataset: webdatasetRows,
+};
+
+/** SHA-256 and size of an entry, streamed. */
+async function digestOf(src: BundleSource, name: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const c of src.chunks(name)) {
+    hash.update(c as Buffer);
+    size += (c as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** Scan items of a text entry: a JSONL file line by line, any other text whole (via scanItemsOf). */
+async function* textItems(src: BundleSource, file: string): AsyncGenerator<ScanItem> {
+  if (file === 'manifest.json') {
+    try {
+      yield manifestScanItem(JSON.parse(src.read(file).toString('utf8')) as { files?: unknown });
+      return;
+    } catch {
+      // Not JSON: scanned whole below, as any other text.
     }
   }
-  return out;
+  if (!file.endsWith('.jsonl')) {
+    yield* scanItemsOf(file, src.read(file));
+    return;
+  }
+  let n = 0;
+  for await (const line of readline.createInterface({ input: src.chunks(file), crlfDelay: Infinity })) {
+    n++;
+    if (line !== '') yield { ...scanItemsOf(file, line)[0]!, record: recordOfLine(line, n) };
+  }
+}
+
+function recordOfLine(line: string, n: number): string {
+  try {
+    const v = JSON.parse(line) as unknown;
+    if (isObj(v) && typeof v.id === 'string') return v.id;
+    if (isObj(v) && typeof v.image === 'string') return v.image;
+  } catch {
+    // An unparsable line is still scanned, under its line number.
+  }
+  return `line ${n}`;
 }
 
 export async function verifyBundle(bundle: string, project: Project | null): Promise<VerifyReport> {
-  const checks: VerifyCheck[] = [];
-  const check = (name: string, problems: string[], okDetail: string) =>
-    checks.push({
-      name,
-      ok: problems.length === 0,
-      detail:
-        problems.length === 0
-          ? okDetail
-          : problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; … ${problems.length - 5} more` : ''),
-    });
-  let files: Map<string, Buffer>;
+  let src: BundleSource;
   try {
-    files = await loadBundle(bundle);
+    src = openBundle(bundle);
+    // Zip-slip: an entry that would land outside the folder it is extracted into makes the bundle unreadable.
+    const escaping = src.names.find((n) => escapesRoot(n));
+    if (escaping) {
+      src.close();
+      throw new Error(`entry ${JSON.stringify(escaping.slice(0, 80))} escapes the bundle`);
+    }
   } catch (err) {
     const detail = `cannot read the bundle (${(err as Error).message})`;
     return {
@@ -361,10 +436,34 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
       summary: `bundle FAILED: ${detail}`,
     };
   }
+  try {
+    return await verifySource(bundle, src, project);
+  } finally {
+    src.close();
+  }
+}
+
+async function verifySource(
+  bundle: string,
+  src: BundleSource,
+  project: Project | null,
+): Promise<VerifyReport> {
+  const checks: VerifyCheck[] = [];
+  const check = (name: string, problems: string[], okDetail: string) =>
+    checks.push({
+      name,
+      ok: problems.length === 0,
+      detail:
+        problems.length === 0
+          ? okDetail
+          : problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; … ${problems.length - 5} more` : ''),
+    });
 
   let manifest: Manifest | null;
   try {
-    manifest = JSON.parse(files.get('manifest.json')?.toString('utf8') ?? 'null') as Manifest | null;
+    manifest = src.has('manifest.json')
+      ? (JSON.parse(src.read('manifest.json').toString('utf8')) as Manifest | null)
+      : null;
   } catch {
     manifest = null;
   }
@@ -385,94 +484,46 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
     const listed = new Set<string>();
     for (const f of manifest.files) {
       listed.add(f.path);
-      const data = files.get(f.path);
-      if (!data) sums.push(`${f.path} is missing`);
-      else if (data.length !== f.size || createHash('sha256').update(data).digest('hex') !== f.sha256)
-        sums.push(`${f.path} does not match its checksum`);
+      if (!src.has(f.path)) {
+        sums.push(`${f.path} is missing`);
+        continue;
+      }
+      const got = await digestOf(src, f.path);
+      if (got.size !== f.size || got.sha256 !== f.sha256) sums.push(`${f.path} does not match its checksum`);
     }
-    for (const p of files.keys())
+    for (const p of src.names)
       if (p !== 'manifest.json' && !listed.has(p)) sums.push(`${p} is not in the manifest`);
     const { digest, ...body } = manifest;
     if (manifestDigest(body) !== digest) sums.push('the manifest digest does not match');
   }
   check('checksums', sums, `${manifest?.files?.length ?? 0} files match`);
 
-  const formatProblems: string[] = [];
-  let rows: Row[] = [];
-  if (format === 'llava') rows = llavaRows(files, formatProblems);
-  else if (format === 'sharegpt') rows = sharegptRows(files, formatProblems);
-  else if (format === 'messages') rows = messagesRows(files, formatProblems);
-  else if (format === 'parquet') rows = await parquetRows(files, formatProblems);
-  else if (format === 'webdataset') rows = await webdatasetRows(files, formatProblems);
-  for (const r of rows) {
-    if (r.slots !== r.images.length)
-      formatProblems.push(`${r.file} record ${r.id}: ${r.slots} image tokens for ${r.images.length} images`);
-    if (r.id.includes('.')) formatProblems.push(`${r.file} record ${r.id}: sample id contains a dot`);
-  }
-  if (format && rows.length === 0) formatProblems.push('no samples found');
-  check('format', formatProblems, `${rows.length} samples read as ${format} readers read them`);
-
-  const metadata: Record<string, unknown>[] = [];
+  // metadata.jsonl first: it says whose each image is, which the split check and the leak scopes need.
+  let metadataRows = 0;
   const metaProblems: string[] = [];
-  for (const { value } of jsonRows(files, 'metadata', '.jsonl', metaProblems))
-    if (isObj(value)) metadata.push(value);
-  if (!files.has('metadata.jsonl')) metaProblems.push('metadata.jsonl is missing');
-  const missing = new Set<string>();
-  for (const r of rows)
-    for (const p of r.images) if (!files.has(p)) missing.add(`${p} (${r.file} record ${r.id})`);
-  for (const m of metadata)
-    if (typeof m.image === 'string' && !files.has(m.image)) missing.add(`${m.image} (metadata.jsonl)`);
-  check(
-    'images',
-    [...metaProblems, ...[...missing].map((m) => `missing ${m}`)],
-    'every referenced image is present',
-  );
-
   const patientOf = new Map<string, string>();
-  const splitProblems: string[] = [];
   const splitsOfPatient = new Map<string, Set<string>>();
   const add = (patient: string, split: string) => {
     const s = splitsOfPatient.get(patient) ?? new Set<string>();
     s.add(split);
     splitsOfPatient.set(patient, s);
   };
-  for (const m of metadata) {
+  const missing = new Set<string>();
+  for await (const { value: m } of jsonRows(src, 'metadata', '.jsonl', metaProblems)) {
+    if (!isObj(m)) continue;
+    metadataRows++;
+    if (typeof m.image === 'string' && !src.has(m.image)) missing.add(`${m.image} (metadata.jsonl)`);
     if (typeof m.image !== 'string' || typeof m.patient !== 'string') continue;
     patientOf.set(m.image, m.patient);
     if (typeof m.split === 'string') add(m.patient, m.split);
   }
-  for (const r of rows) {
-    const split = r.split ?? splitOfFile(r.file);
-    if (r.split && splitOfFile(r.file) && r.split !== splitOfFile(r.file))
-      splitProblems.push(`${r.file} record ${r.id} says split ${r.split}`);
-    for (const p of r.images) {
-      const patient = patientOf.get(p);
-      if (!patient) splitProblems.push(`${p} has no metadata row`);
-      else if (split) add(patient, split);
-    }
-  }
-  for (const [patient, splits] of splitsOfPatient)
-    if (splits.size > 1) splitProblems.push(`patient ${patient} is in ${[...splits].sort().join(' and ')}`);
-  check('splits', splitProblems, `${splitsOfPatient.size} patients, each in one split`);
+  if (!src.has('metadata.jsonl')) metaProblems.push('metadata.jsonl is missing');
 
-  const scan: ScanItem[] = [];
-  const unreadable: string[] = [];
-  for (const [p, data] of files) {
-    if (/\.(?:json|jsonl|md|csv|txt)$/u.test(p)) scan.push(...scanItemsOf(p, data));
-    else if (p.endsWith('.dcm')) {
-      try {
-        scan.push(...dicomScanItems(p, data));
-      } catch {
-        unreadable.push(`${p} is not DICOM, so its attributes could not be scanned`);
-      }
-    }
-  }
-  if (format === 'parquet' || format === 'webdataset')
-    for (const r of rows) scan.push({ file: r.file, record: r.id, text: r.text });
+  // Values the de-identification options kept on purpose (device, institution, dates) are not leaks in DICOM.
   const kept = project
     ? keptOnPurpose(
         project.db,
-        [...files.keys()].some((p) => p.endsWith('.dcm')),
+        src.names.some((p) => p.endsWith('.dcm')),
       )
     : [];
   const identifiers = project
@@ -483,8 +534,66 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
         kept.flatMap((k) => k.keys),
       )
     : [];
-  const sampleImages = new Map(rows.map((r) => [r.id, r.images]));
-  const leak = await scanTexts(scopeItems(scan, patientOf, sampleImages), buildMatcher(identifiers));
+  const feed = new LeakFeed(buildMatcher(identifiers));
+  /** Sample id → its one patient, for scoping the data files' records in the text scan below. */
+  const sampleScope = new Map<string, string>();
+  const formatProblems: string[] = [];
+  const splitProblems: string[] = [];
+  let rows = 0;
+  for await (const r of format ? ROWS[format](src, formatProblems) : []) {
+    rows++;
+    if (r.slots !== r.images.length)
+      formatProblems.push(`${r.file} record ${r.id}: ${r.slots} image tokens for ${r.images.length} images`);
+    if (r.id.includes('.')) formatProblems.push(`${r.file} record ${r.id}: sample id contains a dot`);
+    const split = r.split ?? splitOfFile(r.file);
+    if (r.split && splitOfFile(r.file) && r.split !== splitOfFile(r.file))
+      splitProblems.push(`${r.file} record ${r.id} says split ${r.split}`);
+    const patients = new Set<string>();
+    for (const p of r.images) {
+      if (!src.has(p)) missing.add(`${p} (${r.file} record ${r.id})`);
+      const patient = patientOf.get(p);
+      if (!patient) splitProblems.push(`${p} has no metadata row`);
+      else {
+        patients.add(patient);
+        if (split) add(patient, split);
+      }
+    }
+    const scope = patients.size === 1 ? [...patients][0]! : undefined;
+    if (scope !== undefined) sampleScope.set(r.id, scope);
+    // Texts inside binary files (Parquet rows, tar members) are scanned here; text files below.
+    if (format === 'parquet' || format === 'webdataset')
+      await feed.scan([{ file: r.file, record: r.id, text: r.text, ...(scope ? { scope } : {}) }]);
+  }
+  if (format && rows === 0) formatProblems.push('no samples found');
+  check('format', formatProblems, `${rows} samples read as ${format} readers read them`);
+  check(
+    'images',
+    [...metaProblems, ...[...missing].map((m) => `missing ${m}`)],
+    'every referenced image is present',
+  );
+  for (const [patient, splits] of splitsOfPatient)
+    if (splits.size > 1) splitProblems.push(`patient ${patient} is in ${[...splits].sort().join(' and ')}`);
+  check('splits', splitProblems, `${splitsOfPatient.size} patients, each in one split`);
+
+  const unreadable: string[] = [];
+  for (const p of src.names) {
+    if (/\.(?:json|jsonl|md|csv|txt)$/u.test(p)) {
+      for await (const item of textItems(src, p)) {
+        const scope = sampleScope.get(item.record) ?? sampleScope.get(item.record.replace(/\.json$/u, ''));
+        await feed.scan([scope === undefined ? item : { ...item, scope }]);
+      }
+    } else if (p.endsWith('.dcm')) {
+      const scope = patientOf.get(p);
+      try {
+        // Every depth and every binary value that can hold text (dicomScanItems), scoped to its patient.
+        for (const item of dicomScanItems(p, src.read(p)))
+          await feed.scan([scope ? { ...item, scope } : item]);
+      } catch {
+        unreadable.push(`${p} is not DICOM, so its attributes could not be scanned`);
+      }
+    }
+  }
+  const leak = await feed.report();
   check(
     project ? 'leak' : 'leak-patterns',
     [...unreadable, ...leak.hits.map((h) => `${h.file} record ${h.record}: ${h.category} (${h.kind})`)],
@@ -494,7 +603,7 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
   const failed = checks.filter((c) => !c.ok);
   const summary =
     failed.length === 0
-      ? `bundle OK: ${checks.length} checks passed (${format}, ${rows.length} samples, ${metadata.length} images)`
+      ? `bundle OK: ${checks.length} checks passed (${format}, ${rows} samples, ${metadataRows} images)`
       : `bundle FAILED: ${failed.map((c) => `${c.name} (${c.detail.split('; ')[0]})`).join(', ')}`;
   return { ok: failed.length === 0, bundle, format, checks, summary };
 }

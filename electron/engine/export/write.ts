@@ -1,22 +1,29 @@
 /**
- * Writing a bundle: everything goes to a temporary folder beside OUT; the leak gate scans every text the
- * bundle carries (data files, metadata, card, manifest, texts inside Parquet and tar members, DICOM text
- * attributes); only when it passes is the folder (or its archive) moved to OUT. A hit fails the export with
- * file, record and category (never the value) and leaves nothing at OUT.
+ * Writing a bundle: everything goes to a temporary folder beside OUT, one file at a time. Each image, each
+ * record of a data file and each shard is scanned by the leak gate as it is written, and each file hashed for
+ * the manifest as its bytes go to disk, so memory holds the plan and one row group or shard entry, never a
+ * split or the bundle. Only when the gate passes is the folder (or its archive, packed by streaming the
+ * files) moved to OUT. A hit fails the export with file, record and category (never the value) and leaves
+ * nothing at OUT.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportOptions, ExportPlan, ExportResult, LeakSummary } from '../../api/export.ts';
 import { ApiError } from '../errors.ts';
-import { buildMatcher, dicomScanItems, scanTexts, type ScanItem } from '../leak-gate/index.ts';
+import { buildMatcher, dicomScanItems, type ScanItem } from '../leak-gate/index.ts';
 import type { Project } from '../project/project.ts';
-import { tarBuffer, writeZip, type Entry } from './archive.ts';
-import { planBundle, scanItemsOf, scopedToPlan, type BundlePlan } from './bundle.ts';
+import { writeTar, writeZip } from './archive.ts';
+import { manifestScanItem, planBundle, scanItemsOf, type BundlePlan, type MetadataRow } from './bundle.ts';
+import { BundleFiles, type ManifestFile } from './bundle-files.ts';
 import { datasetCard } from './card.ts';
-import { formatFiles, type BundleSample, type BundleSplit } from './formats.ts';
+import { formatScanItems, writeFormat, type BundleSample, type BundleSplit } from './formats.ts';
+import { itemScoper } from './identifiers.ts';
 import { imageBytes } from './images.ts';
 import { JobCancelled } from '../jobs/jobs.ts';
+import { LeakFeed } from './leak-feed.ts';
+
+export type { ManifestFile } from './bundle-files.ts';
 
 export class LeakError extends Error {
   readonly leak: LeakSummary;
@@ -29,12 +36,6 @@ export class LeakError extends Error {
     );
     this.leak = leak;
   }
-}
-
-export interface ManifestFile {
-  path: string;
-  sha256: string;
-  size: number;
 }
 
 export interface Manifest {
@@ -55,8 +56,6 @@ export function manifestDigest(m: Omit<Manifest, 'digest'>): string {
     .digest('hex');
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
 function bySplit(samples: BundleSample[]): Map<BundleSplit, BundleSample[]> {
   const m = new Map<BundleSplit, BundleSample[]>();
   for (const split of ['train', 'validation', 'test'] as const) {
@@ -66,17 +65,23 @@ function bySplit(samples: BundleSample[]): Map<BundleSplit, BundleSample[]> {
   return m;
 }
 
-async function textsOf(plan: BundlePlan, appVersion: string, imageData: (p: string) => Buffer) {
-  const files = new Map<string, Buffer>();
-  files.set('README.md', Buffer.from(datasetCard(plan, appVersion)));
-  files.set('metadata.jsonl', Buffer.from(plan.metadata.map((r) => JSON.stringify(r) + '\n').join('')));
-  const formatted = await formatFiles(plan.options.format, bySplit(plan.samples), imageData);
-  const scan: ScanItem[] = [...formatted.scan];
-  for (const [p, data] of [...files, ...formatted.files]) {
-    if (/\.(?:json|jsonl|md|csv|txt)$/u.test(p)) scan.push(...scanItemsOf(p, data));
-  }
-  return { files: new Map([...files, ...formatted.files]), scan };
+/** The plan's leak feed: its matcher, and each batch scoped to its patient on the way in. */
+function planFeed(plan: BundlePlan): { feed: LeakFeed; scan: (items: ScanItem[]) => Promise<void> } {
+  const feed = new LeakFeed(buildMatcher(plan.identifiers));
+  const scope = itemScoper(
+    new Map(plan.metadata.map((m) => [m.image, m.patient])),
+    new Map(plan.samples.map((s) => [s.id, s.images])),
+  );
+  return { feed, scan: (items) => feed.scan(scope(items)) };
 }
+
+const cardText = (plan: BundlePlan, appVersion: string) => datasetCard(plan, appVersion);
+/** A metadata.jsonl row as the leak gate scans it (the line, named by its image). */
+const metadataScan = (row: MetadataRow): ScanItem => ({
+  file: 'metadata.jsonl',
+  record: row.image,
+  text: JSON.stringify(row),
+});
 
 /** The card and the leak gate over every text, without rendering images or writing anything. */
 export async function exportPlan(
@@ -85,11 +90,14 @@ export async function exportPlan(
   appVersion: string,
 ): Promise<ExportPlan> {
   const plan = planBundle(project, options);
-  const { files, scan } = await textsOf(plan, appVersion, () => Buffer.alloc(0));
-  const leak = await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
+  const card = cardText(plan, appVersion);
+  const { feed, scan } = planFeed(plan);
+  await scan(scanItemsOf('README.md', card));
+  await scan(plan.metadata.map(metadataScan));
+  await scan(formatScanItems(plan.options.format, bySplit(plan.samples)));
   return {
-    card: files.get('README.md')!.toString('utf8'),
-    leak,
+    card,
+    leak: await feed.report(),
     samples: plan.samples.length,
     images: plan.images.size,
     splits: plan.counts.export.bySplit,
@@ -123,28 +131,35 @@ export async function writeBundle(
   try {
     const total = plan.images.size + 2;
     progress({ total, done: 0, message: 'Rendering images' });
-    const scan: ScanItem[] = [];
+    const files = new BundleFiles(tmp);
+    const { feed, scan } = planFeed(plan);
     let done = 0;
     for (const [name, im] of plan.images) {
       if (signal?.aborted) throw new JobCancelled();
       const bytes = await imageBytes(project, im, plan.options.images, plan.options.maxSide);
-      const dest = path.join(tmp, name);
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
-      fs.writeFileSync(dest, bytes);
-      if (name.endsWith('.dcm')) scan.push(...dicomScanItems(name, bytes));
+      files.write(name, bytes);
+      // Every depth and every binary value of the exported DICOM that can hold text.
+      if (name.endsWith('.dcm')) await scan(dicomScanItems(name, bytes));
       progress({ done: ++done });
     }
     progress({ message: 'Writing data files' });
-    const texts = await textsOf(plan, appVersion, (p) => fs.readFileSync(path.join(tmp, p)));
-    scan.push(...texts.scan);
-    for (const [p, data] of texts.files) {
-      fs.mkdirSync(path.dirname(path.join(tmp, p)), { recursive: true });
-      fs.writeFileSync(path.join(tmp, p), data);
+    const metadata = files.open('metadata.jsonl');
+    for (const row of plan.metadata) {
+      const item = metadataScan(row);
+      metadata.write(item.text + '\n');
+      await scan([item]);
     }
-    const files: ManifestFile[] = listFiles(tmp).map((p) => {
-      const data = fs.readFileSync(path.join(tmp, p));
-      return { path: p, sha256: sha256(data), size: data.length };
+    metadata.close();
+    await writeFormat(plan.options.format, bySplit(plan.samples), {
+      files,
+      imageData: (p) => fs.readFileSync(path.join(tmp, p)),
+      scan,
+      shardBytes: plan.options.shardBytes,
     });
+    const card = cardText(plan, appVersion);
+    files.write('README.md', card);
+    await scan(scanItemsOf('README.md', card));
+    const listed: ManifestFile[] = files.list();
     const body: Omit<Manifest, 'digest'> = {
       medprep: { version: appVersion, bundle: 1 },
       format: plan.options.format,
@@ -152,27 +167,29 @@ export async function writeBundle(
       splits: plan.counts.export.bySplit,
       recipe: plan.recipe,
       counts: plan.counts,
-      files,
+      files: listed,
     };
     const manifest: Manifest = { ...body, digest: manifestDigest(body) };
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
-    scan.push({ file: 'manifest.json', record: 'manifest', text: manifestText });
+    await scan([manifestScanItem(manifest)]);
     progress({ done: ++done, message: 'Leak gate' });
-    const leak = await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
+    const leak = await feed.report();
     if (!leak.ok) throw new LeakError(leak);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), manifestText);
 
-    let bytes = 0;
-    for (const f of files) bytes += f.size;
-    bytes += Buffer.byteLength(manifestText);
+    let bytes = Buffer.byteLength(manifestText);
+    for (const f of listed) bytes += f.size;
     if (plan.options.archive) {
-      const entries: Entry[] = listFiles(tmp).map((p) => ({
-        name: p,
-        data: fs.readFileSync(path.join(tmp, p)),
-      }));
+      const names = [...listed.map((f) => f.path), 'manifest.json'].sort((a, b) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
       archiveTmp = `${tmp}.${plan.options.archive}`;
-      if (plan.options.archive === 'tar') fs.writeFileSync(archiveTmp, await tarBuffer(entries));
-      else await writeZip(archiveTmp, entries);
+      if (plan.options.archive === 'tar') writeTar(archiveTmp, tmp, names);
+      else
+        await writeZip(
+          archiveTmp,
+          names.map((name) => ({ name, path: path.join(tmp, name) })),
+        );
       placeBundle(archiveTmp, outAbs);
       archiveTmp = null;
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -185,7 +202,7 @@ export async function writeBundle(
       out: outAbs,
       format: plan.options.format,
       digest: manifest.digest,
-      files: files.length + 1,
+      files: listed.length + 1,
       bytes,
       samples: plan.samples.length,
       images: plan.images.size,
@@ -215,27 +232,26 @@ function placeBundle(built: string, outAbs: string): void {
       fs
         .readFileSync(path.join(built, 'manifest.json'))
         .equals(fs.readFileSync(path.join(outAbs, 'manifest.json')))
-    : fs.statSync(outAbs).isFile() && fs.readFileSync(built).equals(fs.readFileSync(outAbs));
+    : fs.statSync(outAbs).isFile() && fileDigest(built) === fileDigest(outAbs);
   if (!same) throw new ApiError('conflict', `${outAbs} already exists; choose a new path.`);
   fs.rmSync(built, { recursive: true, force: true });
+}
+
+/** SHA-256 of a file, read in chunks (archives can be larger than memory). */
+export function fileDigest(file: string): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** The temporary folders and archives a killed export to the same path left beside it. */
 function removeTemporaries(parent: string, prefix: string): void {
   for (const name of fs.readdirSync(parent))
     if (name.startsWith(prefix)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
-}
-
-/** Every file under a folder, as sorted forward-slash relative paths. */
-export function listFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const d of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const p = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) walk(p);
-      else if (d.isFile()) out.push(p);
-    }
-  };
-  walk('');
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
