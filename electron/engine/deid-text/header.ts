@@ -2,9 +2,15 @@
  * Header-informed scrubbing: the identifiers known for a study (DICOM header, source CSV) are compiled into
  * a few combined regular expressions that find them in the report with their variants: name order, commas
  * and carets, initials, case, accents, hyphens and spaces, IDs with or without separators and leading zeros.
+ *
+ * Speed: a hospital header names six or more people, two addresses and ten IDs, and a report contains almost
+ * none of them. Each combined expression therefore carries anchors (the letters and digits every match of it
+ * must contain, accents and case folded) and is built and run only when one of its anchors occurs in the
+ * report's letters and digits; a report is folded once for all of them.
  */
-import { isMedicalHeadNoun, isMedicalWord, isNotNameWord } from './allow-list.ts';
+import { isMedicalWord, isNotNameWord } from './allow-list.ts';
 import { WS } from './dates.ts';
+import { nameWordUse } from './name-use.ts';
 import type { Candidate, KnownIdentifiers } from './types.ts';
 
 export interface PersonName {
@@ -13,13 +19,22 @@ export interface PersonName {
   middle: string[];
 }
 
+/**
+ * One combined expression with its anchors: it can match only a text whose folded letters and digits contain
+ * one of them. Built on first use, as most reports never need it.
+ */
+export interface Finder {
+  readonly anchors: readonly string[];
+  regex(): RegExp;
+}
+
 export interface CompiledHeader {
-  readonly fullNames: RegExp | null;
-  readonly initials: RegExp | null;
-  readonly singleNames: RegExp | null;
-  readonly ids: RegExp | null;
-  readonly places: RegExp | null;
-  readonly placeWords: RegExp | null;
+  readonly fullNames: Finder | null;
+  readonly initials: Finder | null;
+  readonly singleNames: Finder | null;
+  readonly ids: Finder | null;
+  readonly places: Finder | null;
+  readonly placeWords: Finder | null;
   /** Header dates as `YYYYMMDD`, and as `MMDD` for dates written without a year. */
   readonly dateKeys: Set<string>;
   readonly monthDayKeys: Set<string>;
@@ -33,6 +48,25 @@ export function normaliseWord(word: string): string {
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase();
+}
+
+/** Letters and digits only, accents stripped and case folded: what every anchor is looked for in. */
+export function foldedLettersAndDigits(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** The longest run of letters and digits of a value: any match of the value's pattern contains it. */
+function anchorOf(value: string): string {
+  const runs = value
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u);
+  return runs.reduce((a, b) => (b.length > a.length ? b : a), '');
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
@@ -95,10 +129,10 @@ export function parsePersonName(raw: string): PersonName | null {
 /** Between the parts of a name: spaces, one line break, a comma or a DICOM caret. */
 const NS = `(?:[ \\t]*[,^][ \\t]*(?:\\r?\\n[ \\t]*)?|${WS})`;
 
-function namePatterns(p: PersonName): { full: string[]; initials: string[]; singles: string[] } {
+function namePatterns(p: PersonName): { full: string[]; initials: string[]; singles: Item[] } {
   const full: string[] = [];
   const initials: string[] = [];
-  const singles: string[] = [];
+  const singles: Item[] = [];
   const F = p.family.map(fuzzyWord).join(NS);
   const G = p.given.map(fuzzyWord).join(NS);
   const M = p.middle.map(fuzzyWord).join(NS);
@@ -123,10 +157,11 @@ function namePatterns(p: PersonName): { full: string[]; initials: string[]; sing
     const up = (c: string) => c.toUpperCase();
     initials.push(`${up(g0)}\\.?[ ]?${m0 ? `(?:${up(m0)}\\.?[ ]?)?` : ''}${up(f0)}\\.?`);
   }
-  if (p.family.length > 1) singles.push(F);
+  const single = (word: string) => ({ anchor: anchorOf(word), patterns: [fuzzyWord(word)] });
+  if (p.family.length > 1) singles.push({ anchor: longest(p.family), patterns: [F] });
   for (const word of [...p.family, ...p.given])
-    if (normaliseWord(word).length >= 2) singles.push(fuzzyWord(word));
-  for (const word of p.middle) if (normaliseWord(word).length >= 3) singles.push(fuzzyWord(word));
+    if (normaliseWord(word).length >= 2) singles.push(single(word));
+  for (const word of p.middle) if (normaliseWord(word).length >= 3) singles.push(single(word));
   return { full, initials, singles };
 }
 
@@ -149,11 +184,27 @@ function idPattern(id: string): string | null {
     .join(sep);
 }
 
-function placePattern(place: string): string {
-  return place
+/** What every match of `idPattern(id)` contains: its longest group of digits or letters, leading zeros aside. */
+function idAnchor(id: string): string {
+  const groups = foldedLettersAndDigits(id).match(/\p{N}+|\p{L}+/gu) ?? [];
+  return groups.map((g) => g.replace(/^0+(?=\d)/u, '')).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/** The words of a place, as `placePattern` splits them. */
+const placeWordsOf = (place: string) =>
+  place
     .trim()
     .split(/[\s,]+/u)
-    .filter((w) => w.length > 0)
+    .filter((w) => w.length > 0);
+
+/** What every match of `placePattern(place)` contains: its longest word that has no spelled-out variant. */
+function placeAnchor(place: string): string {
+  const fixed = placeWordsOf(place).filter((w) => !/^(?:st\.?|saint|&|and)$/iu.test(w));
+  return fixed.map(anchorOf).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+function placePattern(place: string): string {
+  return placeWordsOf(place)
     .map((w) => {
       const n = normaliseWord(w);
       if (n === 'st' || n === 'st.' || n === 'saint') return '(?:st\\.?|saint)';
@@ -163,63 +214,97 @@ function placePattern(place: string): string {
     .join(`,?${WS}`);
 }
 
-const alternation = (patterns: string[], flags: string): RegExp | null => {
+const alternation = (patterns: string[], flags: string): RegExp => {
   const unique = [...new Set(patterns)].sort((a, b) => b.length - a.length);
-  if (unique.length === 0) return null;
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${unique.join('|')})(?![\\p{L}\\p{N}])`, flags);
 };
 
+/**
+ * The expression over the items that have patterns, with their anchors; an item without an anchor (no
+ * letters or digits) makes it run on every text.
+ */
+function finder(items: Item[], flags: string): Finder | null {
+  const used = items.filter((i) => i.patterns.length > 0);
+  if (used.length === 0) return null;
+  const anchors = used.map((i) => i.anchor);
+  let built: RegExp | null = null;
+  return {
+    anchors: anchors.includes('') ? [''] : [...new Set(anchors)],
+    regex: () =>
+      (built ??= alternation(
+        used.flatMap((i) => i.patterns),
+        flags,
+      )),
+  };
+}
+
 const cache = new WeakMap<KnownIdentifiers, CompiledHeader>();
+
+interface Item {
+  anchor: string;
+  patterns: string[];
+}
+
+const longest = (words: string[]) => words.map(anchorOf).reduce((a, b) => (b.length > a.length ? b : a), '');
+
+/** Full names are anchored on their family name, single words on themselves; initials are too short. */
+function nameItems(people: PersonName[]): { full: Item[]; initials: Item[]; singles: Item[] } {
+  const full: Item[] = [];
+  const initials: Item[] = [];
+  const singles: Item[] = [];
+  for (const person of people) {
+    const p = namePatterns(person);
+    full.push({ anchor: longest(person.family), patterns: p.full });
+    initials.push({ anchor: '', patterns: p.initials });
+    singles.push(...p.singles);
+  }
+  return { full, initials, singles };
+}
 
 /** Compiles the identifiers once; the result is cached for the same object. */
 export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   const hit = cache.get(known);
   if (hit) return hit;
-  const full: string[] = [];
-  const initials: string[] = [];
-  const singles: string[] = [];
   const roles = new Map<string, 'family' | 'given'>();
-  const people = [
+  const people: PersonName[] = [];
+  for (const raw of [
     ...(known.patientNames ?? []),
     ...(known.physicianNames ?? []),
     ...(known.operatorNames ?? []),
-  ];
-  for (const raw of people) {
+  ]) {
     const person = parsePersonName(raw);
     if (!person) continue;
-    const p = namePatterns(person);
-    full.push(...p.full);
-    initials.push(...p.initials);
-    singles.push(...p.singles);
+    people.push(person);
     for (const w of person.family) roles.set(normaliseWord(w), 'family');
     for (const w of [...person.given, ...person.middle])
       if (!roles.has(normaliseWord(w))) roles.set(normaliseWord(w), 'given');
   }
-  const ids: string[] = [];
-  const places: string[] = [];
-  const placeWords: string[] = [];
-  for (const id of [
+  const names = nameItems(people);
+  const ids: Item[] = [];
+  const places: Item[] = [];
+  const placeWords: Item[] = [];
+  const id = (value: string): Item => {
+    const p = idPattern(value);
+    return { anchor: idAnchor(value), patterns: p ? [p] : [] };
+  };
+  const place = (value: string): Item => ({ anchor: placeAnchor(value), patterns: [placePattern(value)] });
+  for (const value of [
     ...(known.patientIds ?? []),
     ...(known.accessionNumbers ?? []),
     ...(known.otherIds ?? []),
-  ]) {
-    const p = idPattern(id);
-    if (p) ids.push(p);
-  }
-  for (const s of known.otherStrings ?? []) {
-    const p = /\d/u.test(s) ? idPattern(s) : placePattern(s);
-    if (p) ids.push(p);
-  }
-  for (const name of known.institutionNames ?? []) places.push(placePattern(name));
+  ])
+    ids.push(id(value));
+  for (const value of known.otherStrings ?? []) ids.push(/\d/u.test(value) ? id(value) : place(value));
+  for (const name of known.institutionNames ?? []) places.push(place(name));
   for (const address of known.institutionAddresses ?? []) {
-    places.push(placePattern(address));
+    places.push(place(address));
     for (const part of address.split(',')) {
       const trimmed = part.trim();
-      if (/\d/u.test(trimmed) && /\p{L}{2}/u.test(trimmed)) places.push(placePattern(trimmed));
+      if (/\d/u.test(trimmed) && /\p{L}{2}/u.test(trimmed)) places.push(place(trimmed));
       else if (/^\p{L}[\p{L} '-]{3,}$/u.test(trimmed) && !isNotNameWord(trimmed))
-        placeWords.push(placePattern(trimmed));
+        placeWords.push(place(trimmed));
       const zip = /\d{5}(?:-\d{4})?/u.exec(trimmed);
-      if (zip) ids.push(escape(zip[0]));
+      if (zip) ids.push({ anchor: idAnchor(zip[0]), patterns: [escape(zip[0])] });
     }
   }
   const dateKeys = new Set<string>();
@@ -231,12 +316,12 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
     monthDayKeys.add(key.slice(4));
   }
   const compiled: CompiledHeader = {
-    fullNames: alternation(full, 'giu'),
-    initials: alternation(initials, 'gu'),
-    singleNames: alternation(singles, 'giu'),
-    ids: alternation(ids, 'giu'),
-    places: alternation(places, 'giu'),
-    placeWords: alternation(placeWords, 'giu'),
+    fullNames: finder(names.full, 'giu'),
+    initials: finder(names.initials, 'gu'),
+    singleNames: finder(names.singles, 'giu'),
+    ids: finder(ids, 'giu'),
+    places: finder(places, 'giu'),
+    placeWords: finder(placeWords, 'giu'),
     dateKeys,
     monthDayKeys,
     roles,
@@ -245,34 +330,17 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   return compiled;
 }
 
-const DETERMINER_BEFORE =
-  /(?:^|[^\p{L}])(?:a|an|the|this|that|his|her|their|its|new|old|indwelling|existing|right|left|with|no)[ \t]+$/iu;
-const TITLE_BEFORE = /(?:^|[^\p{L}])(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Doctor)\.?[ \t]*$/u;
-const NEXT_WORD = /^[ \t-]*(\p{L}+)/u;
-
-/**
- * A single header name word that is also medicine ("Foley") is kept where it is used medically: after an
- * article or before a medical head noun ("the Foley", "Foley catheter"), unless a title precedes it.
- */
-function usedMedically(text: string, start: number, end: number): boolean {
-  const word = text.slice(start, end);
-  if (!isMedicalWord(word)) return false;
-  const before = text.slice(Math.max(0, start - 24), start);
-  if (TITLE_BEFORE.test(before)) return false;
-  if (DETERMINER_BEFORE.test(before)) return true;
-  const next = NEXT_WORD.exec(text.slice(end, end + 24))?.[1];
-  if (next !== undefined && (isMedicalHeadNoun(next) || (next.length === 1 && /\p{Lu}/u.test(next))))
-    return true;
-  return word === word.toUpperCase() && word.length <= 5;
-}
-
 /** Finds the header's identifiers in `text` (placeholders already masked). */
 export function headerCandidates(text: string, header: CompiledHeader): Candidate[] {
   const out: Candidate[] = [];
   const add = (start: number, end: number, category: Candidate['category'], confidence: number) =>
     out.push({ start, end, category, source: 'header', confidence });
-  const each = (re: RegExp | null, fn: (m: RegExpExecArray) => void) => {
-    if (!re) return;
+  let folded: string | null = null;
+  const each = (found: Finder | null, fn: (m: RegExpExecArray) => void) => {
+    if (!found) return;
+    folded ??= foldedLettersAndDigits(text);
+    if (!found.anchors.some((a) => folded!.includes(a))) return;
+    const re = found.regex();
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) fn(m);
   };
@@ -284,9 +352,8 @@ export function headerCandidates(text: string, header: CompiledHeader): Candidat
     add(m.index, m.index + m[0].length, 'NAME', 0.8);
   });
   each(header.singleNames, (m) => {
-    const first = m[0][0] ?? '';
-    if (first !== first.toUpperCase()) return;
-    if (usedMedically(text, m.index, m.index + m[0].length)) return;
+    // One decision, shared with the leak gate: "Young adult" is a word, "Mr. Young" a person.
+    if (nameWordUse(text, m.index, m.index + m[0].length) === 'ordinary') return;
     add(m.index, m.index + m[0].length, 'NAME', 0.9);
   });
   each(header.ids, (m) => add(m.index, m.index + m[0].length, 'ID', 0.99));
