@@ -1,15 +1,16 @@
 /**
- * Header-informed scrubbing: the identifiers known for a study (DICOM header, source CSV) are compiled into
- * a few combined regular expressions that find them in the report with their variants: name order, commas
- * and carets, initials, case, accents, hyphens and spaces, IDs with or without separators and leading zeros.
+ * Header-informed scrubbing: the identifiers known for a study (DICOM header, source CSV) are found in the
+ * report with their variants: name order, commas and carets, initials, case, accents, hyphens and spaces, IDs
+ * with or without separators and leading zeros.
  *
- * Speed: a hospital header names six or more people, two addresses and ten IDs, and a report contains almost
- * none of them. Each combined expression therefore carries anchors (the letters and digits every match of it
- * must contain, accents and case folded) and is built and run only when one of its anchors occurs in the
- * report's letters and digits; a report is folded once for all of them.
+ * How: one matcher per patient over normalised tokens. The report is split once into runs of letters and
+ * digits, each folded (lower case, accents stripped, same length so offsets stay the report's); every variant
+ * of an identifier is a key of folded letters and digits ("janedoe", "doej", "jdoe", "mrnfake0001"). A run of
+ * consecutive tokens, joined by the separators that kind of identifier allows, whose concatenation is a key is
+ * a match; the longest wins. Capitals an initial needs are checked in the report itself. Nothing is compiled
+ * per report, so a header with many people, addresses and IDs costs a few map lookups per token.
  */
 import { isMedicalWord, isNotNameWord } from './allow-list.ts';
-import { WS } from './dates.ts';
 import { nameWordUse } from './name-use.ts';
 import type { Candidate, KnownIdentifiers } from './types.ts';
 
@@ -19,22 +20,35 @@ export interface PersonName {
   middle: string[];
 }
 
-/**
- * One combined expression with its anchors: it can match only a text whose folded letters and digits contain
- * one of them. Built on first use, as most reports never need it.
- */
-export interface Finder {
-  readonly anchors: readonly string[];
-  regex(): RegExp;
+/** One variant of an identifier, under its folded key. */
+interface Variant {
+  /** Offsets into the key of letters that must be capitals in the text (initials). */
+  capitals: number[];
+  /** Ends with an initial: a dot right after it belongs to the match. */
+  dotAfter: boolean;
+  /** A middle initial the header does not know may follow (with its dot). */
+  letterAfter: boolean;
+}
+
+/** The variants of one kind of identifier and the separators allowed between their tokens. */
+export interface KeyGroup {
+  readonly gap: RegExp;
+  readonly keys: Map<string, Variant[]>;
+  /** The keys sorted, to tell whether a partial concatenation can still become one. */
+  readonly sorted: string[];
+  /** Keys (given names) after which one single-letter token (an unknown middle initial) may be skipped. */
+  readonly skipLetterAfter: Set<string>;
 }
 
 export interface CompiledHeader {
-  readonly fullNames: Finder | null;
-  readonly initials: Finder | null;
-  readonly singleNames: Finder | null;
-  readonly ids: Finder | null;
-  readonly places: Finder | null;
-  readonly placeWords: Finder | null;
+  readonly fullNames: KeyGroup;
+  readonly initials: KeyGroup;
+  readonly singleNames: KeyGroup;
+  readonly ids: KeyGroup;
+  /** Header strings without digits (station names and the like): found as places, reported as IDs. */
+  readonly idWords: KeyGroup;
+  readonly places: KeyGroup;
+  readonly placeWords: KeyGroup;
   /** Header dates as `YYYYMMDD`, and as `MMDD` for dates written without a year. */
   readonly dateKeys: Set<string>;
   readonly monthDayKeys: Set<string>;
@@ -50,61 +64,39 @@ export function normaliseWord(word: string): string {
     .toLowerCase();
 }
 
-/** Letters and digits only, accents stripped and case folded: what every anchor is looked for in. */
-export function foldedLettersAndDigits(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '');
-}
+const foldCache = new Map<string, string>();
 
-/** The longest run of letters and digits of a value: any match of the value's pattern contains it. */
-function anchorOf(value: string): string {
-  const runs = value
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u);
-  return runs.reduce((a, b) => (b.length > a.length ? b : a), '');
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
-
-/** Each base letter with its accented forms, so "Jose" finds "José" and "José" finds "JOSE". */
-const LETTER_CLASS = (() => {
-  const map = new Map<string, Set<string>>();
-  for (let cp = 0xc0; cp <= 0x24f; cp++) {
-    const ch = String.fromCodePoint(cp);
+/** One UTF-16 unit folded to one unit: lower case, accents and compatibility forms stripped ("É" → "e"). */
+function foldUnit(ch: string): string {
+  let folded = foldCache.get(ch);
+  if (folded === undefined) {
     const base = ch
-      .normalize('NFD')
+      .normalize('NFKD')
       .replace(/\p{M}+/gu, '')
       .toLowerCase();
-    if (base.length !== 1 || !/[a-z]/u.test(base) || base === ch.toLowerCase()) continue;
-    const set = map.get(base) ?? new Set<string>([base]);
-    set.add(ch.toLowerCase());
-    map.set(base, set);
+    const lower = ch.toLowerCase();
+    folded = base.length === 1 ? base : lower.length === 1 ? lower : ch;
+    foldCache.set(ch, folded);
   }
-  const out = new Map<string, string>();
-  for (const [base, set] of map) out.set(base, `[${[...set].join('')}]`);
-  return out;
-})();
-
-function upperInitial(base: string): string {
-  const cls = LETTER_CLASS.get(base);
-  return `(?-i:${cls ? cls.toUpperCase() : base.toUpperCase()})`;
+  return folded;
 }
 
-/** A word as an accent-, case- (with the `i` flag) and punctuation-tolerant pattern. */
-function fuzzyWord(word: string): string {
+/** `text` folded unit by unit, so its length (and every offset) is kept. */
+function foldText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/u.test(text)) return text.toLowerCase();
   let out = '';
-  for (const ch of normaliseWord(word)) {
-    if (/[a-z]/u.test(ch)) out += LETTER_CLASS.get(ch) ?? ch;
-    else if (/[-'’ \t]/u.test(ch)) out += "[-'’ \\t]?";
-    else if (ch === '.') out += '\\.?';
-    else out += escape(ch);
-  }
+  for (let i = 0; i < text.length; i++) out += foldUnit(text[i]!);
   return out;
+}
+
+/** A header value's key: folded letters and digits only. */
+function keyOf(value: string): string {
+  const folded = foldText(value);
+  // eslint-disable-next-line no-control-regex
+  return /^[\u0000-\u007f]*$/u.test(folded)
+    ? folded.replace(/[^a-z0-9]+/gu, '')
+    : folded.replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /** Parses `LAST^FIRST^MIDDLE`, `Last, First Middle` or `First Middle Last`. */
@@ -126,146 +118,127 @@ export function parsePersonName(raw: string): PersonName | null {
   return { family: all.slice(-1), given: all.slice(0, 1), middle: all.slice(1, -1) };
 }
 
-/** Between the parts of a name: spaces, one line break, a comma or a DICOM caret. */
-const NS = `(?:[ \\t]*[,^][ \\t]*(?:\\r?\\n[ \\t]*)?|${WS})`;
+/** Between the parts of a name: spaces, one line break, a comma, a caret, a dot or an apostrophe or hyphen. */
+const NAME_GAP = /^[ \t]*[,^.'’-]?[ \t]*(?:\r?\n[ \t]*)?$/u;
+/** Between initials: "J.D.", "J. D.", "J D". */
+const INITIALS_GAP = /^\.?[ ]?$/u;
+/** Inside an ID: one separator. */
+const ID_GAP = /^[-\s./_#:]$/u;
+/** Between the words of a place: a comma, "&", spaces, one line break; inside a word a hyphen or apostrophe. */
+const PLACE_GAP = /^[ \t,&.'’-]{0,6}(?:\r?\n[ \t]*)?$/u;
 
-function namePatterns(p: PersonName): { full: string[]; initials: string[]; singles: Item[] } {
-  const full: string[] = [];
-  const initials: string[] = [];
-  const singles: Item[] = [];
-  const F = p.family.map(fuzzyWord).join(NS);
-  const G = p.given.map(fuzzyWord).join(NS);
-  const M = p.middle.map(fuzzyWord).join(NS);
-  const f0 = normaliseWord(p.family[0] ?? '')[0];
-  const g0 = normaliseWord(p.given[0] ?? '')[0];
-  const m0 = normaliseWord(p.middle[0] ?? '')[0];
-  // Initials must be capitals even though the rest of the pattern ignores case ("Mr." is not M. R.).
-  const gi = g0 ? `${upperInitial(g0)}\\.?` : '';
-  const mi = m0 ? `${upperInitial(m0)}\\.?` : '';
-  // A middle name or initial the header does not know may still stand between given and family name.
-  const middle = M ? `(?:${NS}(?:${M}|${mi}))?` : `(?:${NS}\\p{L}\\.?)?`;
-  if (F && G) {
-    full.push(`${G}${middle}${NS}${F}`, `${F}${NS}${G}${middle}`);
-    full.push(
-      `${gi}[ \\t]?${mi ? `(?:${mi}[ \\t]?)?` : ''}${F}`,
-      `${F},?[ \\t]*(?!(?:MD|DO|RN|NP|PA)(?![\\p{L}]))${gi}(?:[ \\t]?${mi})?`,
-    );
-  } else if (F) {
-    full.push(F);
+const NO_CAPITALS: number[] = [];
+
+class GroupBuilder {
+  readonly keys = new Map<string, Variant[]>();
+  readonly skipLetterAfter = new Set<string>();
+  private readonly gap: RegExp;
+  constructor(gap: RegExp) {
+    this.gap = gap;
+  }
+  add(key: string, variant: Partial<Variant> = {}): void {
+    if (key.length === 0) return;
+    const v: Variant = {
+      capitals: variant.capitals ?? NO_CAPITALS,
+      dotAfter: variant.dotAfter ?? false,
+      letterAfter: variant.letterAfter ?? false,
+    };
+    const list = this.keys.get(key);
+    if (list) list.push(v);
+    else this.keys.set(key, [v]);
+  }
+  build(): KeyGroup {
+    return {
+      gap: this.gap,
+      keys: this.keys,
+      sorted: [...this.keys.keys()].sort(),
+      skipLetterAfter: this.skipLetterAfter,
+    };
+  }
+}
+
+/** Every variant of a person's name, as the full, initials and single-word groups know them. */
+function addPerson(p: PersonName, full: GroupBuilder, initials: GroupBuilder, singles: GroupBuilder): void {
+  const f = p.family.map(keyOf).join('');
+  const g = p.given.map(keyOf).join('');
+  const m = p.middle.map(keyOf).join('');
+  const [f0 = '', g0 = '', m0 = ''] = [f[0], g[0], m[0]];
+  if (f && g) {
+    full.add(g + f);
+    full.add(f + g, { letterAfter: !m });
+    if (m) {
+      full.add(g + m + f);
+      full.add(g + m0 + f, { capitals: [g.length] });
+      full.add(f + g + m);
+      full.add(f + g + m0, { capitals: [f.length + g.length], dotAfter: true });
+      full.add(g0 + m0 + f, { capitals: [0, 1] });
+      full.add(f + g0 + m0, { capitals: [f.length, f.length + 1], dotAfter: true });
+    } else {
+      // "Jane Q. Doe": a middle initial the header does not know.
+      full.skipLetterAfter.add(g);
+    }
+    full.add(g0 + f, { capitals: [0] });
+    full.add(f + g0, { capitals: [f.length], dotAfter: true });
+  } else if (f) {
+    full.add(f);
   }
   if (f0 && g0) {
-    const up = (c: string) => c.toUpperCase();
-    initials.push(`${up(g0)}\\.?[ ]?${m0 ? `(?:${up(m0)}\\.?[ ]?)?` : ''}${up(f0)}\\.?`);
+    initials.add(g0 + f0, { capitals: [0, 1], dotAfter: true });
+    if (m0) initials.add(g0 + m0 + f0, { capitals: [0, 1, 2], dotAfter: true });
   }
-  const single = (word: string) => ({ anchor: anchorOf(word), patterns: [fuzzyWord(word)] });
-  if (p.family.length > 1) singles.push({ anchor: longest(p.family), patterns: [F] });
-  for (const word of [...p.family, ...p.given])
-    if (normaliseWord(word).length >= 2) singles.push(single(word));
-  for (const word of p.middle) if (normaliseWord(word).length >= 3) singles.push(single(word));
-  return { full, initials, singles };
+  if (p.family.length > 1) singles.add(f);
+  for (const word of [...p.family, ...p.given]) if (normaliseWord(word).length >= 2) singles.add(keyOf(word));
+  for (const word of p.middle) if (normaliseWord(word).length >= 3) singles.add(keyOf(word));
 }
 
-/** An ID as a pattern tolerant of separators, case and leading zeros of its number groups. */
-function idPattern(id: string): string | null {
-  const alnum = id.replace(/[^\p{L}\p{N}]/gu, '');
-  if (alnum.length < 4) return null;
-  const groups = alnum.match(/\p{N}+|\p{L}+/gu) ?? [];
-  const sep = '[-\\s./_#:]?';
-  return groups
-    .map((g) => {
-      const chars = [...g].map((c) => escape(c));
-      const zeros = /^0+/u.exec(g)?.[0].length ?? 0;
-      // Leading zeros may be dropped, but never down to fewer than three significant characters in all.
-      if (zeros > 0 && zeros < g.length && alnum.length - zeros >= 3) {
-        return `0{0,${zeros}}${chars.slice(zeros).join(sep)}`;
-      }
-      return chars.join(sep);
-    })
-    .join(sep);
+/** An ID's keys: as written, and with the leading zeros of its number groups dropped (keeping three). */
+function addId(id: string, group: GroupBuilder): void {
+  const key = keyOf(id);
+  if (key.length < 4) return;
+  group.add(key);
+  const unpadded = key.replace(/(?<!\d)0+(?=\d)/gu, '');
+  if (unpadded.length >= 3) group.add(unpadded);
 }
 
-/** What every match of `idPattern(id)` contains: its longest group of digits or letters, leading zeros aside. */
-function idAnchor(id: string): string {
-  const groups = foldedLettersAndDigits(id).match(/\p{N}+|\p{L}+/gu) ?? [];
-  return groups.map((g) => g.replace(/^0+(?=\d)/u, '')).reduce((a, b) => (b.length > a.length ? b : a), '');
+/** A place's keys: "St"/"Saint" and "&"/"and" both ways. */
+function addPlace(place: string, group: GroupBuilder): void {
+  let keys = [''];
+  for (const word of place.trim().split(/[\s,]+/u)) {
+    const n = normaliseWord(word);
+    const forms =
+      n === 'st' || n === 'st.' || n === 'saint'
+        ? ['st', 'saint']
+        : n === '&' || n === 'and'
+          ? ['', 'and']
+          : [keyOf(word)];
+    keys = keys.flatMap((k) => forms.map((f) => k + f)).slice(0, 16);
+  }
+  for (const key of keys) group.add(key);
 }
 
-/** The words of a place, as `placePattern` splits them. */
-const placeWordsOf = (place: string) =>
-  place
-    .trim()
-    .split(/[\s,]+/u)
-    .filter((w) => w.length > 0);
-
-/** What every match of `placePattern(place)` contains: its longest word that has no spelled-out variant. */
-function placeAnchor(place: string): string {
-  const fixed = placeWordsOf(place).filter((w) => !/^(?:st\.?|saint|&|and)$/iu.test(w));
-  return fixed.map(anchorOf).reduce((a, b) => (b.length > a.length ? b : a), '');
-}
-
-function placePattern(place: string): string {
-  return placeWordsOf(place)
-    .map((w) => {
-      const n = normaliseWord(w);
-      if (n === 'st' || n === 'st.' || n === 'saint') return '(?:st\\.?|saint)';
-      if (n === '&' || n === 'and') return '(?:&|and)';
-      return fuzzyWord(w);
-    })
-    .join(`,?${WS}`);
-}
-
-const alternation = (patterns: string[], flags: string): RegExp => {
-  const unique = [...new Set(patterns)].sort((a, b) => b.length - a.length);
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${unique.join('|')})(?![\\p{L}\\p{N}])`, flags);
-};
-
-/**
- * The expression over the items that have patterns, with their anchors; an item without an anchor (no
- * letters or digits) makes it run on every text.
- */
-function finder(items: Item[], flags: string): Finder | null {
-  const used = items.filter((i) => i.patterns.length > 0);
-  if (used.length === 0) return null;
-  const anchors = used.map((i) => i.anchor);
-  let built: RegExp | null = null;
-  return {
-    anchors: anchors.includes('') ? [''] : [...new Set(anchors)],
-    regex: () =>
-      (built ??= alternation(
-        used.flatMap((i) => i.patterns),
-        flags,
-      )),
-  };
+function rolesOf(people: PersonName[]): Map<string, 'family' | 'given'> {
+  const roles = new Map<string, 'family' | 'given'>();
+  for (const person of people) {
+    for (const w of person.family) roles.set(normaliseWord(w), 'family');
+    for (const w of [...person.given, ...person.middle])
+      if (!roles.has(normaliseWord(w))) roles.set(normaliseWord(w), 'given');
+  }
+  return roles;
 }
 
 const cache = new WeakMap<KnownIdentifiers, CompiledHeader>();
-
-interface Item {
-  anchor: string;
-  patterns: string[];
-}
-
-const longest = (words: string[]) => words.map(anchorOf).reduce((a, b) => (b.length > a.length ? b : a), '');
-
-/** Full names are anchored on their family name, single words on themselves; initials are too short. */
-function nameItems(people: PersonName[]): { full: Item[]; initials: Item[]; singles: Item[] } {
-  const full: Item[] = [];
-  const initials: Item[] = [];
-  const singles: Item[] = [];
-  for (const person of people) {
-    const p = namePatterns(person);
-    full.push({ anchor: longest(person.family), patterns: p.full });
-    initials.push({ anchor: '', patterns: p.initials });
-    singles.push(...p.singles);
-  }
-  return { full, initials, singles };
-}
 
 /** Compiles the identifiers once; the result is cached for the same object. */
 export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   const hit = cache.get(known);
   if (hit) return hit;
-  const roles = new Map<string, 'family' | 'given'>();
+  const full = new GroupBuilder(NAME_GAP);
+  const initials = new GroupBuilder(INITIALS_GAP);
+  const singles = new GroupBuilder(NAME_GAP);
+  const ids = new GroupBuilder(ID_GAP);
+  const idWords = new GroupBuilder(PLACE_GAP);
+  const places = new GroupBuilder(PLACE_GAP);
+  const placeWords = new GroupBuilder(PLACE_GAP);
   const people: PersonName[] = [];
   for (const raw of [
     ...(known.patientNames ?? []),
@@ -274,37 +247,29 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   ]) {
     const person = parsePersonName(raw);
     if (!person) continue;
+    addPerson(person, full, initials, singles);
     people.push(person);
-    for (const w of person.family) roles.set(normaliseWord(w), 'family');
-    for (const w of [...person.given, ...person.middle])
-      if (!roles.has(normaliseWord(w))) roles.set(normaliseWord(w), 'given');
   }
-  const names = nameItems(people);
-  const ids: Item[] = [];
-  const places: Item[] = [];
-  const placeWords: Item[] = [];
-  const id = (value: string): Item => {
-    const p = idPattern(value);
-    return { anchor: idAnchor(value), patterns: p ? [p] : [] };
-  };
-  const place = (value: string): Item => ({ anchor: placeAnchor(value), patterns: [placePattern(value)] });
-  for (const value of [
+  for (const id of [
     ...(known.patientIds ?? []),
     ...(known.accessionNumbers ?? []),
     ...(known.otherIds ?? []),
   ])
-    ids.push(id(value));
-  for (const value of known.otherStrings ?? []) ids.push(/\d/u.test(value) ? id(value) : place(value));
-  for (const name of known.institutionNames ?? []) places.push(place(name));
+    addId(id, ids);
+  for (const s of known.otherStrings ?? []) {
+    if (/\d/u.test(s)) addId(s, ids);
+    else addPlace(s, idWords);
+  }
+  for (const name of known.institutionNames ?? []) addPlace(name, places);
   for (const address of known.institutionAddresses ?? []) {
-    places.push(place(address));
+    addPlace(address, places);
     for (const part of address.split(',')) {
       const trimmed = part.trim();
-      if (/\d/u.test(trimmed) && /\p{L}{2}/u.test(trimmed)) places.push(place(trimmed));
+      if (/\d/u.test(trimmed) && /\p{L}{2}/u.test(trimmed)) addPlace(trimmed, places);
       else if (/^\p{L}[\p{L} '-]{3,}$/u.test(trimmed) && !isNotNameWord(trimmed))
-        placeWords.push(place(trimmed));
+        addPlace(trimmed, placeWords);
       const zip = /\d{5}(?:-\d{4})?/u.exec(trimmed);
-      if (zip) ids.push({ anchor: idAnchor(zip[0]), patterns: [escape(zip[0])] });
+      if (zip) ids.add(keyOf(zip[0]));
     }
   }
   const dateKeys = new Set<string>();
@@ -315,52 +280,135 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
     dateKeys.add(key);
     monthDayKeys.add(key.slice(4));
   }
+  let roles: Map<string, 'family' | 'given'> | undefined;
   const compiled: CompiledHeader = {
-    fullNames: finder(names.full, 'giu'),
-    initials: finder(names.initials, 'gu'),
-    singleNames: finder(names.singles, 'giu'),
-    ids: finder(ids, 'giu'),
-    places: finder(places, 'giu'),
-    placeWords: finder(placeWords, 'giu'),
+    fullNames: full.build(),
+    initials: initials.build(),
+    singleNames: singles.build(),
+    ids: ids.build(),
+    idWords: idWords.build(),
+    places: places.build(),
+    placeWords: placeWords.build(),
     dateKeys,
     monthDayKeys,
-    roles,
+    // Only surrogates need the roles: built on first use.
+    get roles() {
+      return (roles ??= rolesOf(people));
+    },
   };
   cache.set(known, compiled);
   return compiled;
 }
 
+interface Token {
+  start: number;
+  end: number;
+  key: string;
+}
+
+/** Whether some key of the group starts with `partial` (binary search over the sorted keys). */
+function canGrow(group: KeyGroup, partial: string): boolean {
+  const keys = group.sorted;
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < partial) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < keys.length && keys[lo]!.startsWith(partial);
+}
+
+const isCapital = (ch: string | undefined) => ch !== undefined && ch !== ch.toLowerCase();
+
+/**
+ * The matches of one group, leftmost first and longest at each start, not overlapping (as one regular
+ * expression would find them): [start, end) in `text`.
+ */
+function matchGroup(text: string, tokens: Token[], group: KeyGroup): [number, number][] {
+  const out: [number, number][] = [];
+  if (group.sorted.length === 0) return out;
+  const gapOk = (a: number, b: number) => group.gap.test(text.slice(tokens[a]!.end, tokens[b]!.start));
+  const singleLetter = (t: number) => t < tokens.length && tokens[t]!.key.length === 1;
+  let best: { end: number; last: number } | null = null;
+  // The tokens of the concatenation so far (a skipped initial is not part of it).
+  const path: number[] = [];
+  const at = (offset: number) => {
+    let from = 0;
+    for (const u of path) {
+      const len = tokens[u]!.key.length;
+      if (offset < from + len) return tokens[u]!.start + offset - from;
+      from += len;
+    }
+    return -1;
+  };
+  const visit = (t: number, partial: string, skipped: boolean): void => {
+    const token = tokens[t]!;
+    const concat = partial + token.key;
+    if (!canGrow(group, concat)) return;
+    path.push(t);
+    for (const v of group.keys.get(concat) ?? []) {
+      if (!v.capitals.every((c) => isCapital(text[at(c)]))) continue;
+      let end = token.end;
+      let last = t;
+      if (v.letterAfter && singleLetter(t + 1) && gapOk(t, t + 1)) {
+        last = t + 1;
+        end = tokens[last]!.end;
+        if (text[end] === '.') end++;
+      } else if (v.dotAfter && text[end] === '.') end++;
+      if (!best || end > best.end) best = { end, last };
+      break;
+    }
+    if (t + 1 < tokens.length && gapOk(t, t + 1)) {
+      visit(t + 1, concat, skipped);
+      if (!skipped && group.skipLetterAfter.has(concat) && singleLetter(t + 1) && t + 2 < tokens.length)
+        if (gapOk(t + 1, t + 2)) visit(t + 2, concat, true);
+    }
+    path.pop();
+  };
+  for (let i = 0; i < tokens.length;) {
+    best = null;
+    visit(i, '', false);
+    const found = best as { end: number; last: number } | null;
+    if (found) {
+      out.push([tokens[i]!.start, found.end]);
+      i = found.last + 1;
+    } else i++;
+  }
+  return out;
+}
+
+const TOKEN = /[\p{L}\p{N}]+/gu;
+
 /** Finds the header's identifiers in `text` (placeholders already masked). */
 export function headerCandidates(text: string, header: CompiledHeader): Candidate[] {
+  const folded = foldText(text);
+  const tokens: Token[] = [];
+  for (const m of text.matchAll(TOKEN))
+    tokens.push({
+      start: m.index,
+      end: m.index + m[0].length,
+      key: folded.slice(m.index, m.index + m[0].length),
+    });
   const out: Candidate[] = [];
   const add = (start: number, end: number, category: Candidate['category'], confidence: number) =>
     out.push({ start, end, category, source: 'header', confidence });
-  let folded: string | null = null;
-  const each = (found: Finder | null, fn: (m: RegExpExecArray) => void) => {
-    if (!found) return;
-    folded ??= foldedLettersAndDigits(text);
-    if (!found.anchors.some((a) => folded!.includes(a))) return;
-    const re = found.regex();
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) fn(m);
-  };
-  each(header.fullNames, (m) => add(m.index, m.index + m[0].length, 'NAME', 0.99));
-  each(header.initials, (m) => {
-    const letters = m[0].replace(/[.\s]/gu, '');
+  for (const [s, e] of matchGroup(text, tokens, header.fullNames)) add(s, e, 'NAME', 0.99);
+  for (const [s, e] of matchGroup(text, tokens, header.initials)) {
+    const found = text.slice(s, e);
+    const letters = found.replace(/[.\s]/gu, '');
     // Bare initials that spell an abbreviation ("PA", "CT") are medicine; dotted ones ("P.A.") are a person.
-    if (!m[0].includes('.') && (isMedicalWord(letters) || letters.length < 2)) return;
-    add(m.index, m.index + m[0].length, 'NAME', 0.8);
-  });
-  each(header.singleNames, (m) => {
+    if (!found.includes('.') && (isMedicalWord(letters) || letters.length < 2)) continue;
+    add(s, e, 'NAME', 0.8);
+  }
+  for (const [s, e] of matchGroup(text, tokens, header.singleNames)) {
     // One decision, shared with the leak gate: "Young adult" is a word, "Mr. Young" a person.
-    if (nameWordUse(text, m.index, m.index + m[0].length) === 'ordinary') return;
-    add(m.index, m.index + m[0].length, 'NAME', 0.9);
-  });
-  each(header.ids, (m) => add(m.index, m.index + m[0].length, 'ID', 0.99));
-  each(header.places, (m) => add(m.index, m.index + m[0].length, 'LOCATION', 0.95));
-  each(header.placeWords, (m) => {
-    const first = m[0][0] ?? '';
-    if (first === first.toUpperCase()) add(m.index, m.index + m[0].length, 'LOCATION', 0.85);
-  });
+    if (nameWordUse(text, s, e) !== 'ordinary') add(s, e, 'NAME', 0.9);
+  }
+  for (const [s, e] of matchGroup(text, tokens, header.ids)) add(s, e, 'ID', 0.99);
+  for (const [s, e] of matchGroup(text, tokens, header.idWords)) add(s, e, 'ID', 0.99);
+  for (const [s, e] of matchGroup(text, tokens, header.places)) add(s, e, 'LOCATION', 0.95);
+  for (const [s, e] of matchGroup(text, tokens, header.placeWords))
+    if (isCapital(text[s])) add(s, e, 'LOCATION', 0.85);
   return out;
 }

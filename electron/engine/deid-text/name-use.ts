@@ -22,6 +22,7 @@ import {
   isMedicalWord,
   isNotNameWord,
 } from './allow-list.ts';
+import { MEDICAL_EPONYMS } from './medical-terms.ts';
 
 export type NameWordUse = 'person' | 'ordinary' | 'undecided';
 
@@ -213,8 +214,14 @@ function nameLike(word: string): boolean {
 const ordinaryWord = (word: string) =>
   isNotNameWord(word) || isMedicalHeadNoun(word) || isOrdinaryNameWord(word) || isMedicalWord(word);
 
+/** Words of the eponyms written in several words ("Hill" of "Hill-Sachs"), to skip the search for others. */
+const EPONYM_PARTS = new Set(
+  MEDICAL_EPONYMS.filter((t) => /[ -]/u.test(t)).flatMap((t) => t.toLowerCase().split(/[ -]+/u)),
+);
+
 /** Whether [start, end) is part of a longer allow-listed medical term ("Hill-Sachs", "Kerley B lines"). */
 function insideMedicalTerm(text: string, start: number, end: number): boolean {
+  if (!EPONYM_PARTS.has(text.slice(start, end).toLowerCase())) return false;
   const from = Math.max(0, start - 32);
   const window = text.slice(from, end + 32);
   return findMedicalTerms(window).some(
