@@ -19,6 +19,7 @@ import {
   type Io,
 } from './shared.ts';
 import { exportCommand } from './commands/export.ts';
+import { leaksCommand } from './commands/leaks.ts';
 import { runAll } from './commands/run.ts';
 import { sftCommand } from './commands/sft.ts';
 import { verifyCommand } from './commands/verify.ts';
@@ -83,6 +84,7 @@ const COMMANDS: Record<string, Command> = {
     },
     run: exportCommand,
   },
+  leaks: leaksCommand,
   verify: {
     usage: 'verify BUNDLE [--project DIR]',
     summary: 'check a bundle: checksums, schemas, splits, leak scan',

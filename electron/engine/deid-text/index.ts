@@ -27,6 +27,7 @@ export type {
 export { compileHeader, parsePersonName, normaliseWord, type CompiledHeader } from './header.ts';
 export { ALLOW_LIST_TERMS, findMedicalTerms, isMedicalWord } from './allow-list.ts';
 export { scanDates, dateKey, type DateParts } from './dates.ts';
+export { nameWordUse, type NameWordUse } from './name-use.ts';
 export type { MergeInput } from './merge.ts';
 
 /** Detected spans of `text`, resolved and non-overlapping, without replacements. */

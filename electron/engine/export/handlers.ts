@@ -7,11 +7,12 @@ import {
   type ExportOptions,
   type ExportResult,
 } from '../../api/export.ts';
-import { record, str } from '../args.ts';
+import { int, record, str } from '../args.ts';
 import type { EngineContext, HandlersFor } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { asStorageError } from '../storage-errors.ts';
 import type { Db } from '../project/database.ts';
+import { acceptLeak, leakQueue } from '../leak-gate/review.ts';
 import { verifyBundle } from './verify.ts';
 import { LeakError, exportPlan, writeBundle } from './write.ts';
 
@@ -138,5 +139,13 @@ export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
       const withProject = record(a).withProject === true;
       return verifyBundle(path.resolve(str(a, 'bundle')), withProject ? ctx.requireProject() : null);
     },
+    'export.leaks': async (a) => {
+      const project = ctx.requireProject();
+      const r = record(a);
+      // The bundle texts are the same in every format once the gate reads JSON as its values.
+      if (r.refresh === true) await exportPlan(project, { format: 'llava' }, ctx.version);
+      return leakQueue(project.db, r.withText === true);
+    },
+    'export.acceptLeak': (a) => acceptLeak(ctx.requireProject().db, int(a, 'id', 1), str(a, 'reason')),
   };
 }

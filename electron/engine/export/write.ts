@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { ExportOptions, ExportPlan, ExportResult, LeakSummary } from '../../api/export.ts';
 import { flatHeader, parseDicom } from '../dicom/index.ts';
 import { ApiError } from '../errors.ts';
-import { buildMatcher, scanTexts, type ScanItem } from '../leak-gate/index.ts';
+import { buildMatcher, type ScanItem } from '../leak-gate/index.ts';
+import { gateWithReview } from '../leak-gate/review.ts';
 import type { Project } from '../project/project.ts';
 import { tarBuffer, writeZip, type Entry } from './archive.ts';
 import { planBundle, scanItemsOf, scopedToPlan, type BundlePlan } from './bundle.ts';
@@ -22,9 +23,11 @@ export class LeakError extends Error {
   readonly leak: LeakSummary;
   constructor(leak: LeakSummary) {
     const first = leak.hits[0];
+    const review = leak.hits.filter((h) => h.kind === 'review').length;
     super(
       `leak gate: ${leak.hits.length} hit${leak.hits.length === 1 ? '' : 's'}` +
         (first ? ` (first: ${first.file}, record ${first.record}, ${first.category})` : '') +
+        (review > 0 ? `; ${review} wait for a person's review (medprep leaks)` : '') +
         '; nothing was written',
     );
     this.leak = leak;
@@ -86,7 +89,7 @@ export async function exportPlan(
 ): Promise<ExportPlan> {
   const plan = planBundle(project, options);
   const { files, scan } = await textsOf(plan, appVersion, () => Buffer.alloc(0));
-  const leak = await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
+  const leak = await gateWithReview(project.db, scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
   return {
     card: files.get('README.md')!.toString('utf8'),
     leak,
@@ -162,7 +165,7 @@ export async function writeBundle(
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
     scan.push({ file: 'manifest.json', record: 'manifest', text: manifestText });
     progress({ done: ++done, message: 'Leak gate' });
-    const leak = await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
+    const leak = await gateWithReview(project.db, scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
     if (!leak.ok) throw new LeakError(leak);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), manifestText);
 
