@@ -17,17 +17,8 @@ import {
   type ScanItem,
 } from './index.ts';
 
-interface Row {
-  id: number;
-  file: string;
-  record: string;
-  category: string;
-  state: 'open' | 'accepted';
-  reason: string | null;
-  decided_at: string | null;
-  match: string;
-  context: string;
-}
+/** A row of leak_reviews as read: the item's fields in the table's names, with the words. */
+type Row = Required<Omit<LeakReviewItem, 'decidedAt'>> & { decided_at: string | null };
 
 function itemOf(row: Row, withText: boolean): LeakReviewItem {
   const item: LeakReviewItem = {
