@@ -5,26 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/index.ts';
-import { Project } from '../../electron/engine/project/project.ts';
 import { sampleProject, type SampleProject } from '../support/sample-project.ts';
 import { medprep } from '../support/dicom-tree.ts';
+import { callPatientWhite, plantSample as plant, removeSample as remove } from '../support/leak-review.ts';
 
 let sp: SampleProject;
-let project: Project;
-
-/** A generated sample of image 1 (whose patient is renamed WHITE^KEISHA) with this response. */
-function plantSample(response: string): number {
-  return Number(
-    project.db
-      .prepare(
-        `INSERT INTO sft_samples (run_id, task, template_id, generator, split, instruction, response, image_ids, source_records)
-         VALUES ('manual', 'findings', 'findings#0', 'manual', 'train', 'Describe the findings.', ?, '[1]',
-                 '{"studies":[1],"reports":[],"labels":null}')`,
-      )
-      .run(response).lastInsertRowid,
-  );
-}
-const removeSample = (id: number) => project.db.prepare('DELETE FROM sft_samples WHERE id = ?').run(id);
+const plantSample = (response: string) => plant(sp.dir, response);
+const removeSample = (id: number) => remove(sp.dir, id);
 
 async function exportTo(engine: Engine, name: string) {
   const out = path.join(sp.tmp, name);
@@ -34,26 +21,9 @@ async function exportTo(engine: Engine, name: string) {
 
 beforeAll(async () => {
   sp = await sampleProject();
-  project = Project.open(sp.dir);
-  const patient = project.db
-    .prepare(
-      `SELECT st.patient_id FROM images i JOIN series se ON se.id = i.series_id
-       JOIN studies st ON st.id = se.study_id WHERE i.id = 1`,
-    )
-    .pluck()
-    .get() as number;
-  project.db
-    .prepare(
-      `UPDATE images SET header = json_set(header, '$.PatientName', 'WHITE^KEISHA')
-       WHERE series_id IN (SELECT se.id FROM series se JOIN studies st ON st.id = se.study_id
-                           WHERE st.patient_id = ?)`,
-    )
-    .run(patient);
+  callPatientWhite(sp.dir);
 }, 300_000);
-afterAll(async () => {
-  project.close();
-  await sp.dispose();
-});
+afterAll(() => sp.dispose());
 
 describe('a patient named White', () => {
   it('exports reports where "White" is an ordinary word without asking anyone', async () => {

@@ -17,6 +17,8 @@ export type {
   ExportImageKind,
   ExportPlan,
   ExportResult,
+  LeakQueue,
+  LeakReviewItem,
   VerifyReport,
 } from '../../../electron/api/export.ts';
 export type {
