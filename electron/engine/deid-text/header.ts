@@ -191,13 +191,23 @@ function addPerson(p: PersonName, full: GroupBuilder, initials: GroupBuilder, si
   for (const word of p.middle) if (normaliseWord(word).length >= 3) singles.add(keyOf(word));
 }
 
-/** An ID's keys: as written, and with the leading zeros of its number groups dropped (keeping three). */
+/**
+ * An ID's keys: as written, and with some or all leading zeros of each number group dropped, as long as
+ * three significant characters remain.
+ */
 function addId(id: string, group: GroupBuilder): void {
   const key = keyOf(id);
   if (key.length < 4) return;
-  group.add(key);
-  const unpadded = key.replace(/(?<!\d)0+(?=\d)/gu, '');
-  if (unpadded.length >= 3) group.add(unpadded);
+  let keys = [''];
+  for (const g of key.match(/\p{N}+|\p{L}+/gu) ?? []) {
+    const zeros = /^0+/u.exec(g)?.[0].length ?? 0;
+    const forms =
+      zeros > 0 && zeros < g.length && key.length - zeros >= 3
+        ? Array.from({ length: zeros + 1 }, (_, k) => g.slice(k))
+        : [g];
+    keys = keys.flatMap((k) => forms.map((f) => k + f)).slice(0, 32);
+  }
+  for (const k of keys) group.add(k);
 }
 
 /** A place's keys: "St"/"Saint" and "&"/"and" both ways. */
