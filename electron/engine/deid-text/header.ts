@@ -128,6 +128,7 @@ const ID_GAP = /^[-\s./_#:]$/u;
 const PLACE_GAP = /^[ \t,&.'’-]{0,6}(?:\r?\n[ \t]*)?$/u;
 
 const NO_CAPITALS: number[] = [];
+const PLAIN: Variant = { capitals: NO_CAPITALS, dotAfter: false, letterAfter: false };
 
 class GroupBuilder {
   readonly keys = new Map<string, Variant[]>();
@@ -136,13 +137,16 @@ class GroupBuilder {
   constructor(gap: RegExp) {
     this.gap = gap;
   }
-  add(key: string, variant: Partial<Variant> = {}): void {
+  add(key: string, variant?: Partial<Variant>): void {
     if (key.length === 0) return;
-    const v: Variant = {
-      capitals: variant.capitals ?? NO_CAPITALS,
-      dotAfter: variant.dotAfter ?? false,
-      letterAfter: variant.letterAfter ?? false,
-    };
+    // Most keys are plain: one shared variant keeps a header's compilation light on garbage.
+    const v: Variant = variant
+      ? {
+          capitals: variant.capitals ?? NO_CAPITALS,
+          dotAfter: variant.dotAfter ?? false,
+          letterAfter: variant.letterAfter ?? false,
+        }
+      : PLAIN;
     const list = this.keys.get(key);
     if (list) list.push(v);
     else this.keys.set(key, [v]);

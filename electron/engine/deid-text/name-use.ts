@@ -4,15 +4,16 @@
  * the export leak gate ask it, so they never disagree about "Young adult" or "called White at 4 pm".
  *
  * - person: a title before it ("Mr. Young", "per Dr. White"), a credential after it ("White, MD"), a word of
- *   contact or reading before it ("called White", "discussed with Young", "per White"), a first name before
- *   it ("Keisha Young") or after a comma ("YOUNG, KEISHA"), or a name word that is no ordinary word at all
- *   ("Doe").
+ *   contact or reading before it ("called White", "discussed with Young", "per White"), or a name word that
+ *   is no ordinary word at all ("Doe"). With the first name the header knows ("Keisha Young", "YOUNG,
+ *   KEISHA") it is a full-name match, found before this decision is asked.
  * - ordinary: written in lower case ("white blood cells"); an eponym or abbreviation used medically ("Foley
  *   catheter", "Hill-Sachs", "Bell's palsy"); an ordinary word followed by a lower-case word or hyphen
  *   ("Young adult", "Small effusion"), after an article ("a Small"), or in capitals before another ordinary
  *   word ("SMALL LEFT EFFUSION").
- * - undecided: an ordinary word written with a capital and none of the above ("seen by the team, White
- *   reported..."). The scrubber removes it; the leak gate puts it in the review queue instead of refusing.
+ * - undecided: an ordinary word written with a capital and none of the above ("seen by the team; White
+ *   reported..."), or beside a first name the header does not know ("Maria Young"). The scrubber removes
+ *   it; the leak gate puts it in the review queue instead of refusing.
  */
 import {
   CREDENTIAL_AFTER,
@@ -243,11 +244,14 @@ export function nameWordUse(text: string, start: number, end: number): NameWordU
   if (TITLE_BEFORE.test(before) || CREDENTIAL_AFTER.test(after) || CONTACT_BEFORE.test(before))
     return 'person';
   if (usedMedically(word, before, after) || insideMedicalTerm(text, start, end)) return 'ordinary';
+  if (!isOrdinaryNameWord(word)) return 'person';
+  // A first name the header does not know beside an ordinary word ("Maria Young", "White, Maria") points
+  // to a person, but a capitalised word at a sentence start can mislead: a person decides (a first name the
+  // header knows makes a full-name match, which needs no review).
   const previous = WORD_BEFORE.exec(before)?.[1];
   const commaNext = COMMA_WORD_AFTER.exec(after)?.[1];
   if ((previous !== undefined && nameLike(previous)) || (commaNext !== undefined && nameLike(commaNext)))
-    return 'person';
-  if (!isOrdinaryNameWord(word)) return 'person';
+    return 'undecided';
   if (DETERMINER_BEFORE.test(before)) return 'ordinary';
   const next = WORD_AFTER.exec(after)?.[1];
   if (next === undefined || PERSON_WORDS_AFTER.has(next.toLowerCase())) return 'undecided';

@@ -126,6 +126,13 @@ describe('a surname that is also an ordinary word', () => {
     expect(await gate(text)).toEqual({ kinds: ['NAME:identifier'], review: [] });
   });
 
+  it.each(['Maria Young returns for follow-up.', 'White, Maria: follow-up.', 'Seen today; Young said so.'])(
+    'asks a person where the sentence cannot tell: %s',
+    async (text) => {
+      expect((await gate(text)).kinds).toEqual(['NAME:review']);
+    },
+  );
+
   it('queues what the sentence cannot tell for a person, and passes it once accepted', async () => {
     const text = 'Seen by the team; White reported no pain.';
     expect(await gate(text)).toEqual({ kinds: ['NAME:review'], review: ['White'] });
