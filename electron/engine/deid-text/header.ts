@@ -40,15 +40,28 @@ export interface KeyGroup {
   readonly skipLetterAfter: Set<string>;
 }
 
+/**
+ * The kinds of identifiers, each matched on its own (as one expression each used to be). idWords: header
+ * strings without digits (station names and the like), found as places and reported as IDs.
+ */
+const GROUPS = ['fullNames', 'initials', 'singleNames', 'ids', 'idWords', 'places', 'placeWords'] as const;
+type GroupName = (typeof GROUPS)[number];
+type Builders = Record<GroupName, GroupBuilder>;
+
+/**
+ * One known value (a person, an ID, a place) and the keys it adds to the groups. A text gets the keys of the
+ * values whose anchors (folded words every key of the value contains) it contains: most of a hospital's
+ * header never appears in a given report, and its keys are then never built.
+ */
+interface Item {
+  readonly anchors: readonly string[];
+  readonly add: (b: Builders) => void;
+  /** The calls `add` makes, recorded on first use and replayed after. */
+  recorded?: [GroupName, string, Partial<Variant> | undefined, 'key' | 'skip'][];
+}
+
 export interface CompiledHeader {
-  readonly fullNames: KeyGroup;
-  readonly initials: KeyGroup;
-  readonly singleNames: KeyGroup;
-  readonly ids: KeyGroup;
-  /** Header strings without digits (station names and the like): found as places, reported as IDs. */
-  readonly idWords: KeyGroup;
-  readonly places: KeyGroup;
-  readonly placeWords: KeyGroup;
+  readonly items: readonly Item[];
   /** Header dates as `YYYYMMDD`, and as `MMDD` for dates written without a year. */
   readonly dateKeys: Set<string>;
   readonly monthDayKeys: Set<string>;
@@ -151,6 +164,9 @@ class GroupBuilder {
     if (list) list.push(v);
     else this.keys.set(key, [v]);
   }
+  skip(key: string): void {
+    this.skipLetterAfter.add(key);
+  }
   build(): KeyGroup {
     return {
       gap: this.gap,
@@ -162,12 +178,17 @@ class GroupBuilder {
 }
 
 /** Every variant of a person's name, as the full, initials and single-word groups know them. */
-function addPerson(p: PersonName, full: GroupBuilder, initials: GroupBuilder, singles: GroupBuilder): void {
+function addPerson(
+  p: PersonName,
+  full: GroupBuilder | null,
+  initials: GroupBuilder | null,
+  singles: GroupBuilder | null,
+): void {
   const f = p.family.map(keyOf).join('');
   const g = p.given.map(keyOf).join('');
   const m = p.middle.map(keyOf).join('');
   const [f0 = '', g0 = '', m0 = ''] = [f[0], g[0], m[0]];
-  if (f && g) {
+  if (full && f && g) {
     full.add(g + f);
     full.add(f + g, { letterAfter: !m });
     if (m) {
@@ -179,17 +200,18 @@ function addPerson(p: PersonName, full: GroupBuilder, initials: GroupBuilder, si
       full.add(f + g0 + m0, { capitals: [f.length, f.length + 1], dotAfter: true });
     } else {
       // "Jane Q. Doe": a middle initial the header does not know.
-      full.skipLetterAfter.add(g);
+      full.skip(g);
     }
     full.add(g0 + f, { capitals: [0] });
     full.add(f + g0, { capitals: [f.length], dotAfter: true });
-  } else if (f) {
+  } else if (full && f) {
     full.add(f);
   }
-  if (f0 && g0) {
+  if (initials && f0 && g0) {
     initials.add(g0 + f0, { capitals: [0, 1], dotAfter: true });
     if (m0) initials.add(g0 + m0 + f0, { capitals: [0, 1, 2], dotAfter: true });
   }
+  if (!singles) return;
   if (p.family.length > 1) singles.add(f);
   for (const word of [...p.family, ...p.given]) if (normaliseWord(word).length >= 2) singles.add(keyOf(word));
   for (const word of p.middle) if (normaliseWord(word).length >= 3) singles.add(keyOf(word));
@@ -242,17 +264,14 @@ function rolesOf(people: PersonName[]): Map<string, 'family' | 'given'> {
 
 const cache = new WeakMap<KnownIdentifiers, CompiledHeader>();
 
+const wordKeys = (words: string[]) => words.map(keyOf);
+
 /** Compiles the identifiers once; the result is cached for the same object. */
 export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   const hit = cache.get(known);
   if (hit) return hit;
-  const full = new GroupBuilder(NAME_GAP);
-  const initials = new GroupBuilder(INITIALS_GAP);
-  const singles = new GroupBuilder(NAME_GAP);
-  const ids = new GroupBuilder(ID_GAP);
-  const idWords = new GroupBuilder(PLACE_GAP);
-  const places = new GroupBuilder(PLACE_GAP);
-  const placeWords = new GroupBuilder(PLACE_GAP);
+  const items: Item[] = [];
+  const item = (anchors: string[], add: (b: Builders) => void) => items.push({ anchors, add });
   const people: PersonName[] = [];
   for (const raw of [
     ...(known.patientNames ?? []),
@@ -261,29 +280,36 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   ]) {
     const person = parsePersonName(raw);
     if (!person) continue;
-    addPerson(person, full, initials, singles);
     people.push(person);
+    // Every full name and single word contains one of its words; initials are too short to anchor.
+    item(wordKeys([...person.family, ...person.given, ...person.middle]), (b) =>
+      addPerson(person, b.fullNames, null, b.singleNames),
+    );
+    item([''], (b) => addPerson(person, null, b.initials, null));
   }
-  for (const id of [
+  const id = (value: string) => item([idAnchor(value)], (b) => addId(value, b.ids));
+  const place = (value: string, group: 'idWords' | 'places' | 'placeWords') =>
+    item([placeAnchor(value)], (b) => addPlace(value, b[group]));
+  for (const value of [
     ...(known.patientIds ?? []),
     ...(known.accessionNumbers ?? []),
     ...(known.otherIds ?? []),
   ])
-    addId(id, ids);
+    id(value);
   for (const s of known.otherStrings ?? []) {
-    if (/\d/u.test(s)) addId(s, ids);
-    else addPlace(s, idWords);
+    if (/\d/u.test(s)) id(s);
+    else place(s, 'idWords');
   }
-  for (const name of known.institutionNames ?? []) addPlace(name, places);
+  for (const name of known.institutionNames ?? []) place(name, 'places');
   for (const address of known.institutionAddresses ?? []) {
-    addPlace(address, places);
+    place(address, 'places');
     for (const part of address.split(',')) {
       const trimmed = part.trim();
-      if (/\d/u.test(trimmed) && /\p{L}{2}/u.test(trimmed)) addPlace(trimmed, places);
+      if (/\d/u.test(trimmed) && /\p{L}{2}/u.test(trimmed)) place(trimmed, 'places');
       else if (/^\p{L}[\p{L} '-]{3,}$/u.test(trimmed) && !isNotNameWord(trimmed))
-        addPlace(trimmed, placeWords);
-      const zip = /\d{5}(?:-\d{4})?/u.exec(trimmed);
-      if (zip) ids.add(keyOf(zip[0]));
+        place(trimmed, 'placeWords');
+      const zip = /\d{5}(?:-\d{4})?/u.exec(trimmed)?.[0];
+      if (zip) item([idAnchor(zip)], (b) => b.ids.add(keyOf(zip)));
     }
   }
   const dateKeys = new Set<string>();
@@ -296,13 +322,7 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   }
   let roles: Map<string, 'family' | 'given'> | undefined;
   const compiled: CompiledHeader = {
-    fullNames: full.build(),
-    initials: initials.build(),
-    singleNames: singles.build(),
-    ids: ids.build(),
-    idWords: idWords.build(),
-    places: places.build(),
-    placeWords: placeWords.build(),
+    items,
     dateKeys,
     monthDayKeys,
     // Only surrogates need the roles: built on first use.
@@ -312,6 +332,60 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   };
   cache.set(known, compiled);
   return compiled;
+}
+
+/** What every key of `idPattern`-style variants of `id` contains: its longest group, leading zeros aside. */
+function idAnchor(id: string): string {
+  const groups = keyOf(id).match(/\p{N}+|\p{L}+/gu) ?? [];
+  return groups.map((g) => g.replace(/^0+(?=\d)/u, '')).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/** What every key of a place contains: its longest word that has no spelled-out variant. */
+function placeAnchor(place: string): string {
+  return place
+    .trim()
+    .split(/[\s,]+/u)
+    .filter((w) => !/^(?:st\.?|saint|&|and)$/iu.test(w))
+    .map(keyOf)
+    .reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/** The groups for one text: the keys of the values whose anchors its folded letters and digits contain. */
+function groupsFor(text: string, header: CompiledHeader): Record<GroupName, KeyGroup> {
+  const flat = keyOf(text);
+  const builders = {} as Builders;
+  builders.fullNames = new GroupBuilder(NAME_GAP);
+  builders.initials = new GroupBuilder(INITIALS_GAP);
+  builders.singleNames = new GroupBuilder(NAME_GAP);
+  builders.ids = new GroupBuilder(ID_GAP);
+  builders.idWords = new GroupBuilder(PLACE_GAP);
+  builders.places = new GroupBuilder(PLACE_GAP);
+  builders.placeWords = new GroupBuilder(PLACE_GAP);
+  for (const it of header.items) {
+    if (!it.anchors.some((a) => flat.includes(a))) continue;
+    it.recorded ??= record(it);
+    for (const [group, key, variant, kind] of it.recorded)
+      if (kind === 'skip') builders[group].skip(key);
+      else builders[group].add(key, variant);
+  }
+  const out = {} as Record<GroupName, KeyGroup>;
+  for (const g of GROUPS) out[g] = builders[g].build();
+  return out;
+}
+
+/** The calls an item makes to the groups, to replay them for every text that needs them. */
+function record(it: Item): NonNullable<Item['recorded']> {
+  const calls: NonNullable<Item['recorded']> = [];
+  const recorder = {} as Builders;
+  for (const g of GROUPS)
+    recorder[g] = {
+      add: (key: string, variant?: Partial<Variant>) => {
+        if (key.length > 0) calls.push([g, key, variant, 'key']);
+      },
+      skip: (key: string) => calls.push([g, key, undefined, 'skip']),
+    } as unknown as GroupBuilder;
+  it.add(recorder);
+  return calls;
 }
 
 interface Token {
@@ -404,25 +478,26 @@ export function headerCandidates(text: string, header: CompiledHeader): Candidat
       end: m.index + m[0].length,
       key: folded.slice(m.index, m.index + m[0].length),
     });
+  const groups = groupsFor(text, header);
   const out: Candidate[] = [];
   const add = (start: number, end: number, category: Candidate['category'], confidence: number) =>
     out.push({ start, end, category, source: 'header', confidence });
-  for (const [s, e] of matchGroup(text, tokens, header.fullNames)) add(s, e, 'NAME', 0.99);
-  for (const [s, e] of matchGroup(text, tokens, header.initials)) {
+  for (const [s, e] of matchGroup(text, tokens, groups.fullNames)) add(s, e, 'NAME', 0.99);
+  for (const [s, e] of matchGroup(text, tokens, groups.initials)) {
     const found = text.slice(s, e);
     const letters = found.replace(/[.\s]/gu, '');
     // Bare initials that spell an abbreviation ("PA", "CT") are medicine; dotted ones ("P.A.") are a person.
     if (!found.includes('.') && (isMedicalWord(letters) || letters.length < 2)) continue;
     add(s, e, 'NAME', 0.8);
   }
-  for (const [s, e] of matchGroup(text, tokens, header.singleNames)) {
+  for (const [s, e] of matchGroup(text, tokens, groups.singleNames)) {
     // One decision, shared with the leak gate: "Young adult" is a word, "Mr. Young" a person.
     if (nameWordUse(text, s, e) !== 'ordinary') add(s, e, 'NAME', 0.9);
   }
-  for (const [s, e] of matchGroup(text, tokens, header.ids)) add(s, e, 'ID', 0.99);
-  for (const [s, e] of matchGroup(text, tokens, header.idWords)) add(s, e, 'ID', 0.99);
-  for (const [s, e] of matchGroup(text, tokens, header.places)) add(s, e, 'LOCATION', 0.95);
-  for (const [s, e] of matchGroup(text, tokens, header.placeWords))
+  for (const [s, e] of matchGroup(text, tokens, groups.ids)) add(s, e, 'ID', 0.99);
+  for (const [s, e] of matchGroup(text, tokens, groups.idWords)) add(s, e, 'ID', 0.99);
+  for (const [s, e] of matchGroup(text, tokens, groups.places)) add(s, e, 'LOCATION', 0.95);
+  for (const [s, e] of matchGroup(text, tokens, groups.placeWords))
     if (isCapital(text[s])) add(s, e, 'LOCATION', 0.85);
   return out;
 }
