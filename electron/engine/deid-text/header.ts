@@ -62,6 +62,8 @@ interface Item {
 
 export interface CompiledHeader {
   readonly items: readonly Item[];
+  /** Groups built for a set of items (by their indices), kept for the next report that needs the same. */
+  readonly built: Map<string, Record<GroupName, KeyGroup>>;
   /** Header dates as `YYYYMMDD`, and as `MMDD` for dates written without a year. */
   readonly dateKeys: Set<string>;
   readonly monthDayKeys: Set<string>;
@@ -323,6 +325,7 @@ export function compileHeader(known: KnownIdentifiers): CompiledHeader {
   let roles: Map<string, 'family' | 'given'> | undefined;
   const compiled: CompiledHeader = {
     items,
+    built: new Map(),
     dateKeys,
     monthDayKeys,
     // Only surrogates need the roles: built on first use.
@@ -353,6 +356,13 @@ function placeAnchor(place: string): string {
 /** The groups for one text: the keys of the values whose anchors its folded letters and digits contain. */
 function groupsFor(text: string, header: CompiledHeader): Record<GroupName, KeyGroup> {
   const flat = keyOf(text);
+  const used: number[] = [];
+  header.items.forEach((it, i) => {
+    if (it.anchors.some((a) => flat.includes(a))) used.push(i);
+  });
+  const key = used.join(',');
+  const known = header.built.get(key);
+  if (known) return known;
   const builders = {} as Builders;
   builders.fullNames = new GroupBuilder(NAME_GAP);
   builders.initials = new GroupBuilder(INITIALS_GAP);
@@ -361,8 +371,8 @@ function groupsFor(text: string, header: CompiledHeader): Record<GroupName, KeyG
   builders.idWords = new GroupBuilder(PLACE_GAP);
   builders.places = new GroupBuilder(PLACE_GAP);
   builders.placeWords = new GroupBuilder(PLACE_GAP);
-  for (const it of header.items) {
-    if (!it.anchors.some((a) => flat.includes(a))) continue;
+  for (const i of used) {
+    const it = header.items[i]!;
     it.recorded ??= record(it);
     for (const [group, key, variant, kind] of it.recorded)
       if (kind === 'skip') builders[group].skip(key);
@@ -370,6 +380,9 @@ function groupsFor(text: string, header: CompiledHeader): Record<GroupName, KeyG
   }
   const out = {} as Record<GroupName, KeyGroup>;
   for (const g of GROUPS) out[g] = builders[g].build();
+  // Reports of one patient mostly name the same few values; a handful of sets covers them.
+  if (header.built.size >= 8) header.built.delete(header.built.keys().next().value!);
+  header.built.set(key, out);
   return out;
 }
 
