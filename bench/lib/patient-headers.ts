@@ -3,9 +3,10 @@
  * (patient, referring, performing, reading, requesting physicians, operator), two addresses and ten IDs, as a
  * hospital's DICOM headers and worklists carry them.
  *
- * Family names are drawn by frequency from the most common US surnames (counts rounded from the US Census
- * Bureau's 2010 surname table, public domain), so the ordinary-word names (Young, White, Brown, Green, Hill,
- * Bell, Long, Little…) come up as often as they do in a real hospital.
+ * Family names are drawn by frequency from common US surnames (approximate counts in thousands after the US
+ * Census Bureau's 2010 surname table, public domain; typed from memory, so right in order of magnitude, not
+ * to the digit), so the ordinary-word names (Young, White, Brown, Green, Hill, Bell, Long, Little…) come up
+ * about as often as they do in a real hospital.
  */
 import type { KnownIdentifiers } from '../../electron/engine/deid-text/index.ts';
 import { seededRandom } from '../../scripts/seeded-random.ts';
