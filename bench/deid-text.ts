@@ -4,19 +4,25 @@
  *   node bench/deid-text.ts [--runs 7] [--file test/fixtures/deid/heldout.jsonl]   (bench/run.ts calls run())
  *
  * Passes over the same generated reports: rules only; rules with header-informed scrubbing, the header
- * matcher compiled once per identifiers object (cached) and compiled for every report; surrogates with the
- * header (the export path). Target: at least 2,000 reports/s with rules.
+ * matcher compiled once per identifiers object (cached) and compiled for every report; rules with a realistic
+ * hospital header per patient (six person names, two addresses, ten IDs: bench/lib/patient-headers.ts, plus
+ * the report's own identifiers), compiled per report as an export meets each patient once; surrogates with
+ * the header (the export path). Target: at least 2,000 reports/s, rules only and with realistic headers.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseGold, type GoldRecord } from '../electron/engine/deid-text/evaluate.ts';
 import { deidentifyTextSync } from '../electron/engine/deid-text/index.ts';
 import type { DeidTextOptions } from '../electron/engine/deid-text/index.ts';
+import { patientHeaders, withHeader } from './lib/patient-headers.ts';
 import { isMain, median, type BenchOptions, type BenchResult } from './lib/types.ts';
 
 const secret = Buffer.from('bench-secret');
 
-/** Median reports/s over `runs` runs of three passes each, after a warm-up pass. */
+/**
+ * Median reports per CPU second over `runs` runs of three passes each, after a warm-up pass. CPU time, not
+ * wall time: one thread, so this is the rate per core, and a busy machine slows it far less.
+ */
 function measure(
   records: GoldRecord[],
   runs: number,
@@ -28,13 +34,14 @@ function measure(
   for (const [i, r] of records.entries()) deidentifyTextSync(r.text, opts[i]);
   const rates: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const start = process.hrtime.bigint();
+    const start = process.cpuUsage();
     for (let round = 0; round < 3; round++) {
       // A fresh identifiers object per report: its header matcher is compiled inside the timed loop.
       if (fresh) opts = records.map((_, i) => ({ ...options(i), known: { ...options(i).known } }));
       for (const [i, r] of records.entries()) deidentifyTextSync(r.text, opts[i]);
     }
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(start);
+    const seconds = (used.user + used.system) / 1e6;
     rates.push((3 * records.length) / seconds);
   }
   return median(rates);
@@ -56,6 +63,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const rules = rate(() => ({}));
   const header = rate((i) => ({ known: records[i]?.header }));
   const perReport = rate((i) => ({ known: records[i]?.header }), true);
+  const nextHeader = patientHeaders();
+  const hospital = records.map((r) => withHeader(r.header, nextHeader()));
+  const realistic = rate((i) => ({ known: hospital[i] }), true);
   const surrogates = rate((i) => ({
     known: records[i]?.header,
     mode: 'surrogates',
@@ -84,6 +94,13 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         ratio: perReport / header,
       },
       {
+        label: 'rules + realistic header, per report',
+        value: realistic,
+        unit: 'reports/s',
+        baseline: target,
+        ratio: realistic / 2000,
+      },
+      {
         label: 'rules + header (surrogates)',
         value: surrogates,
         unit: 'reports/s',
@@ -92,7 +109,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       },
     ],
     notes: [
-      `${records.length} reports, ${Math.round(chars / records.length)} characters on average, one thread, median of ${runs} runs`,
+      `${records.length} reports, ${Math.round(chars / records.length)} characters on average, one thread, reports per CPU second, median of ${runs} runs`,
     ],
   };
 }
@@ -102,6 +119,6 @@ if (isMain(import.meta.url)) {
   process.stdout.write(`${result.notes?.[0] ?? ''}\n`);
   for (const f of result.figures) {
     const n = Math.round(f.value).toLocaleString('en-US').padStart(7);
-    process.stdout.write(`${f.label.padEnd(34)} ${n} ${f.unit}\n`);
+    process.stdout.write(`${f.label.padEnd(38)} ${n} ${f.unit}\n`);
   }
 }

@@ -23,13 +23,39 @@ export interface LeakHitView {
   file: string;
   record: string;
   category: string;
-  kind: 'identifier' | 'pattern';
+  /** `review`: a hit the gate could not decide; it waits in the review queue (export.leaks). */
+  kind: 'identifier' | 'pattern' | 'review';
 }
 
 export interface LeakSummary {
   ok: boolean;
   hits: LeakHitView[];
   textsScanned: number;
+  /** Review hits a person accepted that this run met (absent in results recorded before the queue). */
+  accepted?: number;
+}
+
+/** One hit of the leak gate's review queue. */
+export interface LeakReviewItem {
+  id: number;
+  file: string;
+  record: string;
+  category: string;
+  state: 'open' | 'accepted';
+  reason: string | null;
+  decidedAt: string | null;
+  /**
+   * The matched word and its sentence: patient data, present only when asked for with `withText` (a
+   * terminal, the app); never logged, never in --json.
+   */
+  match?: string;
+  context?: string;
+}
+
+export interface LeakQueue {
+  open: LeakReviewItem[];
+  /** Hits a person accepted so far. */
+  accepted: number;
 }
 
 export interface ExportPlan {
@@ -80,6 +106,10 @@ export interface ExportInvoke {
   'export.result': (args: { jobId: string }) => ExportResult;
   /** With `withProject`, also scans against the open project's original identifiers. */
   'export.verify': (args: { bundle: string; withProject?: boolean }) => VerifyReport;
+  /** The review queue; `refresh` runs the gate over the bundle texts first (as a plan would). */
+  'export.leaks': (args: { withText?: boolean; refresh?: boolean }) => LeakQueue;
+  /** A person's decision: this hit is no identifier (reason required). */
+  'export.acceptLeak': (args: { id: number; reason: string }) => LeakReviewItem;
 }
 
 export const EXPORT_CHANNELS = [
@@ -87,4 +117,6 @@ export const EXPORT_CHANNELS = [
   'export.run',
   'export.result',
   'export.verify',
+  'export.leaks',
+  'export.acceptLeak',
 ] as const satisfies readonly (keyof ExportInvoke)[];

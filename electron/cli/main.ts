@@ -28,6 +28,7 @@ import {
 } from './shared.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { exportCommand } from './commands/export.ts';
+import { leaksCommand } from './commands/leaks.ts';
 import { runAll } from './commands/run.ts';
 import { sftCommand } from './commands/sft.ts';
 import { verifyCommand } from './commands/verify.ts';
@@ -124,6 +125,7 @@ const COMMANDS: Record<string, Command> = {
     },
     run: exportCommand,
   },
+  leaks: leaksCommand,
   verify: {
     usage: 'verify BUNDLE [--project DIR]',
     summary: 'check a bundle: checksums, schemas, splits, leak scan',

@@ -150,6 +150,16 @@ export const CHANNEL_ARGS = {
   'export.result': strict({ jobId: text }),
   'export.verify': strict({ bundle: text, withProject: z.boolean().optional() }),
 
+  'export.leaks': strict({ withText: z.boolean().optional(), refresh: z.boolean().optional() }),
+  'export.acceptLeak': strict({
+    id,
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'say why this is no identifier')
+      .max(500, 'A reason is at most 500 characters.'),
+  }),
+
   'models.list': none,
   'models.check': strict({ ids: modelIds, device: device.optional() }),
   'models.bench': strict({ ids: modelIds, devices: z.array(device).min(1).optional() }),

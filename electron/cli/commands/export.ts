@@ -61,7 +61,9 @@ export async function exportCommand(ctx: CommandContext): Promise<void> {
       ctx,
       result,
       `Wrote ${result.samples} samples and ${result.images} images (${result.format}) to ${result.out}\n` +
-        `Leak gate: ${result.leak.textsScanned} texts scanned, no hits. Digest ${result.digest}`,
+        `Leak gate: ${result.leak.textsScanned} texts scanned, no open hits` +
+        (result.leak.accepted ? ` (${result.leak.accepted} accepted by a person)` : '') +
+        `. Digest ${result.digest}`,
     );
   });
 }

@@ -323,7 +323,9 @@ function keyedValue(run: Run, ds: DicomDataset, el: DicomElement, vr: string): O
 
 /** Does text still hold a known identifier of this header (as the leak gate reads it)? */
 function leaksKnown(run: Run, s: string): boolean {
-  return scanText(s, run.leakMatcher, { patterns: false }).size > 0;
+  // Undecided name words count too: a kept DICOM value is emptied rather than sent to review.
+  const { found, undecided } = scanText(s, run.leakMatcher, { patterns: false });
+  return found.size > 0 || undecided.length > 0;
 }
 
 function cleanedText(run: Run, ds: DicomDataset, el: DicomElement, vr: string): OutElement | undefined {

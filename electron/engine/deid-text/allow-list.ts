@@ -81,8 +81,9 @@ export function findMedicalTerms(text: string): Range[] {
   return out.sort((a, b) => a[0] - b[0]);
 }
 
-const TITLE_BEFORE = /(?:\b(?:Dr|Drs|Mr|Mrs|Ms|Miss|Mx|Prof|Doctor|Nurse)\.?[ \t]*(?:\r?\n[ \t]*)?)$/u;
-const CREDENTIAL_AFTER = /^,?[ \t]*(?:MD|M\.D\.|DO|RN|NP|PA-C|PhD|MBBS|FRCR|DNP|APRN)\b/u;
+/** A personal title right before a word, and a credential right after it: the word is (part of) a person. */
+export const TITLE_BEFORE = /(?:\b(?:Dr|Drs|Mr|Mrs|Ms|Miss|Mx|Prof|Doctor|Nurse)\.?[ \t]*(?:\r?\n[ \t]*)?)$/u;
+export const CREDENTIAL_AFTER = /^,?[ \t]*(?:MD|M\.D\.|DO|RN|NP|PA-C|PhD|MBBS|FRCR|DNP|APRN)\b/u;
 
 /**
  * Ranges of `text` that are medicine used as medicine. An eponym right after a personal title or before a

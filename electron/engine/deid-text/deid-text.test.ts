@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileHeader, headerCandidates } from './header.ts';
 import { deidentifyText, deidentifyTextSync } from './index.ts';
 import type { DeidTextOptions, KnownIdentifiers, NerModel } from './index.ts';
 
@@ -123,6 +124,41 @@ describe('header-informed scrubbing', () => {
     );
     expect(tags('Born 2 March 1957; images at Fake General Hospital.', { known })).toBe(
       'Born [DATE]; images at [LOCATION].',
+    );
+  });
+
+  it('finds each identifier of a many-person hospital header by its own spelling, and nothing else', () => {
+    const hospital = {
+      ...known,
+      physicianNames: ['MÜLLER^JOSÉ', 'YOUNG^KEISHA^ANN', 'BENAVIDES HERRERA^GABRIELA', 'HILL^TOM'],
+      operatorNames: ["O'BRIEN^PAT"],
+      institutionNames: ["SAINT MARY'S HOSPITAL"],
+      institutionAddresses: ['12 Elm Street, Springfield, IL 62704'],
+      otherIds: ['V-000123'],
+    };
+    const text =
+      "Jane Q. Doe, seen by Young K.A. and Gabriela Benavides-Herrera at St. Mary's Hospital " +
+      '(12 Elm Street). Obrien noted Young adult habitus; V123 and v-0123 filed. Hill-Sachs lesion.';
+    const found = headerCandidates(text, compileHeader(hospital)).map(
+      (c) => `${c.category}:${text.slice(c.start, c.end)}`,
+    );
+    expect(found.sort()).toEqual(
+      [
+        'NAME:Jane Q. Doe',
+        'NAME:Young K.A.',
+        'NAME:Gabriela Benavides-Herrera',
+        // Single words are their own group (the merge joins them with the full names); "Young adult" is none.
+        'NAME:Jane',
+        'NAME:Doe',
+        'NAME:Young',
+        'NAME:Gabriela',
+        'NAME:Benavides-Herrera',
+        "LOCATION:St. Mary's Hospital",
+        'LOCATION:12 Elm Street',
+        'NAME:Obrien',
+        'ID:V123',
+        'ID:v-0123',
+      ].sort(),
     );
   });
 

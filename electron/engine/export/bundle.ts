@@ -7,7 +7,8 @@ import { createHmac } from 'node:crypto';
 import type { ExportImageKind, ExportOptions } from '../../api/export.ts';
 import type { SftCounts } from '../../api/sft.ts';
 import { pseudonym, pseudonymToken } from '../deid-dicom/pseudonyms.ts';
-import type { ScanItem, ScopedIdentifiers } from '../leak-gate/index.ts';
+import { buildMatcher, type ScanItem, type ScopedIdentifiers } from '../leak-gate/index.ts';
+import { acceptedIn } from '../leak-gate/review.ts';
 import type { Project } from '../project/project.ts';
 import { eligibleImages, latestRun, readSamples, type SftRecipe } from '../sft/index.ts';
 import { latestCurationRun } from '../curate/index.ts';
@@ -58,6 +59,8 @@ export interface BundlePlan {
   counts: StageCounts;
   recipe: SftRecipe | null;
   identifiers: ScopedIdentifiers[];
+  /** Review hits of the leak gate a person accepted that the samples' texts meet (for the card). */
+  acceptedLeakHits: number;
   secretFingerprint: string;
   deidProfile: string;
 }
@@ -229,6 +232,17 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     sft: run?.counts ?? null,
     export: { samples: samples.length, images: ids.length, bySplit, byTask },
   };
+  const identifiers = projectIdentifiers(
+    project.db,
+    patients,
+    (key) => pseudonym(secret, 'patient', key),
+    kept.flatMap((k) => k.keys),
+  );
+  const sampleTexts = scopeItems(
+    samples.map((s) => ({ file: 'samples', record: s.id, text: `${s.instruction}\n${s.response}` })),
+    new Map(metadata.map((m) => [m.image, m.patient])),
+    new Map(samples.map((s) => [s.id, s.images])),
+  );
   return {
     options: opts,
     samples,
@@ -236,12 +250,8 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     metadata,
     counts,
     recipe: run?.recipe ?? null,
-    identifiers: projectIdentifiers(
-      project.db,
-      patients,
-      (key) => pseudonym(secret, 'patient', key),
-      kept.flatMap((k) => k.keys),
-    ),
+    identifiers,
+    acceptedLeakHits: acceptedIn(project.db, sampleTexts, buildMatcher(identifiers)),
     secretFingerprint: secretFingerprint(secret),
     deidProfile: deidProfile(project, opts.images, kept),
   };

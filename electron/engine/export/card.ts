@@ -43,6 +43,13 @@ function table(rows: [string, string | number][]): string {
   return ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }
 
+/** What the card says about review hits a person accepted (a patient's name word the gate left to them). */
+function acceptedLine(n: number): string {
+  if (n === 0) return '';
+  return ` ${n} gate hit${n === 1 ? '' : 's'} the gate could not decide (a patient's name word standing as a
+common word) ${n === 1 ? 'was' : 'were'} reviewed and accepted by a person, with a reason (\`medprep leaks\`).`;
+}
+
 export function datasetCard(plan: BundlePlan, appVersion: string): string {
   const c = plan.counts;
   const splits = (['train', 'validation', 'test'] as const).filter((s) => (c.export.bySplit[s] ?? 0) > 0);
@@ -132,7 +139,7 @@ ${plan.deidProfile}
 
 The ids of samples, image file names and patient and study ids are keyed pseudonyms (HMAC-SHA256 of the project
 secret); metadata carries no dates (only the order of a patient's studies). Every text in this bundle passed
-MedPrep's leak gate against the original identifiers of the included patients.
+MedPrep's leak gate against the original identifiers of the included patients.${acceptedLine(plan.acceptedLeakHits)}
 
 Project secret fingerprint: \`${plan.secretFingerprint}\` (a short HMAC of a constant; bundles of one project
 share it; it reveals nothing about the secret).

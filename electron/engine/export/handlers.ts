@@ -5,6 +5,7 @@ import type { EngineContext, HandlersFor } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { asStorageError } from '../storage-errors.ts';
 import type { Db } from '../project/database.ts';
+import { acceptLeak, leakQueue } from '../leak-gate/review.ts';
 import { verifyBundle } from './verify.ts';
 import { LeakError, exportPlan, writeBundle } from './write.ts';
 
@@ -117,5 +118,12 @@ export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
     'export.verify': async (a) => {
       return verifyBundle(path.resolve(a.bundle), a.withProject === true ? ctx.requireProject() : null);
     },
+    'export.leaks': async (a) => {
+      const project = ctx.requireProject();
+      // The bundle texts are the same in every format once the gate reads JSON as its values.
+      if (a.refresh === true) await exportPlan(project, { format: 'llava' }, ctx.version);
+      return leakQueue(project.db, a.withText === true);
+    },
+    'export.acceptLeak': (a) => acceptLeak(ctx.requireProject().db, a.id, a.reason),
   };
 }

@@ -8,6 +8,7 @@ import {
   type LeakMatcher,
   type LeakReport,
   type ScanItem,
+  type ScanOptions,
 } from '../leak-gate/index.ts';
 
 const BATCH = 500;
@@ -17,9 +18,14 @@ export class LeakFeed {
   private batch: ScanItem[] = [];
   private readonly hits: LeakHit[] = [];
   private textsScanned = 0;
+  private readonly options: ScanOptions;
+  /** Accepted review hits met so far (distinct fingerprints). */
+  private readonly accepted = new Set<string>();
 
-  constructor(matcher: LeakMatcher) {
+  /** `options`: the review queue's accepted hits and where open ones go (leak-gate/review.ts). */
+  constructor(matcher: LeakMatcher, options: ScanOptions = {}) {
     this.matcher = matcher;
+    this.options = { ...options, acceptedMet: this.accepted };
   }
 
   async scan(items: Iterable<ScanItem>): Promise<void> {
@@ -30,7 +36,7 @@ export class LeakFeed {
   }
 
   private async flush(): Promise<void> {
-    const report = await scanTexts(this.batch, this.matcher);
+    const report = await scanTexts(this.batch, this.matcher, this.options);
     this.batch = [];
     this.textsScanned += report.textsScanned;
     this.hits.push(...report.hits);
@@ -39,6 +45,11 @@ export class LeakFeed {
   /** Scans what is still batched, then reports every text fed so far. */
   async report(): Promise<LeakReport> {
     await this.flush();
-    return { ok: this.hits.length === 0, hits: [...this.hits], textsScanned: this.textsScanned };
+    return {
+      ok: this.hits.length === 0,
+      hits: [...this.hits],
+      textsScanned: this.textsScanned,
+      accepted: this.accepted.size,
+    };
   }
 }

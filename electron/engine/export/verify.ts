@@ -10,6 +10,7 @@ import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparqu
 import { EXPORT_FORMATS, type ExportFormat, type VerifyCheck, type VerifyReport } from '../../api/export.ts';
 import { keptOnPurpose } from './kept-on-purpose.ts';
 import { buildMatcher, dicomScanItems, type ScanItem } from '../leak-gate/index.ts';
+import { acceptedFingerprints } from '../leak-gate/review.ts';
 import type { Project } from '../project/project.ts';
 import { manifestScanItem, scanItemsOf } from './bundle.ts';
 import { openBundle, type BundleSource } from './bundle-source.ts';
@@ -534,7 +535,11 @@ async function verifySource(
         kept.flatMap((k) => k.keys),
       )
     : [];
-  const feed = new LeakFeed(buildMatcher(identifiers));
+  // Hits a person accepted in the project's review queue pass here as they passed the export.
+  const feed = new LeakFeed(
+    buildMatcher(identifiers),
+    project ? { accepted: acceptedFingerprints(project.db) } : {},
+  );
   /** Sample id → its one patient, for scoping the data files' records in the text scan below. */
   const sampleScope = new Map<string, string>();
   const formatProblems: string[] = [];

@@ -12,6 +12,8 @@ import path from 'node:path';
 import type { ExportOptions, ExportPlan, ExportResult, LeakSummary } from '../../api/export.ts';
 import { ApiError } from '../errors.ts';
 import { buildMatcher, dicomScanItems, type ScanItem } from '../leak-gate/index.ts';
+import { reviewRun } from '../leak-gate/review.ts';
+import type { Db } from '../project/database.ts';
 import type { Project } from '../project/project.ts';
 import { writeTar, writeZip } from './archive.ts';
 import { manifestScanItem, planBundle, scanItemsOf, type BundlePlan, type MetadataRow } from './bundle.ts';
@@ -29,9 +31,11 @@ export class LeakError extends Error {
   readonly leak: LeakSummary;
   constructor(leak: LeakSummary) {
     const first = leak.hits[0];
+    const review = leak.hits.filter((h) => h.kind === 'review').length;
     super(
       `leak gate: ${leak.hits.length} hit${leak.hits.length === 1 ? '' : 's'}` +
         (first ? ` (first: ${first.file}, record ${first.record}, ${first.category})` : '') +
+        (review > 0 ? `; ${review} wait for a person's review (medprep leaks)` : '') +
         '; nothing was written',
     );
     this.leak = leak;
@@ -65,14 +69,28 @@ function bySplit(samples: BundleSample[]): Map<BundleSplit, BundleSample[]> {
   return m;
 }
 
-/** The plan's leak feed: its matcher, and each batch scoped to its patient on the way in. */
-function planFeed(plan: BundlePlan): { feed: LeakFeed; scan: (items: ScanItem[]) => Promise<void> } {
-  const feed = new LeakFeed(buildMatcher(plan.identifiers));
+/**
+ * The plan's leak feed: its matcher, each batch scoped to its patient on the way in, and the review queue
+ * (accepted hits pass; `report` records the open ones once every text was fed).
+ */
+function planFeed(
+  plan: BundlePlan,
+  db: Db,
+): { report: () => Promise<LeakSummary>; scan: (items: ScanItem[]) => Promise<void> } {
+  const review = reviewRun(db);
+  const feed = new LeakFeed(buildMatcher(plan.identifiers), review.options);
   const scope = itemScoper(
     new Map(plan.metadata.map((m) => [m.image, m.patient])),
     new Map(plan.samples.map((s) => [s.id, s.images])),
   );
-  return { feed, scan: (items) => feed.scan(scope(items)) };
+  return {
+    scan: (items) => feed.scan(scope(items)),
+    report: async () => {
+      const leak = await feed.report();
+      review.record();
+      return leak;
+    },
+  };
 }
 
 const cardText = (plan: BundlePlan, appVersion: string) => datasetCard(plan, appVersion);
@@ -91,13 +109,13 @@ export async function exportPlan(
 ): Promise<ExportPlan> {
   const plan = planBundle(project, options);
   const card = cardText(plan, appVersion);
-  const { feed, scan } = planFeed(plan);
+  const { report, scan } = planFeed(plan, project.db);
   await scan(scanItemsOf('README.md', card));
   await scan(plan.metadata.map(metadataScan));
   await scan(formatScanItems(plan.options.format, bySplit(plan.samples)));
   return {
     card,
-    leak: await feed.report(),
+    leak: await report(),
     samples: plan.samples.length,
     images: plan.images.size,
     splits: plan.counts.export.bySplit,
@@ -132,7 +150,7 @@ export async function writeBundle(
     const total = plan.images.size + 2;
     progress({ total, done: 0, message: 'Rendering images' });
     const files = new BundleFiles(tmp);
-    const { feed, scan } = planFeed(plan);
+    const { report, scan } = planFeed(plan, project.db);
     let done = 0;
     for (const [name, im] of plan.images) {
       if (signal?.aborted) throw new JobCancelled();
@@ -173,7 +191,7 @@ export async function writeBundle(
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
     await scan([manifestScanItem(manifest)]);
     progress({ done: ++done, message: 'Leak gate' });
-    const leak = await feed.report();
+    const leak = await report();
     if (!leak.ok) throw new LeakError(leak);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), manifestText);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deidentifyTextSync } from '../deid-text/index.ts';
+import { deidentifyTextSync, nameWordUse } from '../deid-text/index.ts';
 import type { KnownIdentifiers } from '../deid-text/index.ts';
-import { scanTexts } from './index.ts';
+import { scanTexts, type ReviewHit } from './index.ts';
 
 const jane: KnownIdentifiers = {
   patientNames: ['DOE^JANE'],
@@ -21,7 +21,7 @@ describe('the leak gate', () => {
       [item('No acute cardiopulmonary process. A Foley catheter is in place. Call 555-0123 or [CONTACT].')],
       [jane],
     );
-    expect(report).toEqual({ ok: true, hits: [], textsScanned: 1 });
+    expect(report).toEqual({ ok: true, hits: [], textsScanned: 1, accepted: 0 });
   });
 
   it('finds planted identifiers in their variants, naming file, record and category only', async () => {
@@ -85,5 +85,90 @@ describe('the leak gate', () => {
       { patterns: false },
     );
     expect(report.hits.map((h) => h.record)).toEqual(['a-own', 'unscoped']);
+  });
+});
+
+describe('a surname that is also an ordinary word', () => {
+  const patients: KnownIdentifiers[] = [
+    { patientNames: ['YOUNG^KEISHA'] },
+    { patientNames: ['WHITE^MARCUS'], physicianNames: ['SMALL^ANN'] },
+    { patientNames: ['BELL^TOM'], operatorNames: ['HILL^JOSE'] },
+  ];
+  const gate = async (text: string) => {
+    const review: string[] = [];
+    const report = await scanTexts([item(text)], patients, {
+      patterns: false,
+      onReview: (h) => review.push(h.match),
+    });
+    return { kinds: report.hits.map((h) => `${h.category}:${h.kind}`), review };
+  };
+
+  it.each([
+    'Young adult with open growth plates.',
+    'Normal white blood cells. White matter is unremarkable.',
+    'Small effusion at the left base. SMALL LEFT EFFUSION.',
+    "Facial weakness in keeping with Bell's palsy.",
+    'Hill-Sachs lesion of the humeral head.',
+    'There is a Small nodule.',
+  ])('passes it standing as a word: %s', async (text) => {
+    expect(await gate(text)).toEqual({ kinds: [], review: [] });
+  });
+
+  it.each([
+    'Mr. Young is stable.',
+    'YOUNG, KEISHA seen today.',
+    'Keisha Young returns for follow-up.',
+    'Findings discussed per Dr. White.',
+    'Result called White at 4 pm.',
+    'Dictated by Small.',
+    'Reviewed with Marcus White.',
+  ])('stops it used as a person: %s', async (text) => {
+    expect(await gate(text)).toEqual({ kinds: ['NAME:identifier'], review: [] });
+  });
+
+  it.each(['Maria Young returns for follow-up.', 'White, Maria: follow-up.', 'Seen today; Young said so.'])(
+    'asks a person where the sentence cannot tell: %s',
+    async (text) => {
+      expect((await gate(text)).kinds).toEqual(['NAME:review']);
+    },
+  );
+
+  it('queues what the sentence cannot tell for a person, and passes it once accepted', async () => {
+    const text = 'Seen by the team; White reported no pain.';
+    expect(await gate(text)).toEqual({ kinds: ['NAME:review'], review: ['White'] });
+    const hits: ReviewHit[] = [];
+    await scanTexts([item(text)], patients, { onReview: (h) => hits.push(h) });
+    expect(hits).toHaveLength(1);
+    expect(hits[0]!.context).toBe(text);
+    const accepted = new Set([hits[0]!.fingerprint]);
+    const again = await scanTexts([item(text), item(`{"text": ${JSON.stringify(text)}}`, 'r2')], patients, {
+      accepted,
+    });
+    // The same sentence in a JSON row meets the same decision.
+    expect(again).toMatchObject({ ok: true, hits: [], accepted: 1 });
+    // Another sentence around the same word asks again.
+    const other = await scanTexts([item('Seen by the team; White reported pain.')], patients, { accepted });
+    expect(other.hits.map((h) => h.kind)).toEqual(['review']);
+  });
+
+  it('finds a name a JSON escape runs into ("\\nDoe")', async () => {
+    const row = JSON.stringify({ response: 'FINDINGS:\nDoe is here.' });
+    expect((await scanTexts([item(row)], [jane], { patterns: false })).hits).toEqual([
+      { file: 'train.jsonl', record: 'r1', category: 'NAME', kind: 'identifier' },
+    ]);
+  });
+
+  it('is decided the same way by the report scrubber: kept where the gate passes it, removed otherwise', async () => {
+    const known = { patientNames: ['YOUNG^KEISHA', 'WHITE^MARCUS'] };
+    const scrub = (text: string) => deidentifyTextSync(text, { known }).text;
+    expect(scrub('Young adult with open growth plates.')).toBe('Young adult with open growth plates.');
+    expect(scrub('Normal white blood cells.')).toBe('Normal white blood cells.');
+    expect(scrub('Result called White by phone.')).toBe('Result called [NAME] by phone.');
+    expect(scrub('Seen by the team; White reported no pain.')).toBe(
+      'Seen by the team; [NAME] reported no pain.',
+    );
+    expect(nameWordUse('Young adult', 0, 5)).toBe('ordinary');
+    expect(nameWordUse('Mr. Young', 4, 9)).toBe('person');
+    expect(nameWordUse('team; White reported', 6, 11)).toBe('undecided');
   });
 });

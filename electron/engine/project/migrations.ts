@@ -452,6 +452,33 @@ CREATE TABLE patient_links (
 CREATE INDEX patient_links_same_as ON patient_links(same_as);
 `,
   },
+  {
+    version: 8,
+    name: 'leak-review',
+    sql: `
+-- The leak gate's review queue: one row per hit the gate could not decide (a patient's name word written
+-- with a capital where the sentence cannot tell a person from an ordinary word). fingerprint: SHA-256 of the
+-- patient scope, category, word and its neighbouring words, so a decision follows that sentence into every
+-- format and later export. match and context are the words themselves (patient data, as the stored reports
+-- are): shown on a terminal and in the app, never logged nor written by --json. An open row stops every
+-- export that meets it until a person accepts it with a reason; open rows the latest gate run no longer met
+-- are dropped, accepted ones stay.
+CREATE TABLE leak_reviews (
+  id INTEGER PRIMARY KEY,
+  fingerprint TEXT NOT NULL UNIQUE,
+  file TEXT NOT NULL,
+  record TEXT NOT NULL,
+  category TEXT NOT NULL,
+  scope TEXT,
+  match TEXT NOT NULL,
+  context TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'accepted')),
+  reason TEXT,
+  decided_at TEXT,
+  seen_at TEXT NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

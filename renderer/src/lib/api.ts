@@ -18,6 +18,8 @@ export type {
   ExportImageKind,
   ExportPlan,
   ExportResult,
+  LeakQueue,
+  LeakReviewItem,
   VerifyReport,
 } from '../../../electron/api/export.ts';
 export type {

@@ -4,6 +4,7 @@ import SessionHost from '../../../test-host/SessionHost.svelte';
 import { Session } from '../session.svelte.ts';
 import { startEngine, type EngineHarness } from '../../../../test/support/engine-bridge.ts';
 import { sampleData } from '../../../../test/support/sample-project.ts';
+import { callPatientWhite, plantSample } from '../../../../test/support/leak-review.ts';
 import ExportPanel from './ExportPanel.svelte';
 import SftPanel from './SftPanel.svelte';
 
@@ -91,6 +92,31 @@ describe('SFT and export panels (real engine)', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Verify bundle' }));
     expect(await screen.findByTestId('verify-summary', {}, { timeout: 20_000 })).toHaveTextContent(
       'bundle OK',
+    );
+  });
+
+  it('shows a leak-gate hit to review with its sentence, takes a decision with a reason, then writes', async () => {
+    await h.engine.waitForJob((await h.engine.invoke('sft.run', {})).id);
+    callPatientWhite(h.at('project'));
+    plantSample(h.at('project'), 'Seen by the team; White reported no pain.');
+    render(SessionHost, { props: { session, panel: ExportPanel } });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Check leak gate and card' }));
+    expect(await screen.findByTestId('export-plan')).toHaveTextContent(/NAME \(to review\)/);
+    const hit = await screen.findByTestId('leak-hit');
+    expect(hit).toHaveTextContent('Seen by the team; White reported no pain.');
+    expect(hit.querySelector('mark')).toHaveTextContent('White');
+    await fireEvent.click(screen.getByRole('button', { name: 'Accept' }));
+    expect(await screen.findByText('Say why this hit is no identifier.')).toBeInTheDocument();
+    await fireEvent.input(screen.getByLabelText(/^Reason for hit \d+$/), {
+      target: { value: 'a team member, not the patient' },
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Accept' }));
+    await waitFor(() => expect(screen.getByTestId('leak-review')).toHaveTextContent('No open hits.'));
+    expect(screen.getByTestId('leak-review')).toHaveTextContent('Accepted so far: 1');
+    await fireEvent.input(screen.getByLabelText('Bundle path'), { target: { value: h.at('bundle') } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Write bundle' }));
+    expect(await screen.findByTestId('export-out', {}, { timeout: 20_000 })).toHaveTextContent(
+      h.at('bundle'),
     );
   });
 });
