@@ -439,7 +439,9 @@ function matchGroup(text: string, tokens: Token[], group: KeyGroup): [number, nu
   const out: [number, number][] = [];
   if (group.sorted.length === 0) return out;
   const gapOk = (a: number, b: number) => group.gap.test(text.slice(tokens[a]!.end, tokens[b]!.start));
-  const singleLetter = (t: number) => t < tokens.length && tokens[t]!.key.length === 1;
+  // An unknown middle initial is a letter of a spaced script: in Han and kana every character is a token.
+  const singleLetter = (t: number) =>
+    t < tokens.length && tokens[t]!.key.length === 1 && !UNSPACED.test(tokens[t]!.key);
   let best: { end: number; last: number } | null = null;
   // The tokens of the concatenation so far (a skipped initial is not part of it).
   const path: number[] = [];
@@ -517,8 +519,9 @@ export function headerCandidates(text: string, header: CompiledHeader): Candidat
     add(s, e, 'NAME', 0.8);
   }
   for (const [s, e] of matchGroup(text, tokens, groups.singleNames)) {
-    // One decision, shared with the leak gate: "Young adult" is a word, "Mr. Young" a person.
-    if (nameWordUse(text, s, e) !== 'ordinary') add(s, e, 'NAME', 0.9);
+    // One decision, shared with the leak gate: "Young adult" is a word, "Mr. Young" a person. Han and kana
+    // have no case and no ordinary-word reading to weigh: a known name there is a name.
+    if (UNSPACED.test(text[s]!) || nameWordUse(text, s, e) !== 'ordinary') add(s, e, 'NAME', 0.9);
   }
   for (const [s, e] of matchGroup(text, tokens, groups.ids)) add(s, e, 'ID', 0.99);
   for (const [s, e] of matchGroup(text, tokens, groups.idWords)) add(s, e, 'ID', 0.99);
