@@ -57,10 +57,10 @@ const COMMANDS: Record<string, Command> = {
     run: deidTextCommand,
   },
   'eval-deid': {
-    usage: 'eval-deid GOLD.jsonl [--show-misses]',
+    usage: 'eval-deid GOLD [--format jsonl|physionet] [--show-misses]',
     summary: 'measure text de-identification recall',
     positionals: [1, 1],
-    options: { 'show-misses': { type: 'boolean' } },
+    options: { format: { type: 'string' }, 'show-misses': { type: 'boolean' } },
     run: evalDeidCommand,
   },
   curate: curateCommand,
