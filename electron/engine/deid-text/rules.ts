@@ -4,6 +4,7 @@
  */
 import { isMedicalWord, isNotNameWord } from './allow-list.ts';
 import { WS, dateKey, scanDates, scanTimes } from './dates.ts';
+import { isCaseless, isCommonNonName, isKnownName } from './name-words.ts';
 import type { Candidate, PhiCategory } from './types.ts';
 
 /** A rule span; `weak` spans give way to the medical allow list. */
@@ -33,7 +34,9 @@ const NAME_TOKEN_SRC =
 const NAME_TOKEN = new RegExp(NAME_TOKEN_SRC, 'uy');
 const PARTICLE =
   /(?:(?:van|von|de|der|den|del|della|da|di|du|la|le|los|las|y|bin|ibn|al|el|dos|das|ter|ten)[ \t]+)+(?=\p{Lu})/uy;
-const TITLE = /(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Rev)\.?/uy;
+const TITLE = /(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Rev)\.?/iuy;
+/** A name word in any case, after a cue that needs no capital: smith, o'brien, d'arcy, o'neill-smith. */
+const ANY_CASE_TOKEN = /\p{L}(?:['’]\p{L})?\p{L}*(?:['’]\p{L}+)?(?:-\p{L}+)*/uy;
 /** Between the words of one name: one space, or a line wrap (a wider gap separates columns). */
 const GAP = /(?:[ \t]?\r?\n[ \t]*|[ \t])/uy;
 const CREDENTIAL =
@@ -48,6 +51,21 @@ type Strength = 'strong' | 'medium';
 function sticky(re: RegExp, text: string, at: number): RegExpExecArray | null {
   re.lastIndex = at;
   return re.exec(text);
+}
+
+/** Letters around `at` all of one case (ALL CAPITALS or all lower case): a capital there proves nothing. */
+function caselessAt(text: string, at: number): boolean {
+  const around = text.slice(Math.max(0, at - 60), at + 60);
+  return !/\p{Ll}/u.test(around) || !/\p{Lu}/u.test(around);
+}
+
+/**
+ * A word that a weak cue ("pt", "per", a list after a title) offers as a name, in text without case
+ * information: a known name, or a longer word of a name's shape (no verb ending, not a short abbreviation).
+ */
+function plausibleCaselessName(word: string): boolean {
+  if (isKnownName(word)) return true;
+  return word.replace(/[^\p{L}]/gu, '').length >= 4 && !/(?:ed|ing|ly)$/iu.test(word);
 }
 
 /** Parses "[title] Name Name…" at `at`; returns the name's range (title excluded) and where parsing ended. */
@@ -71,16 +89,26 @@ function parseNameItem(text: string, at: number, strength: Strength): { start: n
     let tokenAt = pos;
     const particle = count > 0 ? sticky(PARTICLE, text, pos) : null;
     if (particle) tokenAt = pos + particle[0].length;
-    const token = sticky(NAME_TOKEN, text, tokenAt);
+    const shaped = sticky(NAME_TOKEN, text, tokenAt);
+    const token = shaped ?? (strength === 'strong' ? sticky(ANY_CASE_TOKEN, text, tokenAt) : null);
     if (!token) break;
     const word = token[0];
     const initial = /^\p{Lu}\./u.test(word);
     const stop =
       !initial &&
-      (count === 0 && strength === 'strong'
+      ((count === 0 && strength === 'strong'
         ? isNotNameWord(word) && !isMedicalWord(word)
-        : isNotNameWord(word));
-    if (stop || (count === 0 && strength !== 'strong' && word.length === 1)) break;
+        : isNotNameWord(word)) ||
+        // Without case information a capital proves nothing: a common word is not a name here.
+        (isCaseless(word) && isCommonNonName(word)));
+    // A weak cue offers abbreviations as often as names ("per NS", "pt OOB"): a short capitalised word must
+    // be a known name, and without case information any word must look like one.
+    const weakCaseless =
+      strength !== 'strong' &&
+      !initial &&
+      (caselessAt(text, token.index) || /^\p{Lu}{2,3}$/u.test(word)) &&
+      !plausibleCaselessName(word);
+    if (stop || weakCaseless || (count === 0 && strength !== 'strong' && word.length === 1)) break;
     if (start < 0) start = particle ? pos : token.index;
     end = token.index + word.length;
     count++;
@@ -114,8 +142,9 @@ function parseNameList(
   }
 }
 
+/** A personal title in any case ("Dr.", "dr", "DRS", "Nurse"), followed by a word. */
 const TITLE_ANYWHERE =
-  /(?<![\p{L}])(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor)\.?(?=[ \t]*(?:\r?\n[ \t]*)?\p{Lu})/gu;
+  /(?<![\p{L}])(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse)(?![\p{L}])\.?(?=[ \t]*(?:\r?\n[ \t]*)?\p{L})/giu;
 
 const NAME_TRIGGER = new RegExp(
   `(?<![\\p{L}])(?:(?:discussed|discussion|reviewed|spoke|spoken|talked|conferred|communicated|correlated)(?:${WS}(?:directly|in${WS}person|by${WS}(?:tele)?phone|over${WS}the${WS}phone|via${WS}telephone))?${WS}(?:with|w/|to|by)|d/w|notified|informed|(?:paged|called|telephoned|phoned|contacted|faxed|sent)(?:${WS}(?:to|by))?|relayed${WS}to|conveyed${WS}to|reported${WS}to|read${WS}back${WS}(?:by|to)|acknowledged${WS}by|confirmed${WS}by|dictated${WS}by|signed(?:${WS}out)?${WS}by|electronically${WS}signed${WS}by|e-signed${WS}by|read${WS}by|interpreted${WS}by|transcribed${WS}by|verified${WS}by|approved${WS}by|seen${WS}by|examined${WS}by|performed${WS}by|ordered${WS}by|requested${WS}by|referred${WS}by|attending(?:${WS}(?:radiologist|physician))?|resident(?:${WS}physician)?|fellow|radiologist|technologist|technician|tech|referring(?:${WS}(?:physician|provider|doctor|clinician|MD))?|ordering(?:${WS}(?:physician|provider|clinician|MD))?|requesting(?:${WS}(?:physician|clinician))?|primary${WS}care(?:${WS}(?:physician|provider))?|PCP|cc|copy${WS}to|copies${WS}to|dear|patient${WS}name|patient|pt\\.?|name|per|wife|husband|son|daughter|mother|father|sister|brother|spouse|partner|fianc[ée]e?|niece|nephew|grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|guardian|caregiver|friend|neighbou?r|roommate|(?:health${WS}care${WS})?proxy|HCP|POA|next${WS}of${WS}kin|emergency${WS}contact|(?:(?:yours${WS})?(?:sincerely|faithfully|truly)|(?:kind${WS}|best${WS})?regards)(?=[ \\t]*,?[ \\t]*\\r?\\n)|(?:year${WS}?-?old|y/?o|yo)${WS}(?:man|woman|male|female|boy|girl|patient|gentleman|lady)[ \\t]*,)(?![\\p{L}])[ \\t]*[:,#-]?[ \\t]*(?:\\r?\\n[ \\t]*){0,2}(?:named${WS})?`,
@@ -191,6 +220,10 @@ function findNames(text: string, out: Sink) {
     // "DOE, JANE" is a name although DOE is an abbreviation; "CT, MRI" (two abbreviations) is not.
     const notName = (w: string) => isNotNameWord(w) && !isMedicalWord(w);
     if (notName(last) || notName(first) || (isMedicalWord(last) && isMedicalWord(first))) continue;
+    // Where everything is in capitals, "VS, BP" and "ALERT, ORIENTED" have the same shape: the given name
+    // must be a known one and the family name no common word or abbreviation.
+    const caseless = caselessAt(text, m.index);
+    if (caseless && (!isKnownName(first) || isMedicalWord(last) || isCommonNonName(last))) continue;
     push(out, m.index, m.index + m[0].length, 'NAME', 'name-last-first', 0.7);
   }
   INITIALS.lastIndex = 0;
