@@ -96,6 +96,7 @@ function parseNameItem(
   at: number,
   strength: Strength,
   afterTitle = false,
+  relation = false,
 ): { start: number; end: number } | null {
   let pos = at;
   const title = sticky(TITLE, text, pos);
@@ -127,7 +128,8 @@ function parseNameItem(
         afterTitle ||
         count > 0 ||
         isDistinctKnownName(unshaped[0]) ||
-        twoNameWords(text, tokenAt))
+        twoNameWords(text, tokenAt) ||
+        (relation && plausibleCaselessName(unshaped[0]) && !isCommonNonName(unshaped[0])))
         ? unshaped
         : null);
     if (!token) break;
@@ -167,8 +169,9 @@ function parseNameList(
   out: Sink,
   rule: string,
   confidence: number,
+  relation = false,
 ) {
-  let item = parseNameItem(text, at, strength);
+  let item = parseNameItem(text, at, strength, false, relation);
   const afterTitle = strength === 'strong';
   let guard = 0;
   while (item && guard++ < 8) {
@@ -187,15 +190,58 @@ const TITLE_ANYWHERE =
   /(?<![\p{L}])(?:Drs?|Mrs?|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse)(?![\p{L}])\.?(?=[ \t]*(?:\r?\n[ \t]*)?\p{L})/giu;
 
 const NAME_TRIGGER = new RegExp(
-  `(?<![\\p{L}])(?:(?:discussed|discussion|reviewed|spoke|spoken|talked|conferred|communicated|correlated)(?:${WS}(?:directly|in${WS}person|by${WS}(?:tele)?phone|over${WS}the${WS}phone|via${WS}telephone))?${WS}(?:with|w/|to|by)|d/w|notified|informed|(?:paged|called|telephoned|phoned|contacted|faxed|sent)(?:${WS}(?:to|by))?|relayed${WS}to|conveyed${WS}to|reported${WS}to|read${WS}back${WS}(?:by|to)|acknowledged${WS}by|confirmed${WS}by|dictated${WS}by|signed(?:${WS}out)?${WS}by|electronically${WS}signed${WS}by|e-signed${WS}by|read${WS}by|interpreted${WS}by|transcribed${WS}by|verified${WS}by|approved${WS}by|seen${WS}by|examined${WS}by|performed${WS}by|ordered${WS}by|requested${WS}by|referred${WS}by|attending(?:${WS}(?:radiologist|physician))?|resident(?:${WS}physician)?|fellow|radiologist|technologist|technician|tech|referring(?:${WS}(?:physician|provider|doctor|clinician|MD))?|ordering(?:${WS}(?:physician|provider|clinician|MD))?|requesting(?:${WS}(?:physician|clinician))?|primary${WS}care(?:${WS}(?:physician|provider))?|PCP|cc|copy${WS}to|copies${WS}to|dear|patient${WS}name|patient|pt\\.?|name|per|wife|husband|son|daughter|mother|father|sister|brother|spouse|partner|fianc[ée]e?|niece|nephew|grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|guardian|caregiver|friend|neighbou?r|roommate|(?:health${WS}care${WS})?proxy|HCP|POA|next${WS}of${WS}kin|emergency${WS}contact|(?:(?:yours${WS})?(?:sincerely|faithfully|truly)|(?:kind${WS}|best${WS})?regards)(?=[ \\t]*,?[ \\t]*\\r?\\n)|(?:year${WS}?-?old|y/?o|yo)${WS}(?:man|woman|male|female|boy|girl|patient|gentleman|lady)[ \\t]*,)(?![\\p{L}])[ \\t]*[:,#-]?[ \\t]*(?:\\r?\\n[ \\t]*){0,2}(?:named${WS})?`,
+  `(?<![\\p{L}])(?:(?:discussed|discussion|reviewed|spoke|spoken|talked|conferred|communicated|correlated)(?:${WS}(?:directly|in${WS}person|by${WS}(?:tele)?phone|over${WS}the${WS}phone|via${WS}telephone))?${WS}(?:with|w/|to|by)|d/w|notified|informed|(?:paged|called|telephoned|phoned|contacted|faxed|sent)(?:${WS}(?:to|by))?|relayed${WS}to|conveyed${WS}to|reported${WS}to|read${WS}back${WS}(?:by|to)|acknowledged${WS}by|confirmed${WS}by|dictated${WS}by|signed(?:${WS}out)?${WS}by|electronically${WS}signed${WS}by|e-signed${WS}by|read${WS}by|interpreted${WS}by|transcribed${WS}by|verified${WS}by|approved${WS}by|seen${WS}by|examined${WS}by|performed${WS}by|ordered${WS}by|requested${WS}by|referred${WS}by|attending(?:${WS}(?:radiologist|physician))?|resident(?:${WS}physician)?|fellow|radiologist|technologist|technician|tech|referring(?:${WS}(?:physician|provider|doctor|clinician|MD))?|ordering(?:${WS}(?:physician|provider|clinician|MD))?|requesting(?:${WS}(?:physician|clinician))?|primary${WS}care(?:${WS}(?:physician|provider))?|PCP|cc|copy${WS}to|copies${WS}to|dear|patient${WS}name|patient|pt\\.?|name|per|wife|husband|son|daughter|dtr|girlfriend|boyfriend|mother|father|sister|brother|spouse|partner|fianc[ée]e?|niece|nephew|grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|guardian|caregiver|friend|neighbou?r|roommate|(?:health${WS}care${WS})?proxy|HCP|POA|next${WS}of${WS}kin|emergency${WS}contact|(?:(?:yours${WS})?(?:sincerely|faithfully|truly)|(?:kind${WS}|best${WS})?regards)(?=[ \\t]*,?[ \\t]*\\r?\\n)|(?:year${WS}?-?old|y/?o|yo)${WS}(?:man|woman|male|female|boy|girl|patient|gentleman|lady)[ \\t]*,)(?![\\p{L}])[ \\t]*[:,#-]?[ \\t]*(?:\\r?\\n[ \\t]*){0,2}(?:named${WS})?`,
   'giu',
 );
+
+/** A relative or friend named right after the word: "dtr suzette", "SON ROB", "husband milovan". */
+const RELATION_WORD =
+  /^(?:wife|husband|son|daughter|dtr|mother|father|sister|brother|spouse|partner|fianc[ée]e?|niece|nephew|grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|friend|girlfriend|boyfriend|neighbou?r|roommate)\b/iu;
 
 /** A credential after a name marks it: "John Smith, MD", "A. Jones RN". */
 const NAME_BEFORE_CREDENTIAL = new RegExp(
   `(?<![\\p{L}])(?<name>(?:${NAME_TOKEN_SRC},[ \\t]*)?(?:${NAME_TOKEN_SRC}${WS}){0,3}${NAME_TOKEN_SRC}),?${WS}(?:MD|M\\.D\\.|RN|NP|PA-C|PhD|MBBS|FRCR|FRCPC|DNP|APRN|CRNA)(?![\\p{L}])|(?<![\\p{L}])(?<name2>(?:${NAME_TOKEN_SRC}${WS}){0,3}${NAME_TOKEN_SRC}),[ \\t]*DO(?![\\p{L}])`,
   'gu',
 );
+/**
+ * A signature before a credential in any case: "ROBERT V. DEGIORGIO, RRT", "q. lander rrt", "V. Finn, RRT".
+ * Words before the name that are common words ("… at this time. q. lander") are not taken.
+ */
+const CREDENTIAL_SIGNATURE = new RegExp(
+  `(?<![\\p{L}])((?:\\p{L}[\\p{L}'’-]*\\.?[ \\t]+){0,3}\\p{L}[\\p{L}'’-]+),?[ \\t]+(?:RRT|CRT|RN|RT|LPN|NP|MD|PA-C|CNA|MSW|LICSW|LCSW|PharmD)(?![\\p{L}])`,
+  'giu',
+);
+
+function findCredentialSignatures(text: string, out: Sink) {
+  CREDENTIAL_SIGNATURE.lastIndex = 0;
+  for (const m of text.matchAll(CREDENTIAL_SIGNATURE)) {
+    const words = [...(m[1] ?? '').matchAll(/\p{L}[\p{L}'’-]*\.?/gu)];
+    // Keep the last run of name-like words: initials, known names, words no common word nor abbreviation.
+    let first = words.length;
+    for (let i = words.length - 1; i >= 0; i--) {
+      const w = words[i]![0];
+      const initial = /^\p{L}\.$/u.test(w);
+      const nameLike =
+        initial || (!isCommonNonName(w) && !isNotNameWord(w) && !isMedicalWord(w) && w.length > 1);
+      if (!nameLike) break;
+      first = i;
+    }
+    const kept = words.slice(first);
+    // One initial alone ("4 L NP") is no signature.
+    if (kept.length === 0 || kept.every((w) => /^\p{L}\.?$/u.test(w[0]))) continue;
+    const start = m.index + kept[0]!.index;
+    const last = kept[kept.length - 1]!;
+    push(
+      out,
+      start,
+      m.index + last.index + last[0].replace(/\.$/u, '').length,
+      'NAME',
+      'name-credential',
+      0.85,
+    );
+  }
+}
+
 /** DICOM person-name form written into text: DOE^JANE^Q. */
 const CARET_NAME = /(?<![\p{L}])\p{Lu}[\p{L}'’-]*\^[\p{L}'’.-]*(?:\^[\p{L}'’.-]*)*/gu;
 /** All-caps "LAST, FIRST" (name lists, worklists). */
@@ -247,12 +293,17 @@ function findNames(text: string, out: Sink) {
     parseNameList(text, m.index, 'strong', out, 'name-title', 0.95);
   NAME_TRIGGER.lastIndex = 0;
   for (const m of text.matchAll(NAME_TRIGGER)) {
-    parseNameList(text, m.index + m[0].length, 'medium', out, 'name-context', 0.85);
+    const relation = RELATION_WORD.test(m[0]);
+    parseNameList(text, m.index + m[0].length, 'medium', out, 'name-context', 0.85, relation);
   }
+  findCredentialSignatures(text, out);
   NAME_BEFORE_CREDENTIAL.lastIndex = 0;
   for (const m of text.matchAll(NAME_BEFORE_CREDENTIAL)) {
     const name = m.groups?.name ?? m.groups?.name2 ?? '';
     const start = trimLeadingNotNames(text, m.index, m.index + name.length);
+    const taken = text.slice(start, m.index + name.length);
+    // "4 L NP" (litres by nasal prongs) and "SEE MD" are no signatures.
+    if (/^\p{L}$/u.test(taken) || (isCaseless(taken) && isCommonNonName(taken))) continue;
     push(out, start, m.index + name.length, 'NAME', 'name-credential', 0.9);
   }
   CARET_NAME.lastIndex = 0;
