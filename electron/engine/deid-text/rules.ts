@@ -317,6 +317,9 @@ function findNames(text: string, out: Sink) {
     if (notName(last) || notName(first) || (isMedicalWord(last) && isMedicalWord(first))) continue;
     // Where everything is in capitals, "VS, BP" and "ALERT, ORIENTED" have the same shape: the given name
     // must be a known one and the family name no common word or abbreviation.
+    // A short capitalised word is more often an abbreviation ("HR, SBP", "LCX, PTCA"): then the given name
+    // must be a known one.
+    if ((last.length <= 3 || first.length <= 3) && !isKnownName(first)) continue;
     const caseless = caselessAt(text, m.index);
     if (caseless && (!isKnownName(first) || isMedicalWord(last) || isCommonNonName(last))) continue;
     push(out, m.index, m.index + m[0].length, 'NAME', 'name-last-first', 0.7);
@@ -457,6 +460,8 @@ const SSN = /(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w]|-\d)/gu;
 const LONG_NUMBER = /(?<![\w.,/-])\d{5,}(?![\w]|[.,]\d)/gu;
 const CODE = /(?<![\w-])(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]+(?:-[A-Z0-9]+)*(?![\w]|-\w)/gu;
 const SPINAL = /^[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})*$/u;
+/** Quantities and ventilator settings, not codes: "1500CC", "30-40CC", "100MCG", "600X12". */
+const QUANTITY = /^\d+(?:-\d+)?(?:CC|ML|MCGS?|MG|KG|MEQ|GMS?|UNITS?|L|HRS?|MIN|MMHG|X\d+)$/iu;
 
 function findIdentifiers(text: string, out: Sink) {
   ID_LABEL.lastIndex = 0;
@@ -476,7 +481,7 @@ function findIdentifiers(text: string, out: Sink) {
     const code = m[0];
     const alnum = code.replace(/-/gu, '');
     const digits = alnum.replace(/\D/gu, '').length;
-    if (alnum.length < 6 || digits < 3 || SPINAL.test(code)) continue;
+    if (alnum.length < 6 || digits < 3 || SPINAL.test(code) || QUANTITY.test(code)) continue;
     push(out, m.index, m.index + code.length, 'ID', 'id-code', 0.85, true);
   }
 }
