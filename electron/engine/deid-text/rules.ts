@@ -491,10 +491,11 @@ function findIdentifiers(text: string, out: Sink) {
 const EMAIL = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu;
 const URL = /(?<![\w/])(?:https?:\/\/|www\.)[^\s<>"')\]]+[^\s<>"')\].,;:!?]/giu;
 const IP = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w]|\.\d)/gu;
-const PSEP = '(?:[-.]|[ \\t]*\\r?\\n[ \\t]*|[ \\t])';
+/** Between the groups of a phone number: "-", ".", "/", a space, "- " or a line wrap. */
+const PSEP = '(?:[-./][ \\t]?|[ \\t]*\\r?\\n[ \\t]*|[ \\t])';
 const EXTENSION = `(?:,?${WS}?(?:x|ext\\.?|extension|#)[ \\t]*\\d{1,6})?`;
 const PHONE = new RegExp(
-  `(?<![\\w.+-])(?:\\+?1${PSEP}?)?(?:\\(\\d{3}\\)${PSEP}?|\\d{3}${PSEP})\\d{3}${PSEP}\\d{4}${EXTENSION}(?![\\w]|-\\d)|(?<![\\w.+(-])\\d{3}-\\d{4}${EXTENSION}(?![\\w]|-\\d)`,
+  `(?<![\\w.+/]|\\d-)(?:\\+?1${PSEP}?)?(?:\\(\\d{3}\\)${PSEP}?|\\d{3}${PSEP})\\d{3}${PSEP}\\d{4}${EXTENSION}(?![\\w]|[-/]\\d)|(?<![\\w.+(-])\\d{3}-\\d{4}${EXTENSION}(?![\\w]|-\\d)`,
   'giu',
 );
 const PHONE_LABELLED = new RegExp(
