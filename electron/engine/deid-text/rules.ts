@@ -618,7 +618,7 @@ const ADDRESS_WITH_TOWN = new RegExp(
 );
 const CITY_STATE_ZIP = new RegExp(`(?<![\\p{L}])${CITY},${WS}${STATE_ZIP}(?![\\p{L}\\p{N}])`, 'gu');
 const LOCATION_TRIGGER = new RegExp(
-  `(?<![\\p{L}])(?:lives|living|resides|residing|resident|home|born|moved|relocated|transferred|transfer|arrived|visiting|travell?ed|travell?ing|returned|trip|vacation)${WS}(?:in|from|to|of|at)${WS}`,
+  `(?<![\\p{L}])(?:lives|living|resides|residing|resident|home|born|moved|relocated|transferred|transfer|arrived|visiting|travell?ed|travell?ing|returned|trip|vacation|went|taken|go|goes|going|sent|accepted|admitted|discharged|brought|transported|called|back|surgeon|coordinator|cooridinator)${WS}(?:in|from|to|of|at|by|@)${WS}(?:the${WS})?`,
   'giu',
 );
 
@@ -635,15 +635,31 @@ const PLACE_STOP = new Set(
 );
 const PLACE_WORD = /[\p{L}][\p{L}'’.&-]*/uy;
 
+const HOSPITAL_UNITS = new Set(
+  'cath angio rehab floor stepdown micu sicu ccu csru vicu nicu picu pacu icu unit ward hosp hospital home nursing osh ew er ed radiology or o.r ir ct cta mri us cpap bipap psv nrb bb eve lab pt ot'.split(
+    ' ',
+  ),
+);
+
+/** An institution named with ordinary words: "sacred heart hospital", "HOLY CROSS REHAB". */
+const NAMED_INSTITUTION =
+  /(?:[\p{L}'’.-]+[ \t]+){1,3}(?:hospital|hosp|memorial|medical[ \t]+center|clinic|rehab|infirmary|nursing[ \t]+home)(?![\p{L}])/iuy;
+
 /** Up to four words after `at` until a function word or punctuation: "springfield", "Acme Logistics". */
 function placeAfter(text: string, at: number): { start: number; end: number } | null {
+  const institution = sticky(NAMED_INSTITUTION, text, at);
+  if (institution && !PLACE_STOP.has((institution[0].split(/[ \t]/u)[0] ?? '').toLowerCase()))
+    return { start: at, end: at + institution[0].length };
   let pos = at;
   let end = -1;
   for (let n = 0; n < 4; n++) {
     const w = sticky(PLACE_WORD, text, pos);
     if (!w || PLACE_STOP.has(w[0].toLowerCase())) break;
     const first = n === 0;
-    if (first && isCommonNonName(w[0]) && !PLACE_WORDS.has(w[0].toLowerCase())) return null;
+    const word = w[0].toLowerCase();
+    // Units and services of the hospital itself ("to ccu", "from cath lab", "to OR") are no places.
+    if (first && (HOSPITAL_UNITS.has(word.replace(/\.$/u, '')) || word.length === 1)) return null;
+    if (first && isCommonNonName(w[0]) && !PLACE_WORDS.has(word)) return null;
     end = w.index + w[0].replace(/[.]+$/u, '').length;
     const gap = sticky(/[ \t]+/uy, text, w.index + w[0].length);
     if (!gap) break;
