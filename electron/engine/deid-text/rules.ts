@@ -410,6 +410,8 @@ const DATE_WORDS = new RegExp(
     `${MONTH_WORD}\\.?${WS}['’]\\d{2}`,
     `\\d{1,2}(?:\\.|er|º)?(?:${WS}de)?${WS}${FOREIGN_MONTH}(?:${WS}(?:de${WS})?${YEAR})?`,
     `${FOREIGN_MONTH}${WS}(?:de${WS})?${YEAR}`,
+    // Month and year in numbers ("8/87", "11/92", "4/1997"): a second number that cannot be a day.
+    `(?<![\\w./:+-])(?:0?[1-9]|1[0-2])/(?:3[2-9]|[4-9]\\d|(?:19|20)\\d{2})(?![\\w/%]|[.,]\\d)`,
   ]
     .map((alt) => `(?<![\\p{L}\\d])${alt}(?![\\p{L}\\d])`)
     .join('|'),
