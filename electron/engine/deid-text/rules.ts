@@ -207,14 +207,19 @@ const NAME_BEFORE_CREDENTIAL = new RegExp(
  * A signature before a credential in any case: "ROBERT V. DEGIORGIO, RRT", "q. lander rrt", "V. Finn, RRT".
  * Words before the name that are common words ("… at this time. q. lander") are not taken.
  */
-const CREDENTIAL_SIGNATURE = new RegExp(
-  `(?<![\\p{L}])((?:\\p{L}[\\p{L}'’-]*\\.?[ \\t]+){0,3}\\p{L}[\\p{L}'’-]+),?[ \\t]+(?:RRT|CRT|RN|RT|LPN|NP|MD|PA-C|CNA|MSW|LICSW|LCSW|PharmD)(?![\\p{L}])`,
-  'giu',
-);
+const CREDENTIAL_WORD =
+  /(?<=[\p{L}.][ \t]*,?[ \t]+)(?:RRT|CRT|RN|RT|LPN|NP|MD|PA-C|CNA|MSW|LICSW|LCSW|PharmD)(?![\p{L}])/giu;
+/** The words before a credential (found first, then read backwards: far cheaper than from every word). */
+const SIGNATURE_BEFORE = /((?:\p{L}[\p{L}'’-]*\.?[ \t]+){0,3}\p{L}[\p{L}'’-]+),?[ \t]+$/u;
 
 function findCredentialSignatures(text: string, out: Sink) {
-  CREDENTIAL_SIGNATURE.lastIndex = 0;
-  for (const m of text.matchAll(CREDENTIAL_SIGNATURE)) {
+  CREDENTIAL_WORD.lastIndex = 0;
+  for (const c of text.matchAll(CREDENTIAL_WORD)) {
+    const from = Math.max(0, c.index - 80);
+    const m = SIGNATURE_BEFORE.exec(text.slice(from, c.index));
+    if (!m) continue;
+    m.index += from;
+    if (m.index > 0 && /[\p{L}'’-]/u.test(text[m.index - 1] ?? '')) continue;
     const words = [...(m[1] ?? '').matchAll(/\p{L}[\p{L}'’-]*\.?/gu)];
     // Keep the last run of name-like words: initials, known names, words no common word nor abbreviation.
     let first = words.length;
@@ -250,7 +255,8 @@ const CAPS_LAST_FIRST =
 /** "wong, kim" in lower case: taken only when the given name is a known one. */
 const LOWER_LAST_FIRST = /(?<![\p{L}])(\p{Ll}{2,}(?:[-'’]\p{Ll}{2,})?),[ \t]*(\p{Ll}{2,})(?![\p{L}])/gu;
 /** Two words, the first possibly a given name: "Jonathan Whitmore", "JONATHAN WHITMORE". */
-const WORD_PAIR = /(?<![\p{L}'’-])(\p{L}+)[ \t]+(\p{L}(?:['’]\p{L})?\p{L}*(?:-\p{L}+)*)(?![\p{L}])/gu;
+const WORD = /(?<![\p{L}'’-])\p{L}+/gu;
+const WORD_PAIR = /(\p{L}+)[ \t]+(\p{L}(?:['’]\p{L})?\p{L}*(?:-\p{L}+)*)(?![\p{L}])/uy;
 /** Initials of a reader in a header line: "WET READ: CTN", "Initials: AB". */
 const INITIALS =
   /(?<![\p{L}])(?:WET[ \t]+READ|initials|read[ \t]+by|prelim(?:inary)?[ \t]+read)[ \t]*:?[ \t]*(?<i>\p{Lu}{2,3})(?![\p{L}])/giu;
@@ -344,13 +350,13 @@ function findNames(text: string, out: Sink) {
  * no common word, abbreviation nor medical term. Works in any case; the list is the cue, not the capital.
  */
 function findGivenFamily(text: string, out: Sink) {
-  WORD_PAIR.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = WORD_PAIR.exec(text))) {
-    const [, given = '', family = ''] = m;
-    // Step one word at a time so that every word may start a pair.
-    WORD_PAIR.lastIndex = m.index + given.length;
-    if (!isDistinctGivenName(given) || isNotNameWord(given)) continue;
+  WORD.lastIndex = 0;
+  for (const w of text.matchAll(WORD)) {
+    // A set lookup first; the pair is read only after a given name.
+    if (!isDistinctGivenName(w[0]) || isNotNameWord(w[0])) continue;
+    const m = sticky(WORD_PAIR, text, w.index);
+    if (!m) continue;
+    const family = m[2] ?? '';
     if (family.length < 2 || isCommonNonName(family) || isNotNameWord(family) || isMedicalWord(family))
       continue;
     push(out, m.index, m.index + m[0].length, 'NAME', 'name-given-family', 0.75, true);
@@ -413,8 +419,10 @@ const DATE_WORDS = new RegExp(
     // Month and year in numbers ("8/87", "11/92", "4/1997"): a second number that cannot be a day.
     `(?<![\\w./:+-])(?:0?[1-9]|1[0-2])/(?:3[2-9]|[4-9]\\d|(?:19|20)\\d{2})(?![\\w/%]|[.,]\\d)`,
   ]
-    .map((alt) => `(?<![\\p{L}\\d])${alt}(?![\\p{L}\\d])`)
-    .join('|'),
+    .join('|')
+    // One word-start check for all the forms: most positions fail there at once.
+    .replace(/^/u, '(?<![\\p{L}\\d])(?:')
+    .concat(')(?![\\p{L}\\d])'),
   'giu',
 );
 
