@@ -85,10 +85,13 @@ const COMMANDS: Record<string, Command> = {
     run: deidTextCommand,
   },
   'eval-deid': {
-    usage: 'eval-deid GOLD.jsonl [--show-misses]',
+    usage: 'eval-deid GOLD [--format jsonl|physionet] [--show-misses]',
     summary: 'measure text de-identification recall',
     positionals: [1, 1],
-    options: { 'show-misses': { type: 'boolean', help: 'list the identifiers the engine missed' } },
+    options: {
+      format: { type: 'string', help: 'jsonl (MedPrep gold, default) or physionet (a deid 1.1 folder)' },
+      'show-misses': { type: 'boolean', help: 'list the identifiers the engine missed' },
+    },
     run: evalDeidCommand,
   },
   'eval-labeler': {

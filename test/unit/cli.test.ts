@@ -17,7 +17,7 @@ describe('the medprep command', () => {
       'import PROJECT SOURCE',
       'deid PROJECT',
       'deid-text',
-      'eval-deid GOLD.jsonl',
+      'eval-deid GOLD',
       'curate',
       'sft',
       'export PROJECT OUT',

@@ -131,6 +131,16 @@ const DATE_RULES: DateRule[] = [
     ),
   },
   {
+    // "7/22" standing alone (nursing and radiology notes leave out the year): a valid month and day, not a
+    // fraction, ratio or score ("1/2 NS", "4/5 strength", "2/2 cultures").
+    name: 'date-month-day-bare',
+    order: 'mdy',
+    re: rx(
+      `(?<![\\w./:+-])(?<a>0?[1-9]|1[0-2])/(?<b>0?[1-9]|[12]\\d|3[01])(?![\\w/%]|[.,]\\d|[ \\t]*(?:strength|str|NS|normal|cultures?|bottles?|sets?|tabs?|doses?|units?|beats?|views?|of|x|mm|cm|ml|cc|mg)\\b)`,
+      'gdiu',
+    ),
+  },
+  {
     name: 'date-ordinal-day',
     order: 'named',
     re: rx(
@@ -177,9 +187,19 @@ export function scanDates(text: string, found: (hit: DateHit) => void): void {
     rule.re.lastIndex = 0;
     for (const match of text.matchAll(rule.re)) {
       const hit = readDate(rule, match, text);
-      if (hit) found(hit);
+      if (hit && !(rule.name === 'date-month-day-bare' && notBareDate(text, hit))) found(hit);
     }
   }
+}
+
+/** Just before a bare "5/5": ventilator settings, scales and scores use the same shape. */
+const SETTING_BEFORE =
+  /(?:cpap|bipap|peep|psv?|imv|simv|a\/c|wean(?:ed|ing)?|pressure support|pain|strength|grade|scale|score)\b[^.;\n]{0,20}$/iu;
+
+function notBareDate(text: string, hit: DateHit): boolean {
+  const { m = 0, d = 0 } = hit.parts;
+  const fraction = m < d && d <= 4;
+  return fraction || SETTING_BEFORE.test(text.slice(Math.max(0, hit.start - 32), hit.start));
 }
 
 function readDate(rule: DateRule, match: RegExpExecArray | RegExpMatchArray, text: string): DateHit | null {
@@ -194,8 +214,9 @@ function readDate(rule: DateRule, match: RegExpExecArray | RegExpMatchArray, tex
     const mon = g.mon;
     if (mon !== undefined) {
       // Month names are proper nouns: "may 2" and "mar 14" in lower case are words, not dates.
+      // "may" and "mar" in lower case are words; every other month is a month in any case ("jan 3", "OCT 4").
       const first = mon[0] ?? '';
-      if (first !== first.toUpperCase()) return null;
+      if (first !== first.toUpperCase() && /^(?:may|mar)$/iu.test(mon) && g.y === undefined) return null;
       const range = idx.mon;
       const after = range ? text[range[1]] : undefined;
       const isUpper = mon.length > 1 && mon === mon.toUpperCase();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evaluate, parseGold } from './evaluate.ts';
+import { parsePhysionetDeid, parsePhysionetPhi } from './gold-formats.ts';
 import { detectSpans } from './index.ts';
 
 const fixture = (name: string) =>
@@ -44,5 +45,39 @@ describe('evaluation against gold spans', () => {
     }
     expect(report.overall.charPrecision).toBeGreaterThanOrEqual(0.95);
     expect(report.medicalTermsRedacted).toBe(0);
+  });
+});
+
+describe('PhysioNet deid gold format', () => {
+  const idText =
+    'START_OF_RECORD=1||||1||||\nPT SEEN BY DR SMITH ON 7/22.\n||||END_OF_RECORD\n\n' +
+    'START_OF_RECORD=1||||2||||\nno events.\n||||END_OF_RECORD\n';
+  const phrase = '1 1 14 19 HCPName SMITH\n1 1 23 27 Date 7/22\n';
+
+  it('reads notes and typed spans with offsets into each note', () => {
+    const records = parsePhysionetDeid(idText, phrase);
+    expect(records.map((r) => r.id)).toEqual(['1-1', '1-2']);
+    expect(records[0]!.spans).toEqual([
+      { start: 14, end: 19, category: 'NAME' },
+      { start: 23, end: 27, category: 'DATE' },
+    ]);
+    expect(records[0]!.text.slice(14, 19)).toBe('SMITH');
+    expect(records[1]!.spans).toEqual([]);
+  });
+
+  it('refuses a span outside its note or of an unknown type, naming the line', () => {
+    expect(() => parsePhysionetDeid(idText, '1 2 0 99 Date x\n')).toThrow(/Phrase line 1/);
+    expect(() => parsePhysionetDeid(idText, '1 1 0 2 Colour x\n')).toThrow(/Phrase line 1/);
+    expect(() => parsePhysionetDeid('no records here', phrase)).toThrow(/START_OF_RECORD/);
+  });
+
+  it("reads the reference tool's id.phi output as spans per note", () => {
+    const phi = 'Patient 1\tNote 1\n16\t16\t21\n25\t25\t29\nPatient 1\tNote 2\n';
+    const spans = parsePhysionetPhi(phi);
+    expect(spans.get('1-1')).toEqual([
+      { start: 16, end: 21, category: 'NAME' },
+      { start: 25, end: 29, category: 'NAME' },
+    ]);
+    expect(spans.get('1-2')).toEqual([]);
   });
 });

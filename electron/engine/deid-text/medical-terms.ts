@@ -719,6 +719,27 @@ export const NOT_NAME_WORDS: readonly string[] = [
   'APRN',
   'CRNA',
   'RRT',
+  // Nursing-note charting words that no English word list holds (PhysioNet deid corpus, issue 17).
+  'Carevue',
+  'Flowsheet',
+  'Cont',
+  'Conts',
+  'Neuro',
+  'Bolus',
+  'RISS',
+  'MAE',
+  'PERRL',
+  'Afebrile',
+  'Arousable',
+  'Unresponsive',
+  'Anesthesia',
+  'Intubated',
+  'Extubated',
+  'Trached',
+  'Sedated',
+  'Diuresed',
+  'Lytes',
+  'Tele',
 ];
 
 /** Words after an eponym that show it is used medically ("Foley catheter", "Kerley B lines"). */
