@@ -27,6 +27,12 @@ export interface DeidSettings {
    * never, a model id that model (an error when it is not installed).
    */
   textModel: 'auto' | 'off' | (string & {});
+  /**
+   * The OCR model that reads burned-in text: `auto` uses the bundled or an installed text-ocr model (PHI text
+   * masked, markers kept, unsure text to the quarantine), `off` the model-free detector (quarantine only), a
+   * model id that model.
+   */
+  pixelTextModel: 'auto' | 'off' | (string & {});
 }
 
 export type DeidSettingKey = keyof DeidSettings;
@@ -56,6 +62,8 @@ export interface DeidSummary {
   imagesNotApplicable: number;
   /** Images in the quarantine waiting for a person's decision. */
   quarantined: number;
+  /** Lines of burned-in text read by OCR in the images this run did, by decision (phi, marker, unsure, noise). */
+  pixelText: Record<string, number>;
   reportsProcessed: number;
   reportsUnchanged: number;
   /** Spans found in the reports this run processed, by category. */

@@ -36,6 +36,7 @@ export const DEFAULT_DEID_SETTINGS: DeidSettings = {
   shiftRange: { ...DEFAULT_SHIFT_RANGE },
   textMode: 'tags',
   textModel: 'auto',
+  pixelTextModel: 'auto',
 };
 
 export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
@@ -150,6 +151,23 @@ export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
       { value: 'off', label: 'Rules only', help: 'Never uses a model.' },
     ],
   },
+  {
+    key: 'pixelTextModel',
+    label: 'Burned-in text reader',
+    help: 'An OCR model reads text burned into the pixels (every frame, turned text, colour, values outside the window): identifiers are masked, markers such as L, R or PORTABLE kept, anything else sent to the quarantine.',
+    choices: [
+      {
+        value: 'auto',
+        label: 'Read with OCR',
+        help: 'Uses the OCR model that ships with MedPrep (PaddleOCR PP-OCRv4) or an installed one.',
+      },
+      {
+        value: 'off',
+        label: 'Detect only',
+        help: 'A model-free detector sends images with text-like regions to the quarantine; nothing is masked.',
+      },
+    ],
+  },
 ];
 
 const CHOICES: Record<string, readonly string[]> = {
@@ -169,9 +187,9 @@ export function validateSettings(partial: unknown, base: DeidSettings): DeidSett
     if (choices) {
       if (typeof value !== 'string' || !choices.includes(value))
         throw new ApiError('bad-request', `"${key}" must be one of ${choices.join(', ')}.`);
-    } else if (key === 'textModel') {
+    } else if (key === 'textModel' || key === 'pixelTextModel') {
       if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u.test(value))
-        throw new ApiError('bad-request', '"textModel" must be auto, off or a model id.');
+        throw new ApiError('bad-request', `"${key}" must be auto, off or a model id.`);
     } else if (key === 'shiftRange') {
       const r = value as { min?: unknown; max?: unknown } | null;
       if (
@@ -215,10 +233,16 @@ export function settingsInfo(settings: DeidSettings): DeidSettingsInfo {
   return { settings, defaults: DEFAULT_DEID_SETTINGS, help: DEID_SETTINGS_HELP };
 }
 
-/** The DICOM engine's options for the settings (the text mode and model are not among them). */
+/** The DICOM engine's options for the settings (the text mode and the models are not among them). */
 export function dicomOptions(settings: DeidSettings): DeidOptions {
-  const { textMode: _textMode, textModel: _textModel, ...options } = settings;
+  const {
+    textMode: _textMode,
+    textModel: _textModel,
+    pixelTextModel: _pixelTextModel,
+    ...options
+  } = settings;
   void _textMode;
   void _textModel;
+  void _pixelTextModel;
   return { ...options, shiftRange: { ...options.shiftRange } };
 }

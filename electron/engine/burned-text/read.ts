@@ -1,0 +1,77 @@
+/**
+ * Read, decide, mask: every view of an image through the OCR model, every line read decided
+ * (decide.ts), and the box of each line padded so that a mask covers the strokes the detector's box clips.
+ */
+import type { ModelRunner, OcrLine, RunInfo } from '../../../native-models/index.ts';
+import type { KnownIdentifiers } from '../deid-text/index.ts';
+import { type TextCategory, decideLine, knownNeedles } from './decide.ts';
+import type { PixelView, ViewKind } from './views.ts';
+
+/** One decision: a row of `pixel_text`. Boxes are in the image's pixels, already padded. */
+export interface PixelTextDecision {
+  frame: number;
+  view: ViewKind;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  category: TextCategory;
+  reason: string;
+  /** What OCR read (stored with the project for the reviewer; never logged or exported). */
+  text: string;
+  score: number;
+  rotation: number;
+}
+
+/** A mask is the line's box grown by a third of the text height (at least 3 px) on every side. */
+export function padBox(
+  line: Pick<OcrLine, 'x' | 'y' | 'width' | 'height' | 'rotation'>,
+  width: number,
+  height: number,
+): { x: number; y: number; width: number; height: number } {
+  const textHeight = line.rotation === 90 || line.rotation === 270 ? line.width : line.height;
+  const pad = Math.max(3, Math.ceil(textHeight / 3));
+  const x0 = Math.max(0, Math.floor(line.x - pad));
+  const y0 = Math.max(0, Math.floor(line.y - pad));
+  const x1 = Math.min(width, Math.ceil(line.x + line.width + pad));
+  const y1 = Math.min(height, Math.ceil(line.y + line.height + pad));
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+export interface PixelTextResult {
+  decisions: PixelTextDecision[];
+  run: RunInfo;
+}
+
+/** OCR of every view, then one decision per line read. */
+export async function readPixelText(
+  runner: ModelRunner,
+  model: string,
+  views: PixelView[],
+  known: KnownIdentifiers,
+  signal?: AbortSignal,
+): Promise<PixelTextResult> {
+  const { lines, run } = await runner.readText(
+    model,
+    views.map(({ width, height, channels, data }) => ({ width, height, channels, data })),
+    signal ? { signal } : {},
+  );
+  const needles = knownNeedles(known);
+  const decisions: PixelTextDecision[] = [];
+  views.forEach((view, i) => {
+    for (const line of lines[i] ?? []) {
+      const { category, reason } = decideLine(line.text, line.score, known, needles);
+      decisions.push({
+        frame: view.frame,
+        view: view.kind,
+        ...padBox(line, view.width, view.height),
+        category,
+        reason,
+        text: line.text,
+        score: line.score,
+        rotation: line.rotation,
+      });
+    }
+  });
+  return { decisions, run };
+}
