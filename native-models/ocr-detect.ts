@@ -33,9 +33,23 @@ export interface DbOptions {
   unclipRatio: number;
   /** Regions whose shorter side is below this (input pixels) are noise. */
   minSide: number;
+  /**
+   * Minimum share of its box a region fills. A text kernel is a nearly solid bar; a ring or a long diagonal
+   * edge (a collimator border, an arm's outline) spans a box it barely fills.
+   */
+  minFill: number;
+  /** A line of text is never taller than this share of the image's shorter side (its short side, if turned). */
+  maxLineShare: number;
 }
 
-export const DB_DEFAULTS: DbOptions = { threshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.6, minSide: 3 };
+export const DB_DEFAULTS: DbOptions = {
+  threshold: 0.3,
+  boxThreshold: 0.6,
+  unclipRatio: 1.6,
+  minSide: 3,
+  minFill: 0.3,
+  maxLineShare: 0.25,
+};
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
@@ -122,7 +136,9 @@ export function textBoxes(prob: Float32Array, width: number, height: number, o: 
     const w = x1 - x0 + 1;
     const h = y1 - y0 + 1;
     const score = sum / n;
-    if (Math.min(w, h) < o.minSide || score < o.boxThreshold) continue;
+    const side = Math.min(w, h);
+    if (side < o.minSide || side > o.maxLineShare * Math.min(width, height)) continue;
+    if (score < o.boxThreshold || n < o.minFill * w * h) continue;
     const d = (w * h * o.unclipRatio) / (2 * (w + h));
     const bx0 = Math.max(0, x0 - d);
     const by0 = Math.max(0, y0 - d);

@@ -31,6 +31,9 @@ describe('DB post-processing', () => {
     const prob = new Float32Array(w * h);
     for (let y = 5; y < 10; y++) for (let x = 4; x < 24; x++) prob[y * w + x] = 0.9;
     for (let y = 14; y < 18; y++) for (let x = 30; x < 36; x++) prob[y * w + x] = 0.4;
+    // A ring (a collimator's edge) spans a box it barely fills: not text.
+    for (let x = 0; x < w; x++) prob[x] = prob[(h - 1) * w + x] = 0.9;
+    for (let y = 0; y < h; y++) prob[y * w] = prob[y * w + w - 1] = 0.9;
     const boxes = textBoxes(prob, w, h, DB_DEFAULTS);
     expect(boxes).toHaveLength(1);
     const d = (20 * 5 * DB_DEFAULTS.unclipRatio) / (2 * 25);

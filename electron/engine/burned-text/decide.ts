@@ -34,6 +34,7 @@ const MIN_CHARS = 2;
 const MIN_SCORE = 0.6;
 /** Known values shorter than this (folded) carry too little to be searched for (a name "LI" is everywhere). */
 const MIN_KNOWN = 3;
+const MIN_WHOLE = 5;
 
 const FOLD: Record<string, string> = {
   '0': 'O',
@@ -75,7 +76,11 @@ export function knownNeedles(known: KnownIdentifiers): string[] {
   ];
   const needles = new Set<string>();
   for (const v of values) {
-    for (const part of [v, ...v.split(/[\^=,\s/\\-]+/)]) {
+    const parts = v.split(/[\^=,\s/\\-]+/);
+    // A whole value of short parts ("LI^A") is searched for only when it is long enough on its own.
+    const whole = fold(v);
+    if (parts.length > 1 && whole.length >= MIN_WHOLE) needles.add(whole);
+    for (const part of parts) {
       const f = fold(part);
       if (f.length >= MIN_KNOWN && !MARKER_WORDS.has(part.toUpperCase())) needles.add(f);
     }
