@@ -2,7 +2,8 @@
 """Synthetic radiographs with burned-in text, written by pydicom (DICOM) and Pillow (PNG).
 
   /usr/bin/python3 scripts/make-burned-text.py fixtures          -> test/fixtures/burned-text/ (the unit tests' few)
-  /usr/bin/python3 scripts/make-burned-text.py bench DIR N SEED  -> DIR/*.dcm|png + DIR/truth.json (the bench set)
+  /usr/bin/python3 scripts/make-burned-text.py bench DIR N CLEAN SEED
+      -> DIR/*.dcm|png + DIR/truth.json: N radiographs with text, then CLEAN without (markers only, or nothing)
 
 Each image: a chest-like background (lungs, mediastinum, ribs, noise) in 12 bits; text drawn with DejaVu Sans
 (Pillow) at a size, position, angle (0/90/180/270), contrast, frame and colour; truth.json lists every line
@@ -158,15 +159,15 @@ def fixtures():
     dicom(os.path.join(out, 'clean.dcm'), [radiograph(rng, S, S)])
 
 
-def bench(out, n, seed):
+def bench(out, n, n_clean, seed):
     os.makedirs(out, exist_ok=True)
     r = random.Random(seed)
     rng = np.random.default_rng(seed)
     truth = []
-    for i in range(n):
+    for i in range(n + n_clean):
         rows = r.choice([512, 768, 1024, 1536, 2048])
         cols = int(rows * r.uniform(0.8, 1.2)) // 2 * 2
-        clean = i % 5 == 4
+        clean = i >= n
         nframes = 1 if clean or r.random() < 0.7 else r.randint(2, 3)
         frames = [radiograph(rng, rows, cols) for _ in range(nframes)]
         kind = 'clean' if clean else r.choice(['bright', 'bright', 'dim', 'below-window', 'colour', 'high-bit'])
@@ -244,7 +245,7 @@ def bench(out, n, seed):
 if __name__ == '__main__':
     if sys.argv[1:2] == ['fixtures']:
         fixtures()
-    elif sys.argv[1:2] == ['bench'] and len(sys.argv) == 5:
-        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1:2] == ['bench'] and len(sys.argv) == 6:
+        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         sys.exit(__doc__)

@@ -28,6 +28,8 @@ export interface LeakSummary {
   ok: boolean;
   hits: LeakHitView[];
   textsScanned: number;
+  /** Images whose source had burned-in text, read again by OCR in the bundle (absent: no image checked). */
+  pixelsChecked?: number;
 }
 
 export interface ExportPlan {
@@ -77,7 +79,8 @@ export interface ExportInvoke {
   'export.run': (args: ExportOptions & { out: string }) => JobInfo;
   'export.result': (args: { jobId: string }) => ExportResult;
   /** With `withProject`, also scans against the open project's original identifiers. */
-  'export.verify': (args: { bundle: string; withProject?: boolean }) => VerifyReport;
+  /** `ocr`: also read every image of the bundle by OCR for identifier text. */
+  'export.verify': (args: { bundle: string; withProject?: boolean; ocr?: boolean }) => VerifyReport;
 }
 
 export const EXPORT_CHANNELS = [

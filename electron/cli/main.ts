@@ -84,10 +84,11 @@ const COMMANDS: Record<string, Command> = {
     run: exportCommand,
   },
   verify: {
-    usage: 'verify BUNDLE [--project DIR]',
-    summary: 'check a bundle: checksums, schemas, splits, leak scan',
+    usage: 'verify BUNDLE [--project DIR] [--ocr]',
+    summary:
+      'check a bundle: checksums, schemas, splits, leak scan (--ocr: every image read for burned-in text)',
     positionals: [1, 1],
-    options: { project: { type: 'string' } },
+    options: { project: { type: 'string' }, ocr: { type: 'boolean' } },
     run: verifyCommand,
   },
   stats: {

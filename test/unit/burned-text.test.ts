@@ -6,6 +6,9 @@ import { dicomViews, readPixelText } from '../../electron/engine/burned-text/ind
 import { deidentifiedDicomBytes, masksForImage } from '../../electron/engine/deid/index.ts';
 import { hasUnusedBitsSet } from '../../electron/engine/deid-dicom/unused-bits.ts';
 import { parseDicom, prepareDecoding } from '../../electron/engine/dicom/index.ts';
+import { sourceImages } from '../../electron/engine/export/images.ts';
+import { imagesWithText, pixelGate } from '../../electron/engine/export/pixel-gate.ts';
+import { verifyBundle } from '../../electron/engine/export/verify.ts';
 import { Project } from '../../electron/engine/project/project.ts';
 import { medprep, repoRoot, tempDir } from '../support/dicom-tree.ts';
 
@@ -116,4 +119,38 @@ describe('burned-in text read by OCR during de-identification', () => {
     const { views } = await readExported(await deidentifiedDicomBytes(project, imageIds('high-bit.dcm')[0]!));
     expect(views.map((v) => v.kind)).toEqual(['rendered']);
   }, 60_000);
+
+  it('the export gate reads the images that had text again: masked exports pass, an unmasked one is a leak', async () => {
+    const all = project.db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
+    const src = sourceImages(project, all);
+    const images = new Map([...src.values()].map((im) => [`images/${im.id}.dcm`, im]));
+    const names = imagesWithText(project.db, images);
+    // Every fixture but the clean one had text read in it.
+    expect(names).toHaveLength(images.size - 1);
+    const out = path.join(work, 'bundle');
+    fs.mkdirSync(path.join(out, 'images'), { recursive: true });
+    for (const [name, im] of images)
+      fs.writeFileSync(path.join(out, name), await deidentifiedDicomBytes(project, im.id));
+    const passed = await pixelGate(project, names, images, out);
+    expect(passed).toMatchObject({ checked: names.length, hits: [], unreadable: [] });
+
+    // The turned name with its MRN: the generic patterns alone (verify without a project) flag it too.
+    const leaky = names.find((n) => images.get(n)!.abs.endsWith('turned-name.dcm'));
+    fs.copyFileSync(images.get(leaky!)!.abs, path.join(out, leaky!));
+    const failed = await pixelGate(project, names, images, out);
+    expect(failed.hits.length).toBeGreaterThan(0);
+    expect(new Set(failed.hits.map((h) => h.file))).toEqual(new Set([leaky]));
+    // Hits name the file, frame, view and category, never the text read.
+    expect(JSON.stringify(failed.hits)).not.toMatch(/DOE|JOHN|48213377/);
+
+    // verify --ocr reads every image of a bundle (no manifest here: only the pixels check matters).
+    const report = await verifyBundle(out, null, { ocr: true });
+    const pixels = report.checks.find((c) => c.name === 'pixels')!;
+    expect(pixels.ok).toBe(false);
+    expect(pixels.detail).toContain(leaky);
+    fs.writeFileSync(path.join(out, leaky!), await deidentifiedDicomBytes(project, images.get(leaky!)!.id));
+    const clean = (await verifyBundle(out, null, { ocr: true })).checks.find((c) => c.name === 'pixels')!;
+    expect(clean.ok, clean.detail).toBe(true);
+    expect(clean.detail).toMatch(new RegExp(`^${images.size} images read by OCR`));
+  }, 180_000);
 });

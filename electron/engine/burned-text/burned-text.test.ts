@@ -38,6 +38,11 @@ describe('deciding what a line of burned-in text is', () => {
 
   it('ignores known values too short to carry information', () => {
     expect(knownNeedles({ patientNames: ['LI^A'], patientIds: ['-'] })).toEqual([]);
+    expect(knownNeedles({ patientNames: ['DOE^JOHN'] }).map((n) => n.category)).toEqual([
+      'NAME',
+      'NAME',
+      'NAME',
+    ]);
   });
 
   it('pads a mask by a third of the text height, turned text by its width, inside the image', () => {

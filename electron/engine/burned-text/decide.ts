@@ -8,7 +8,7 @@
  * - `unsure`: anything else readable. The image goes to the quarantine with what was read.
  * - `noise`: too little or too uncertain to be text (a rib edge read as "1"); recorded, nothing done.
  */
-import { type KnownIdentifiers, detectSpans } from '../deid-text/index.ts';
+import { type KnownIdentifiers, type PhiCategory, detectSpans } from '../deid-text/index.ts';
 
 export type TextCategory = 'phi' | 'marker' | 'unsure' | 'noise';
 
@@ -16,6 +16,14 @@ export interface TextDecision {
   category: TextCategory;
   /** Why, in words without the text itself (it may be an identifier). */
   reason: string;
+  /** For `phi`: what kind of identifier (the leak gate's category). */
+  phi?: PhiCategory;
+}
+
+/** A folded known value to look for, and what it is. */
+export interface Needle {
+  text: string;
+  category: PhiCategory;
 }
 
 /** Position, laterality and projection words that radiographs carry on purpose. */
@@ -60,32 +68,39 @@ export function fold(s: string): string {
   return out;
 }
 
+const KNOWN_KINDS: [keyof KnownIdentifiers, PhiCategory][] = [
+  ['patientNames', 'NAME'],
+  ['physicianNames', 'NAME'],
+  ['operatorNames', 'NAME'],
+  ['patientIds', 'ID'],
+  ['accessionNumbers', 'ID'],
+  ['otherIds', 'ID'],
+  ['otherStrings', 'ID'],
+  ['institutionNames', 'LOCATION'],
+  ['birthDate', 'DATE'],
+  ['studyDates', 'DATE'],
+];
+
 /** The folded needles of a patient: whole values, and the parts of names and ids (split on ^ , space - /). */
-export function knownNeedles(known: KnownIdentifiers): string[] {
-  const values = [
-    ...(known.patientNames ?? []),
-    ...(known.patientIds ?? []),
-    ...(known.accessionNumbers ?? []),
-    ...(known.otherIds ?? []),
-    ...(known.physicianNames ?? []),
-    ...(known.operatorNames ?? []),
-    ...(known.institutionNames ?? []),
-    ...(known.otherStrings ?? []),
-    ...(known.birthDate ? [known.birthDate] : []),
-    ...(known.studyDates ?? []),
-  ];
-  const needles = new Set<string>();
-  for (const v of values) {
-    const parts = v.split(/[\^=,\s/\\-]+/);
-    // A whole value of short parts ("LI^A") is searched for only when it is long enough on its own.
-    const whole = fold(v);
-    if (parts.length > 1 && whole.length >= MIN_WHOLE) needles.add(whole);
-    for (const part of parts) {
-      const f = fold(part);
-      if (f.length >= MIN_KNOWN && !MARKER_WORDS.has(part.toUpperCase())) needles.add(f);
+export function knownNeedles(known: KnownIdentifiers): Needle[] {
+  const needles = new Map<string, PhiCategory>();
+  const add = (text: string, category: PhiCategory) => {
+    if (!needles.has(text)) needles.set(text, category);
+  };
+  for (const [key, category] of KNOWN_KINDS) {
+    const v = known[key];
+    for (const value of typeof v === 'string' ? [v] : (v ?? [])) {
+      const parts = value.split(/[\^=,\s/\\-]+/);
+      // A whole value of short parts ("LI^A") is searched for only when it is long enough on its own.
+      const whole = fold(value);
+      if (parts.length > 1 && whole.length >= MIN_WHOLE) add(whole, category);
+      for (const part of parts) {
+        const f = fold(part);
+        if (f.length >= MIN_KNOWN && !MARKER_WORDS.has(part.toUpperCase())) add(f, category);
+      }
     }
   }
-  return [...needles];
+  return [...needles].map(([text, category]) => ({ text, category }));
 }
 
 function isMarkerLine(text: string): boolean {
@@ -105,17 +120,18 @@ export function decideLine(
   text: string,
   score: number,
   known: KnownIdentifiers,
-  needles: string[],
+  needles: Needle[],
 ): TextDecision {
   const folded = fold(text);
-  if (folded.length > 0 && needles.some((n) => folded.includes(n)))
-    return { category: 'phi', reason: 'a known identifier of the patient' };
+  const hit = folded.length > 0 ? needles.find((n) => folded.includes(n.text)) : undefined;
+  if (hit) return { category: 'phi', reason: 'a known identifier of the patient', phi: hit.category };
   // OCR reads the PN separator ^ as ~; the text engine knows ^.
   const repaired = text.replace(/~/g, '^');
   const spans = detectSpans(repaired, { known });
   if (spans.length > 0) {
-    const categories = [...new Set(spans.map((s) => s.category))].sort().join(', ');
-    return { category: 'phi', reason: `the text engine found ${categories}` };
+    const categories = [...new Set(spans.map((s) => s.category))].sort();
+    const phi = categories.find((c): c is PhiCategory => c !== 'REDACTED') ?? 'NAME';
+    return { category: 'phi', reason: `the text engine found ${categories.join(', ')}`, phi };
   }
   if (isMarkerLine(text)) return { category: 'marker', reason: 'laterality, position or scale marker' };
   const chars = text.replace(/[^\p{L}\p{N}]/gu, '').length;

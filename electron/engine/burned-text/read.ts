@@ -3,7 +3,7 @@
  * (decide.ts), and the box of each line padded so that a mask covers the strokes the detector's box clips.
  */
 import type { ModelRunner, OcrLine, RunInfo } from '../../../native-models/index.ts';
-import type { KnownIdentifiers } from '../deid-text/index.ts';
+import type { KnownIdentifiers, PhiCategory } from '../deid-text/index.ts';
 import { type TextCategory, decideLine, knownNeedles } from './decide.ts';
 import type { PixelView, ViewKind } from './views.ts';
 
@@ -17,6 +17,7 @@ export interface PixelTextDecision {
   height: number;
   category: TextCategory;
   reason: string;
+  phi?: PhiCategory;
   /** What OCR read (stored with the project for the reviewer; never logged or exported). */
   text: string;
   score: number;
@@ -60,13 +61,11 @@ export async function readPixelText(
   const decisions: PixelTextDecision[] = [];
   views.forEach((view, i) => {
     for (const line of lines[i] ?? []) {
-      const { category, reason } = decideLine(line.text, line.score, known, needles);
       decisions.push({
         frame: view.frame,
         view: view.kind,
         ...padBox(line, view.width, view.height),
-        category,
-        reason,
+        ...decideLine(line.text, line.score, known, needles),
         text: line.text,
         score: line.score,
         rotation: line.rotation,

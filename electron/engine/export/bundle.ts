@@ -14,6 +14,7 @@ import { latestCurationRun } from '../curate/index.ts';
 import { ApiError } from '../errors.ts';
 import type { BundleSample, BundleSplit } from './formats.ts';
 import { projectIdentifiers, scopeItems } from './identifiers.ts';
+import { imagesWithText } from './pixel-gate.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
 
 export interface MetadataRow {
@@ -56,6 +57,8 @@ export interface BundlePlan {
   counts: StageCounts;
   recipe: SftRecipe | null;
   identifiers: ScopedIdentifiers[];
+  /** Bundle names of the images whose source had burned-in text: the leak gate reads them again by OCR. */
+  pixelChecks: string[];
   secretFingerprint: string;
   deidProfile: string;
 }
@@ -227,6 +230,7 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     counts,
     recipe: run?.recipe ?? null,
     identifiers: projectIdentifiers(project.db, patients, (key) => pseudonym(secret, 'patient', key)),
+    pixelChecks: imagesWithText(project.db, images),
     secretFingerprint: secretFingerprint(secret),
     deidProfile: deidProfile(project, opts.images),
   };

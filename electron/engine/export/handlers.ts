@@ -136,7 +136,9 @@ export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
     },
     'export.verify': async (a) => {
       const withProject = record(a).withProject === true;
-      return verifyBundle(path.resolve(str(a, 'bundle')), withProject ? ctx.requireProject() : null);
+      return verifyBundle(path.resolve(str(a, 'bundle')), withProject ? ctx.requireProject() : null, {
+        ocr: record(a).ocr === true,
+      });
     },
   };
 }

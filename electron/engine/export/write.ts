@@ -1,7 +1,7 @@
 /**
  * Writing a bundle: everything goes to a temporary folder beside OUT; the leak gate scans every text the
  * bundle carries (data files, metadata, card, manifest, texts inside Parquet and tar members, DICOM text
- * attributes); only when it passes is the folder (or its archive) moved to OUT. A hit fails the export with
+ * attributes) and reads again by OCR every image whose source had burned-in text (pixel-gate.ts); only when it passes is the folder (or its archive) moved to OUT. A hit fails the export with
  * file, record and category (never the value) and leaves nothing at OUT.
  */
 import { createHash } from 'node:crypto';
@@ -17,6 +17,7 @@ import { planBundle, scanItemsOf, scopedToPlan, type BundlePlan } from './bundle
 import { datasetCard } from './card.ts';
 import { formatFiles, type BundleSample, type BundleSplit } from './formats.ts';
 import { imageBytes } from './images.ts';
+import { pixelGate, withPixels } from './pixel-gate.ts';
 
 export class LeakError extends Error {
   readonly leak: LeakSummary;
@@ -162,7 +163,11 @@ export async function writeBundle(
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
     scan.push({ file: 'manifest.json', record: 'manifest', text: manifestText });
     progress({ done: ++done, message: 'Leak gate' });
-    const leak = await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers));
+    const pixels = await pixelGate(project, plan.pixelChecks, plan.images, tmp, signal);
+    const leak = withPixels(
+      await scanTexts(scopedToPlan(plan, scan), buildMatcher(plan.identifiers)),
+      pixels,
+    );
     if (!leak.ok) throw new LeakError(leak);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), manifestText);
 
