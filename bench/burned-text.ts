@@ -151,6 +151,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   let textImagesReviewed = 0;
   const missed: string[] = [];
   let device = 'cpu';
+  let peakRss = 0;
+  const wall = performance.now();
   try {
     for (const t of truth) {
       const bytes = fs.readFileSync(path.join(dir, t.file));
@@ -202,6 +204,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
           );
       }
     }
+    peakRss = (await runner.stats()).peakRss;
   } finally {
     runner.close();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -239,9 +242,11 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         value: ocrMs.reduce((a, b) => a + b, 0) / Math.max(1, ocrMs.length),
         unit: 'ms',
       },
+      { label: 'peak RSS of the model process', value: peakRss / 2 ** 20, unit: 'MiB' },
     ],
     notes: [
       `${truth.length} images (${truth.length - clean} with text, ${clean} clean), seed ${String(values.seed)}, 512–2048 px`,
+      `wall ${((performance.now() - wall) / 1000).toFixed(0)} s with tesseract; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores at the end`,
       ...missed.slice(0, 20).map((m) => `not masked: ${m}`),
     ],
   };

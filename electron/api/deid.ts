@@ -107,7 +107,7 @@ export type QuarantineDecision = 'release' | 'exclude';
 export interface QuarantineItem {
   imageId: number;
   reason: string;
-  /** `header` (the image's kind), `detector` (text-like regions in the pixels) or `error`. */
+  /** `header` (the image's kind), `detector` (text-like regions), `ocr` (text OCR could not decide) or `error`. */
   source: string;
   decision: QuarantineDecision | null;
   reviewedAt: string | null;
@@ -118,6 +118,11 @@ export interface QuarantineItem {
   regions: MaskRectangle[];
   /** Rectangles a person drew, in image pixels; blanked in every de-identified copy. */
   masks: MaskRectangle[];
+  /**
+   * The lines the OCR model read in the image's file, for the reviewer: what was read, its box (image pixels,
+   * padded) and the decision (`phi` masked, `marker` kept, `unsure` the reason the image is here).
+   */
+  textRead: { text: string; category: string; frame: number; box: MaskRectangle }[];
 }
 
 export type SpanCategoryName = 'NAME' | 'DATE' | 'AGE' | 'ID' | 'CONTACT' | 'LOCATION' | 'REDACTED';
