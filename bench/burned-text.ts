@@ -151,7 +151,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   let textImagesReviewed = 0;
   const missed: string[] = [];
   let device = 'cpu';
-  let peakRss = 0;
+  let peakRss: number;
   const wall = performance.now();
   try {
     for (const t of truth) {
