@@ -4,13 +4,19 @@
  * can be hidden there. Every export zeroes them (the pixel data is rewritten through `maskedPixelData`, which
  * keeps only Bits Stored); this finds the files that need it.
  */
-import { type DicomFile, pixelDataElement, readPixelInfo } from '../dicom/index.ts';
+import { type DicomFile, type PixelInfo, pixelDataElement, readPixelInfo } from '../dicom/index.ts';
 
 /** True when native pixel data has a bit set outside Bits Stored in any sample. */
 export function hasUnusedBitsSet(file: DicomFile): boolean {
   const el = pixelDataElement(file);
   if (el === undefined || el.encapsulated !== undefined || el.notRead === true) return false;
-  const info = readPixelInfo(file.dataset);
+  let info: PixelInfo;
+  try {
+    info = readPixelInfo(file.dataset);
+  } catch {
+    // A pixel module that cannot be read cannot be rewritten either; the file goes out as before.
+    return false;
+  }
   if (info.bitsStored >= info.bitsAllocated || (info.bitsAllocated !== 8 && info.bitsAllocated !== 16))
     return false;
   const used = ((1 << info.bitsStored) - 1) << (info.highBit + 1 - info.bitsStored);
