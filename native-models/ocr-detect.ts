@@ -54,19 +54,19 @@ export const DB_DEFAULTS: DbOptions = {
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
-/** A bilinear sample of channel c at (x, y) of an interleaved image. */
-function sample(img: PixelImage, x: number, y: number, c: number): number {
-  const ch = img.channels === 1 ? 0 : c;
-  const x0 = Math.max(0, Math.min(img.width - 1, Math.floor(x)));
-  const y0 = Math.max(0, Math.min(img.height - 1, Math.floor(y)));
-  const x1 = Math.min(img.width - 1, x0 + 1);
-  const y1 = Math.min(img.height - 1, y0 + 1);
-  const fx = Math.max(0, Math.min(1, x - x0));
-  const fy = Math.max(0, Math.min(1, y - y0));
-  const at = (xx: number, yy: number) => img.data[(yy * img.width + xx) * img.channels + ch] ?? 0;
-  const top = at(x0, y0) * (1 - fx) + at(x1, y0) * fx;
-  const bottom = at(x0, y1) * (1 - fx) + at(x1, y1) * fx;
-  return top * (1 - fy) + bottom * fy;
+/** For each output coordinate: the two source coordinates and the weight of the second (bilinear, centres aligned). */
+function axis(out: number, src: number, scale: number): { lo: Int32Array; hi: Int32Array; f: Float32Array } {
+  const lo = new Int32Array(out);
+  const hi = new Int32Array(out);
+  const f = new Float32Array(out);
+  for (let i = 0; i < out; i++) {
+    const s = (i + 0.5) / scale - 0.5;
+    const a = Math.max(0, Math.min(src - 1, Math.floor(s)));
+    lo[i] = a;
+    hi[i] = Math.min(src - 1, a + 1);
+    f[i] = Math.max(0, Math.min(1, s - a));
+  }
+  return { lo, hi, f };
 }
 
 /**
@@ -81,14 +81,28 @@ export function detectionInput(img: PixelImage, maxSide: number): DetectInput {
   const scaleY = height / img.height;
   const plane = width * height;
   const data = new Float32Array(3 * plane);
-  for (let y = 0; y < height; y++) {
-    const sy = (y + 0.5) / scaleY - 0.5;
-    for (let x = 0; x < width; x++) {
-      const sx = (x + 0.5) / scaleX - 0.5;
-      for (let c = 0; c < 3; c++) {
-        // Plane 0 is blue: BGR order.
-        const v = sample(img, sx, sy, 2 - c) / 255;
-        data[c * plane + y * width + x] = (v - (MEAN[c] ?? 0)) / (STD[c] ?? 1);
+  const xs = axis(width, img.width, scaleX);
+  const ys = axis(height, img.height, scaleY);
+  const ch = img.channels;
+  const src = img.data;
+  // Plane c holds source channel 2 - c (BGR order); a grey image feeds all three.
+  for (let c = 0; c < 3; c++) {
+    const sc = ch === 1 ? 0 : 2 - c;
+    const mean = MEAN[c] ?? 0;
+    const k = 1 / (255 * (STD[c] ?? 1));
+    const m = mean / (STD[c] ?? 1);
+    for (let y = 0; y < height; y++) {
+      const r0 = (ys.lo[y] ?? 0) * img.width;
+      const r1 = (ys.hi[y] ?? 0) * img.width;
+      const fy = ys.f[y] ?? 0;
+      const row = c * plane + y * width;
+      for (let x = 0; x < width; x++) {
+        const x0 = xs.lo[x] ?? 0;
+        const x1 = xs.hi[x] ?? 0;
+        const fx = xs.f[x] ?? 0;
+        const top = (src[(r0 + x0) * ch + sc] ?? 0) * (1 - fx) + (src[(r0 + x1) * ch + sc] ?? 0) * fx;
+        const bottom = (src[(r1 + x0) * ch + sc] ?? 0) * (1 - fx) + (src[(r1 + x1) * ch + sc] ?? 0) * fx;
+        data[row + x] = (top * (1 - fy) + bottom * fy) * k - m;
       }
     }
   }
