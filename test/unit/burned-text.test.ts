@@ -153,4 +153,20 @@ describe('burned-in text read by OCR during de-identification', () => {
     expect(clean.ok, clean.detail).toBe(true);
     expect(clean.detail).toMatch(new RegExp(`^${images.size} images read by OCR`));
   }, 180_000);
+
+  it('refuses to run with an OCR model whose files differ from their pinned SHA-256, naming the file', () => {
+    const copy = path.join(dir, 'models', 'paddleocr-ppocrv4');
+    fs.mkdirSync(copy, { recursive: true });
+    const assets = path.join(repoRoot, 'node_modules', '@gutenye', 'ocr-models', 'assets');
+    for (const f of ['ch_PP-OCRv4_det_infer.onnx', 'ch_PP-OCRv4_rec_infer.onnx', 'ppocr_keys_v1.txt'])
+      fs.copyFileSync(path.join(assets, f), path.join(copy, f));
+    fs.appendFileSync(path.join(copy, 'ppocr_keys_v1.txt'), 'X\n');
+    try {
+      const r = medprep(['deid', dir]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('ppocr_keys_v1.txt has SHA-256');
+    } finally {
+      fs.rmSync(path.join(dir, 'models'), { recursive: true, force: true });
+    }
+  });
 });

@@ -22,6 +22,7 @@ import {
   chooseModel,
   chooseTextModel,
   loadModelLayer,
+  requirePinned,
   type RunnerNerModel,
   runnerNerModel,
 } from './text-model.ts';
@@ -220,6 +221,7 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
     settings.textModel === 'off' && settings.pixelTextModel === 'off' ? null : await loadModelLayer();
   const textModel = chooseTextModel(layer, settings.textModel, project.dir);
   const ocrModel = chooseModel(layer, settings.pixelTextModel, 'text-ocr', 'OCR model', project.dir);
+  if (ocrModel && layer) await requirePinned(layer, ocrModel, project.dir);
   const runId = createRun(db, ctx.id, settings);
   const record: RunRecord = {
     ...settings,

@@ -107,6 +107,23 @@ export function chooseModel(
   return { id: entry.manifest.id };
 }
 
+/**
+ * Hashes a chosen model's files against their pinned SHA-256 before a job relies on it; a corrupt or altered
+ * file fails the job (a file with no pinned hash is accepted, as `models check` reports it).
+ */
+export async function requirePinned(
+  layer: ModelLayer,
+  choice: TextModelChoice,
+  projectDir?: string,
+): Promise<void> {
+  const entry = layer
+    .listModels({ dirs: layer.resolveModelDirs(projectDir ? { projectDir } : {}) })
+    .models.find((m) => m.manifest.id === choice.id);
+  if (!entry) throw new ApiError('conflict', `Model ${choice.id} is no longer installed.`);
+  const bad = (await layer.verifyModelFiles(entry)).filter((p) => p.kind !== 'unpinned');
+  if (bad.length > 0) throw new ApiError('conflict', bad[0]!.message);
+}
+
 /** The model layer, loaded only when needed (its import is heavy); null when it cannot load. */
 export async function loadModelLayer(): Promise<ModelLayer | null> {
   try {
