@@ -161,8 +161,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       const start = performance.now();
       const { decisions, run } = await readPixelText(runner, MODEL, views, known);
       ocrMs.push(performance.now() - start);
+      process.stderr.write(
+        `${ocrMs.length}/${truth.length} ${t.file} ${t.kind} ${Math.round(ocrMs.at(-1)!)} ms\n`,
+      );
       device = run.device;
-      const masks = decisions.filter((d) => d.category === 'phi');
+      // What export masks: PHI and text the engine could not decide (the image also goes to review).
+      const masks = decisions.filter((d) => d.category === 'phi' || d.category === 'unsure');
       const reviewed = decisions.some((d) => d.category === 'unsure');
       let exported: PixelView[];
       if (t.file.endsWith('.png')) {
@@ -176,7 +180,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       }
       if (t.kind === 'clean') {
         clean++;
-        if (reviewed || masks.length > 0) cleanReviewed++;
+        if (reviewed || decisions.some((d) => d.category === 'phi')) cleanReviewed++;
       } else if (reviewed) textImagesReviewed++;
       for (const line of t.lines) {
         const share = covered(line, masks);

@@ -32,6 +32,11 @@ describe('deciding what a line of burned-in text is', () => {
     expect(decide('ERECT 2020-01-02')).toBe('phi');
     expect(decide('HOSPITAL GENERAL')).toBe('unsure');
     expect(decide('KV 120 MAS 2.5')).toBe('unsure');
+    // A label, or a long number, makes a misread line an identifier anyway.
+    expect(decide('DOB 1938-1O-')).toBe('phi');
+    expect(decide('NAKAMURAPERRE')).toBe('unsure');
+    expect(decide('Pt Name: NAKAMURAPERRE')).toBe('phi');
+    expect(decide('4330795')).toBe('phi');
     expect(decide('x')).toBe('noise');
     expect(decide('ABCD', 0.3)).toBe('noise');
   });
@@ -45,18 +50,18 @@ describe('deciding what a line of burned-in text is', () => {
     ]);
   });
 
-  it('pads a mask by a third of the text height, turned text by its width, inside the image', () => {
-    expect(padBox({ x: 10, y: 10, width: 100, height: 30, rotation: 0 }, 200, 200)).toEqual({
-      x: 0,
-      y: 0,
-      width: 120,
-      height: 50,
+  it('pads a mask by half the text height, turned text by its width, inside the image', () => {
+    expect(padBox({ x: 20, y: 20, width: 100, height: 30, rotation: 0 }, 200, 200)).toEqual({
+      x: 5,
+      y: 5,
+      width: 130,
+      height: 60,
     });
     expect(padBox({ x: 150, y: 20, width: 30, height: 100, rotation: 90 }, 200, 200)).toEqual({
-      x: 140,
-      y: 10,
-      width: 50,
-      height: 120,
+      x: 135,
+      y: 5,
+      width: 60,
+      height: 130,
     });
   });
 });

@@ -1,11 +1,13 @@
 /**
  * What a line of burned-in text is, from what OCR read:
  * - `phi`: it holds one of the patient's known identifiers (compared after folding the characters OCR
- *   confuses: `^`/`~`, 0/O/D/Q, 1/I/l/|, 5/S, 8/B, 2/Z, 6/G) or something the text engine's generic
- *   patterns flag (names with a title, dates, MRNs, phone numbers…). It is masked.
+ *   confuses: `^`/`~`, 0/O/D/Q, 1/I/l/|, 5/S, 8/B, 2/Z, 6/G), an identifier label (DOB, MRN, ID, NAME…), a
+ *   number of 6 or more digits, or something the text engine's generic patterns flag (names with a title,
+ *   dates, phone numbers…). It is masked.
  * - `marker`: only laterality and position markers, arrows and scale marks (L, R, PA, AP, PORTABLE, SUPINE,
  *   ERECT, ←, 10 cm…). It is kept: it is part of the image's meaning.
- * - `unsure`: anything else readable. The image goes to the quarantine with what was read.
+ * - `unsure`: anything else readable. It is masked too, and the image goes to the quarantine with what was
+ *   read (a person releases or excludes it).
  * - `noise`: too little or too uncertain to be text (a rib edge read as "1"); recorded, nothing done.
  */
 import { type KnownIdentifiers, type PhiCategory, detectSpans } from '../deid-text/index.ts';
@@ -34,6 +36,10 @@ const MARKER_WORDS = new Set(
     'INSPIRATION EXPIRATION CM MM IN WB WEIGHT BEARING WEIGHTBEARING AXIAL FLEX EXT TRAUMA CHEST MOBILE'
   ).split(' '),
 );
+/** Words that label an identifier on a radiograph: the line holds one even when OCR misreads the value. */
+const LABEL = /\b(?:DOB|D\.O\.B|MRN|PID|ID|PATIENT|PAT|NAME|ACC|ACCESSION|BIRTH|BORN|SSN|NHS|DATE|DR)\b\.?/iu;
+/** A run of 6 or more digits is an MRN, an accession or a date, never a marker. */
+const LONG_NUMBER = /\d{6,}/u;
 /** Arrows, rulers and scale numbers ("0", "5", "10 CM"). */
 const MARKER_TOKEN = /^(?:[←→↑↓↖↗↘↙<>^v|\-–—=+*•·.:]+|\d{1,3}(?:[.,]\d)?(?:CM|MM)?)$/;
 
@@ -128,6 +134,10 @@ export function decideLine(
   // OCR reads the PN separator ^ as ~; the text engine knows ^.
   const repaired = text.replace(/~/g, '^');
   const spans = detectSpans(repaired, { known });
+  if (LABEL.test(text))
+    return { category: 'phi', reason: 'a labelled identifier (DOB, MRN, ID, name…)', phi: 'ID' };
+  if (LONG_NUMBER.test(folded.replace(/[^0-9]/g, ' ')) || LONG_NUMBER.test(text))
+    return { category: 'phi', reason: 'a number of 6 or more digits', phi: 'ID' };
   if (spans.length > 0) {
     const categories = [...new Set(spans.map((s) => s.category))].sort();
     const phi = categories.find((c): c is PhiCategory => c !== 'REDACTED') ?? 'NAME';

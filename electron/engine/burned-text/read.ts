@@ -24,14 +24,14 @@ export interface PixelTextDecision {
   rotation: number;
 }
 
-/** A mask is the line's box grown by a third of the text height (at least 3 px) on every side. */
+/** A mask is the line's box grown by half the text height (at least 3 px) on every side. */
 export function padBox(
   line: Pick<OcrLine, 'x' | 'y' | 'width' | 'height' | 'rotation'>,
   width: number,
   height: number,
 ): { x: number; y: number; width: number; height: number } {
   const textHeight = line.rotation === 90 || line.rotation === 270 ? line.width : line.height;
-  const pad = Math.max(3, Math.ceil(textHeight / 3));
+  const pad = Math.max(3, Math.ceil(textHeight / 2));
   const x0 = Math.max(0, Math.floor(line.x - pad));
   const y0 = Math.max(0, Math.floor(line.y - pad));
   const x1 = Math.min(width, Math.ceil(line.x + line.width + pad));

@@ -1,8 +1,8 @@
 /**
  * The 8-bit pictures of an image that OCR reads, so that text hidden from the display window is read too:
  * - `rendered`: what a viewer shows (VOI window, colour as colour);
- * - `below-window` / `above-window`: the stored values outside the display window, stretched over 0..255
- *   (text drawn below the window's floor renders black, yet stands out here);
+ * - `below-window` / `above-window`: the stored values outside the display window, on a log scale over
+ *   0..255 (text drawn below the window's floor renders black, yet stands out here);
  * - `bit-plane-N`: a bit of Bits Allocated outside Bits Stored that is set somewhere (overlays and hidden
  *   text live there; the export zeroes those bits, and what they held is decided like any text);
  * - `chroma`: for colour images, each pixel's spread between its channels (red text of the same luminance
@@ -33,17 +33,13 @@ export interface PixelView {
 const MIN_OUTSIDE_PIXELS = 64;
 const MIN_OUTSIDE_LEVELS = 2;
 
-function stretch(values: ArrayLike<number>, lo: number, hi: number): Uint8Array {
-  const out = new Uint8Array(values.length);
-  const span = Math.max(1, hi - lo);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] ?? 0;
-    out[i] = v < lo || v > hi ? (v < lo ? 0 : 255) : Math.round(((v - lo) / span) * 255);
-  }
-  return out;
-}
-
-/** Stored values outside [lo, hi] stretched over 0..255 (values inside collapse to the near end). */
+/**
+ * Stored values outside [lo, hi] over 0..255 on a log scale measured from the far end (the darkest value for
+ * the range below the window, the brightest for the one above): small differences near that end, where text
+ * hidden outside the window sits on its patch (300 on 40, under a window starting at 1400), become strong
+ * edges, which a linear stretch would leave at a few grey levels. Values inside the window collapse to the
+ * near end (white below, black above).
+ */
 function outside(values: ArrayLike<number>, lo: number, hi: number, below: boolean): Uint8Array | null {
   let n = 0;
   let min = Infinity;
@@ -57,7 +53,16 @@ function outside(values: ArrayLike<number>, lo: number, hi: number, below: boole
     }
   }
   if (n < MIN_OUTSIDE_PIXELS || max - min + 1 < MIN_OUTSIDE_LEVELS) return null;
-  return below ? stretch(values, min, lo) : stretch(values, hi, max);
+  const far = below ? min : max;
+  const span = Math.log1p(Math.abs((below ? lo : hi) - far));
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? 0;
+    const inside = below ? v >= lo : v <= hi;
+    const t = inside ? 1 : Math.log1p(Math.abs(v - far)) / span;
+    out[i] = Math.round(255 * (below ? t : 1 - t));
+  }
+  return out;
 }
 
 /** The window in stored values (the rescale undone), or null when the frame was shown min–max. */

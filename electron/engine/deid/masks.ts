@@ -1,7 +1,8 @@
 /**
  * The masks of an image: the one place that decides which rectangles are blanked in every copy of it that
  * leaves the project, whatever the format (de-identified DICOM, rendered PNG or JPEG). They are the rectangles
- * a person drew in the quarantine (`deid_masks`), the burned-in text the OCR model read as PHI (`pixel_text`,
+ * a person drew in the quarantine (`deid_masks`), the burned-in text the OCR model read as PHI or could not
+ * decide (`pixel_text`,
  * of every frame of the image's file: a DICOM export blanks them on every frame), and the rule-table masks
  * (`MASK_RULES`, matched on the
  * image's modality, manufacturer, model and matrix size as the import stored them), in the image's pixel
@@ -33,7 +34,7 @@ export function masksForImage(db: Db, imageId: number): ImageMasks {
   const ocr = db
     .prepare(
       `SELECT x, y, width, height FROM pixel_text
-       WHERE category = 'phi' AND image_id IN (SELECT id FROM images WHERE file_id = (SELECT file_id FROM images WHERE id = ?))
+       WHERE category IN ('phi', 'unsure') AND image_id IN (SELECT id FROM images WHERE file_id = (SELECT file_id FROM images WHERE id = ?))
        ORDER BY id`,
     )
     .all(imageId) as MaskRect[];
