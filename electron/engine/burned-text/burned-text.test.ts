@@ -50,18 +50,18 @@ describe('deciding what a line of burned-in text is', () => {
     ]);
   });
 
-  it('pads a mask by half the text height, turned text by its width, inside the image', () => {
-    expect(padBox({ x: 20, y: 20, width: 100, height: 30, rotation: 0 }, 200, 200)).toEqual({
-      x: 5,
+  it('pads a mask by half the text height across the line and a whole one along it, inside the image', () => {
+    expect(padBox({ x: 40, y: 20, width: 100, height: 30, rotation: 0 }, 200, 200)).toEqual({
+      x: 10,
       y: 5,
-      width: 130,
+      width: 160,
       height: 60,
     });
-    expect(padBox({ x: 150, y: 20, width: 30, height: 100, rotation: 90 }, 200, 200)).toEqual({
+    expect(padBox({ x: 150, y: 40, width: 30, height: 100, rotation: 90 }, 200, 200)).toEqual({
       x: 135,
-      y: 5,
+      y: 10,
       width: 60,
-      height: 130,
+      height: 160,
     });
   });
 });

@@ -24,18 +24,25 @@ export interface PixelTextDecision {
   rotation: number;
 }
 
-/** A mask is the line's box grown by half the text height (at least 3 px) on every side. */
+/**
+ * A mask is the line's box grown by half the text height (at least 3 px) across the line and by a whole text
+ * height along it, where a detector most often clips a last character.
+ */
 export function padBox(
   line: Pick<OcrLine, 'x' | 'y' | 'width' | 'height' | 'rotation'>,
   width: number,
   height: number,
 ): { x: number; y: number; width: number; height: number } {
-  const textHeight = line.rotation === 90 || line.rotation === 270 ? line.width : line.height;
-  const pad = Math.max(3, Math.ceil(textHeight / 2));
-  const x0 = Math.max(0, Math.floor(line.x - pad));
-  const y0 = Math.max(0, Math.floor(line.y - pad));
-  const x1 = Math.min(width, Math.ceil(line.x + line.width + pad));
-  const y1 = Math.min(height, Math.ceil(line.y + line.height + pad));
+  const turned = line.rotation === 90 || line.rotation === 270;
+  const textHeight = turned ? line.width : line.height;
+  const across = Math.max(3, Math.ceil(textHeight / 2));
+  const along = Math.max(3, Math.ceil(textHeight));
+  const px = turned ? across : along;
+  const py = turned ? along : across;
+  const x0 = Math.max(0, Math.floor(line.x - px));
+  const y0 = Math.max(0, Math.floor(line.y - py));
+  const x1 = Math.min(width, Math.ceil(line.x + line.width + px));
+  const y1 = Math.min(height, Math.ceil(line.y + line.height + py));
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
