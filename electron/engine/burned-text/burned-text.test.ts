@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ModelRunner } from '../../../native-models/index.ts';
 import { detectBurnedInText } from '../deid-dicom/index.ts';
 import { decideLine, fold, knownNeedles } from './decide.ts';
-import { padBox, readPixelText } from './read.ts';
+import { type PixelTextDecision, absorbFragments, padBox, readPixelText } from './read.ts';
 import { rasterViews } from './views.ts';
 
 const known = { patientNames: ['DOE^JOHN'], patientIds: ['48213377'], birthDate: '19610314' };
@@ -63,6 +63,27 @@ describe('deciding what a line of burned-in text is', () => {
       width: 60,
       height: 160,
     });
+  });
+});
+
+describe('fragments of a masked line', () => {
+  it('are masked with it when their boxes touch; noise elsewhere stays noise', () => {
+    const at = (y: number, category: PixelTextDecision['category']): PixelTextDecision => ({
+      frame: 0,
+      view: 'rendered',
+      x: 100,
+      y,
+      width: 40,
+      height: 60,
+      category,
+      reason: '',
+      text: '',
+      score: 0.3,
+      rotation: 90,
+    });
+    const lines = [at(0, 'phi'), at(55, 'noise'), at(110, 'noise'), at(400, 'noise')];
+    absorbFragments(lines);
+    expect(lines.map((l) => l.category)).toEqual(['phi', 'phi', 'phi', 'noise']);
   });
 });
 

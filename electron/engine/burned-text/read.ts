@@ -79,5 +79,32 @@ export async function readPixelText(
       });
     }
   });
+  absorbFragments(decisions);
   return { decisions, run };
+}
+
+const overlap = (a: PixelTextDecision, b: PixelTextDecision) =>
+  a.frame === b.frame &&
+  a.x < b.x + b.width &&
+  b.x < a.x + a.width &&
+  a.y < b.y + b.height &&
+  b.y < a.y + a.height;
+
+/**
+ * A fragment read as noise whose padded box touches a masked line's (a glyph of a dim or turned name the
+ * recogniser split off) takes that line's decision, so the mask covers the whole line.
+ */
+export function absorbFragments(decisions: PixelTextDecision[]): void {
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const d of decisions) {
+      if (d.category !== 'noise') continue;
+      const line = decisions.find((m) => (m.category === 'phi' || m.category === 'unsure') && overlap(m, d));
+      if (!line) continue;
+      d.category = line.category;
+      d.reason = 'a fragment of a line beside it that is masked';
+      if (line.phi) d.phi = line.phi;
+      changed = true;
+    }
+  }
 }
