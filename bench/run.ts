@@ -38,6 +38,7 @@ export const QUICK_FLAGS: Record<string, string[]> = {
   'deid-text': ['--runs', '1'],
   curate: ['--samples', '20000'],
   models: ['--items', '8'],
+  'burned-text': ['--images', '4', '--clean', '2'],
 };
 
 /** The flags one benchmark runs with. */

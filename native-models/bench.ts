@@ -6,7 +6,7 @@ import type { ModelRunnerOptions } from './runner.ts';
 import type { DeviceRequest, ExecutionDevice, PixelImage, RunInfo } from './types.ts';
 
 export type BenchTask =
-  'text-embedding' | 'image-embedding' | 'image-text-align' | 'ner' | 'generation' | 'translation';
+  'text-embedding' | 'image-embedding' | 'image-text-align' | 'ner' | 'generation' | 'translation' | 'ocr';
 
 export interface BenchRow {
   model: string;
@@ -143,6 +143,14 @@ function jobsFor(task: string, model: string, items: number): Job[] {
           items,
           run: async (r, n, b) =>
             (await r.translate(model, cycle(SAMPLE_ES, n), { batchSize: b, maxNewTokens: 32 })).run,
+        },
+      ];
+    case 'text-ocr':
+      return [
+        {
+          task: 'ocr',
+          items: Math.min(items, 8),
+          run: async (r, n, b) => (await r.readText(model, images.slice(0, n), { batchSize: b })).run,
         },
       ];
     default:

@@ -1,6 +1,7 @@
-// Runs inside the model process only. Every task goes through transformers.js (tokenizers, processors,
-// pipelines) on onnxruntime-node; the only hand-written post-processing is what the library does not
-// return: character offsets of entities (offsets.ts) and cosine scores of image–text pairs.
+// Runs inside the model process only. Every task but OCR goes through transformers.js (tokenizers,
+// processors, pipelines) on onnxruntime-node; the only hand-written post-processing is what the library does
+// not return: character offsets of entities (offsets.ts) and cosine scores of image–text pairs. OCR has no
+// transformers.js pipeline and runs on onnxruntime-node directly (host-ocr.ts).
 import {
   AutoProcessor,
   AutoTokenizer,
@@ -11,6 +12,7 @@ import {
   env,
   pipeline,
 } from '@huggingface/transformers';
+import { loadOcr } from './host-ocr.ts';
 import { groupEntities } from './offsets.ts';
 import type { TaggedToken } from './offsets.ts';
 import type { ModelSpec, TaskOutput, TaskPayload } from './protocol.ts';
@@ -161,6 +163,15 @@ export async function loadTask(spec: ModelSpec, device: ExecutionDevice): Promis
             translation_text: string;
           }[];
           return { kind: 'texts', texts: out.map((o) => o.translation_text.trim()) };
+        },
+      };
+    }
+    case 'text-ocr': {
+      const ocr = await loadOcr(spec, device);
+      return {
+        async run(payload) {
+          if (payload.kind !== 'ocr') throw unsupported(spec, payload);
+          return { kind: 'lines', lines: await ocr.read(payload.images) };
         },
       };
     }

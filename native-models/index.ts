@@ -13,6 +13,8 @@ export type {
   HostStats,
   LoadInfo,
   ModelTask,
+  OcrLine,
+  OcrResult,
   PixelImage,
   Progress,
   RunInfo,

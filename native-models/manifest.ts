@@ -46,6 +46,8 @@ export interface ModelManifest {
   labels?: string[];
   licence: { spdx: string | null; note?: string };
   source: { obtain: string; homepage?: string | null; convert?: string };
+  /** Files that ship with MedPrep in an npm package's folder: used when no model folder has a copy. */
+  bundled?: { package: string; dir: string };
 }
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -92,6 +94,16 @@ export function manifestProblems(v: unknown): string[] {
   if (!isObject(v.licence) || !(v.licence.spdx === null || typeof v.licence.spdx === 'string'))
     p.push('licence.spdx must be a string or null');
   if (!isObject(v.source) || typeof v.source.obtain !== 'string') p.push('source.obtain must be a string');
+  if (
+    v.bundled !== undefined &&
+    !(
+      isObject(v.bundled) &&
+      typeof v.bundled.package === 'string' &&
+      typeof v.bundled.dir === 'string' &&
+      isContainedPath(v.bundled.dir)
+    )
+  )
+    p.push('bundled must be {package, dir} with dir a relative path inside the package');
   return p;
 }
 

@@ -9,6 +9,7 @@ import type {
   HostStats,
   LoadInfo,
   ModelTask,
+  OcrLine,
   PixelImage,
 } from './types.ts';
 
@@ -29,13 +30,15 @@ export type TaskPayload =
   | { kind: 'align'; pairs: { image: PixelImage; text: string }[] }
   | { kind: 'entities'; texts: string[] }
   | { kind: 'generate'; prompts: (string | ChatMessage[])[]; maxNewTokens: number }
-  | { kind: 'translate'; texts: string[]; maxNewTokens: number };
+  | { kind: 'translate'; texts: string[]; maxNewTokens: number }
+  | { kind: 'ocr'; images: PixelImage[] };
 
 export type TaskOutput =
   | { kind: 'vectors'; vectors: Float32Array[] }
   | { kind: 'scores'; scores: number[] }
   | { kind: 'entities'; entities: EntitySpan[][] }
-  | { kind: 'texts'; texts: string[] };
+  | { kind: 'texts'; texts: string[] }
+  | { kind: 'lines'; lines: OcrLine[][] };
 
 export type HostRequest =
   | { type: 'load'; id: number; model: ModelSpec; device: DeviceRequest }

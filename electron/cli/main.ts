@@ -130,14 +130,16 @@ const COMMANDS: Record<string, Command> = {
   },
   leaks: leaksCommand,
   verify: {
-    usage: 'verify BUNDLE [--project DIR]',
-    summary: 'check a bundle: checksums, schemas, splits, leak scan',
+    usage: 'verify BUNDLE [--project DIR] [--ocr]',
+    summary:
+      'check a bundle: checksums, schemas, splits, leak scan (--ocr: every image read for burned-in text)',
     positionals: [1, 1],
     options: {
       project: {
         type: 'string',
         help: 'also check the bundle against this project (leak scan of its identifiers)',
       },
+      ocr: { type: 'boolean', help: 'also read every image of the bundle by OCR for identifier text' },
     },
     run: verifyCommand,
   },

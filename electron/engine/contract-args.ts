@@ -148,7 +148,7 @@ export const CHANNEL_ARGS = {
   'export.plan': strict(exportOptions),
   'export.run': strict({ ...exportOptions, out: text }),
   'export.result': strict({ jobId: text }),
-  'export.verify': strict({ bundle: text, withProject: z.boolean().optional() }),
+  'export.verify': strict({ bundle: text, withProject: z.boolean().optional(), ocr: z.boolean().optional() }),
 
   'export.leaks': strict({ withText: z.boolean().optional(), refresh: z.boolean().optional() }),
   'export.acceptLeak': strict({

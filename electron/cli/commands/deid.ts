@@ -28,6 +28,7 @@ export async function deidCommand(ctx: CommandContext): Promise<void> {
         reportsProcessed: s.reportsProcessed,
         reportsUnchanged: s.reportsUnchanged,
         spansByCategory: s.spansByCategory,
+        pixelText: s.pixelText,
         errors: s.errors,
         textModel: s.textModel,
         runId: s.runId,
@@ -37,6 +38,11 @@ export async function deidCommand(ctx: CommandContext): Promise<void> {
           `${s.imagesNotApplicable} without a header) and ${plural(s.reportsProcessed, 'report')} ` +
           `(${s.reportsUnchanged} unchanged); ${s.quarantined} in quarantine, ${plural(s.errors.length, 'error')}.`,
         `Report spans: ${spans || 'none'}.`,
+        `Burned-in text lines read by OCR: ${
+          Object.entries(s.pixelText)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ') || 'none'
+        } (phi masked, marker kept, unsure to the quarantine).`,
         s.textModel
           ? `Report text model: ${s.textModel.id} on ${s.textModel.device ?? 'no device (no report needed it)'}, with the rules.`
           : 'Report text model: none (rules only).',

@@ -57,6 +57,7 @@ import {
   quarantineByHeader,
   renderForDetection,
 } from './burned-in.ts';
+import { hasUnusedBitsSet } from './unused-bits.ts';
 
 /**
  * Identifiers of this header, handed to the text cleaner (same shape as deid-text's KnownIdentifiers,
@@ -781,7 +782,8 @@ export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Prom
   let pixelsCleaned = false;
   const masks = ctx.masks ?? [];
   const pixelEl = ds.elements.get(TAG_PIXEL_DATA);
-  if (masks.length > 0 && pixelEl !== undefined) {
+  // Rewriting the pixels also zeroes the bits outside Bits Stored (unused-bits.ts).
+  if (pixelEl !== undefined && (masks.length > 0 || hasUnusedBitsSet(file))) {
     const masked = maskedPixelData(file, masks, sourceEnc.littleEndian);
     const le = sourceEnc.littleEndian;
     replaceTopLevel(out, {
@@ -823,7 +825,7 @@ export async function deidentifyDicom(input: Uint8Array, ctx: DeidContext): Prom
   let quarantine: DeidResult['quarantine'] = null;
   const byHeader = quarantineByHeader(file);
   if (byHeader !== null) quarantine = { reason: byHeader };
-  else if (ctx.detectText !== false && pixelEl !== undefined && !pixelsCleaned) {
+  else if (ctx.detectText !== false && pixelEl !== undefined && masks.length === 0) {
     const detector = ctx.detectText ?? detectBurnedInText;
     try {
       const regions = await detector(renderForDetection(file));

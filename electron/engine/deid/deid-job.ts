@@ -18,8 +18,16 @@ import { sourceFile } from './images.ts';
 import { type PatientKnown, knownForPatient } from './known.ts';
 import { type ReportContext, renderReport, reportKey, storeDetected } from './reports.ts';
 import { dicomOptions, readSettings } from './settings.ts';
-import { chooseTextModel, loadModelLayer, type RunnerNerModel, runnerNerModel } from './text-model.ts';
-import { modelCandidates } from '../deid-text/index.ts';
+import {
+  chooseModel,
+  chooseTextModel,
+  loadModelLayer,
+  requirePinned,
+  type RunnerNerModel,
+  runnerNerModel,
+} from './text-model.ts';
+import { type PixelTextDecision, readPixelText } from '../burned-text/index.ts';
+import { type KnownIdentifiers, modelCandidates } from '../deid-text/index.ts';
 import type { ModelRunner } from '../../../native-models/index.ts';
 import { identityKeySql } from '../patients/identity.ts';
 
@@ -29,10 +37,16 @@ const BATCH_MS = 250;
 /** Reports per call to the text model. */
 const MODEL_BATCH = 16;
 
-/** What `deid_runs.options` records beside the settings: the text model that ran and its device. */
+/** What `deid_runs.options` records beside the settings: the models that ran and their devices. */
 interface RunRecord extends DeidSettings {
   textModelRun?: { id: string; device: string | null } | null;
+  pixelTextModelRun?: { id: string; device: string | null } | null;
 }
+
+/** A worker's result for an image, with the OCR decisions when the model read it (its views are dropped). */
+type ImageOutcome =
+  | (Exclude<DeidTaskResult, { kind: 'report' }> & { pixelText?: PixelTextDecision[] })
+  | { kind: 'error'; reason: string };
 
 interface FileRow {
   file_id: number;
@@ -46,6 +60,8 @@ interface FileRow {
   patient_key: string;
   own_key: string;
   image_ids: string;
+  /** The frame of each image in image_ids, in the same order. */
+  frames: string;
   keys: string | null;
 }
 
@@ -93,6 +109,11 @@ class Writer {
          WHERE quarantine.decision IS NULL`,
       ),
       unquarantine: db.prepare('DELETE FROM quarantine WHERE image_id = ? AND decision IS NULL'),
+      clearText: db.prepare('DELETE FROM pixel_text WHERE image_id = ?'),
+      text: db.prepare(
+        `INSERT INTO pixel_text (image_id, run_id, view, x, y, width, height, category, reason, text, score, rotation, source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       image: db.prepare(
         `INSERT INTO deid_images (image_id, run_id, input_key, status, reason, transfer_syntax_changed) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (image_id) DO UPDATE SET run_id = excluded.run_id, input_key = excluded.input_key,
@@ -113,8 +134,41 @@ class Writer {
     }
   }
 
-  image(f: FileRow, key: string, result: DeidTaskResult | { kind: 'error'; reason: string }): void {
+  /** The OCR decisions of each frame; text the engine is unsure of sends every frame of the file to review. */
+  private pixelText(ids: number[], frames: number[], result: ImageOutcome, model: string | null): void {
+    if (result.kind === 'error') return;
+    for (const id of ids) this.stmts.clearText.run(id);
+    const decisions = result.pixelText ?? [];
+    for (const d of decisions) {
+      const id = ids[frames.indexOf(d.frame)] ?? ids[0];
+      this.stmts.text.run(
+        id,
+        this.runId,
+        d.view,
+        d.x,
+        d.y,
+        d.width,
+        d.height,
+        d.category,
+        d.reason,
+        d.text,
+        d.score,
+        d.rotation,
+        `ocr:${model ?? ''}`,
+      );
+    }
+    const unsure = decisions.filter((d) => d.category === 'unsure');
+    if (result.quarantine === null && unsure.length > 0)
+      result.quarantine = {
+        reason: `burned-in text the engine is unsure about (${unsure.length} line${unsure.length === 1 ? '' : 's'}; what was read is listed for review)`,
+        source: 'ocr',
+        regions: unsure.map(({ x, y, width, height }) => ({ x, y, width, height })),
+      };
+  }
+
+  image(f: FileRow, key: string, result: ImageOutcome, ocrModel: string | null): void {
     const ids = f.image_ids.split(',').map(Number);
+    this.pixelText(ids, f.frames.split(',').map(Number), result, ocrModel);
     for (const id of ids) {
       if (result.kind === 'error') {
         this.stmts.image.run(id, this.runId, '', 'error', result.reason, 0);
@@ -126,7 +180,6 @@ class Writer {
         this.stmts.image.run(id, this.runId, key, 'not-applicable', 'PNG or JPEG: no header', 0);
         continue;
       }
-      if (result.kind !== 'dicom') continue;
       this.stmts.clearActions.run(id);
       for (const a of result.actions) this.stmts.action.run(this.runId, id, a.tag, a.action);
       this.quarantine(id, result.quarantine);
@@ -168,33 +221,64 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
   const settings = readSettings(db);
   const options = dicomOptions(settings);
   const secret = project.secret();
-  // The text model is chosen before anything is written: a named model that is not installed fails the job.
-  const layer = settings.textModel === 'off' ? null : await loadModelLayer();
+  // The models are chosen before anything is written: a named model that is not installed fails the job.
+  const layer =
+    settings.textModel === 'off' && settings.pixelTextModel === 'off' ? null : await loadModelLayer();
   const textModel = chooseTextModel(layer, settings.textModel, project.dir);
+  const ocrModel = chooseModel(layer, settings.pixelTextModel, 'text-ocr', 'OCR model', project.dir);
+  if (ocrModel && layer) await requirePinned(layer, ocrModel, project.dir);
   const runId = createRun(db, ctx.id, settings);
-  const recordModel = (device: string | null) => {
-    if (!textModel) return;
-    const record: RunRecord = { ...settings, textModelRun: { id: textModel.id, device } };
+  const record: RunRecord = {
+    ...settings,
+    ...(textModel ? { textModelRun: { id: textModel.id, device: null } } : {}),
+    ...(ocrModel ? { pixelTextModelRun: { id: ocrModel.id, device: null } } : {}),
+  };
+  const recordDevice = (which: 'textModelRun' | 'pixelTextModelRun', device: string) => {
+    const run = record[which];
+    if (!run || run.device === device) return;
+    run.device = device;
     db.prepare('UPDATE deid_runs SET options = ? WHERE id = ?').run(JSON.stringify(record), runId);
   };
-  recordModel(null);
+  db.prepare('UPDATE deid_runs SET options = ? WHERE id = ?').run(JSON.stringify(record), runId);
   let runner: ModelRunner | null = null;
   let ner: RunnerNerModel | null = null;
-  if (textModel && layer) {
+  if ((textModel || ocrModel) && layer)
     runner = new layer.ModelRunner({
       models: { dirs: layer.resolveModelDirs({ projectDir: project.dir }) },
       device: 'auto',
     });
-    ner = runnerNerModel(runner, textModel.id, ctx.signal);
-  }
+  if (textModel && runner) ner = runnerNerModel(runner, textModel.id, ctx.signal);
+  /** OCR of the views a worker returned, then the decisions; a model failure sends the image to review. */
+  const readText = async (r: DeidTaskResult, known: KnownIdentifiers): Promise<ImageOutcome> => {
+    if (r.kind === 'report') return { kind: 'error', reason: 'a report result for an image' };
+    const { views, ...rest } = r;
+    if (!ocrModel || !runner || !views || views.length === 0) return rest;
+    try {
+      const { decisions, run } = await readPixelText(runner, ocrModel.id, views, known, ctx.signal);
+      recordDevice('pixelTextModelRun', run.device);
+      return { ...rest, pixelText: decisions };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const why = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+      return {
+        ...rest,
+        quarantine: rest.quarantine ?? {
+          reason: `pixels could not be read by the OCR model: ${why}`,
+          source: 'error',
+          regions: [],
+        },
+      };
+    }
+  };
   const writer = new Writer(db, runId);
   const base = runKey(settings, secret, appVersion);
 
   const files = db
     .prepare(
       `SELECT files.id AS file_id, sources.path AS source, files.rel_path AS rel, files.size, files.mtime_ms,
-         min(images.transfer_syntax) AS transfer_syntax, studies.patient_id, ${identityKeySql('patients')} AS patient_key, patients.patient_key AS own_key,
-         group_concat(images.id) AS image_ids, group_concat(DISTINCT deid_images.input_key) AS keys
+         min(images.transfer_syntax) AS transfer_syntax, studies.patient_id, ${identityKeySql('patients')} AS patient_key,
+         patients.patient_key AS own_key, group_concat(images.id) AS image_ids, group_concat(images.frame) AS frames,
+         group_concat(DISTINCT deid_images.input_key) AS keys
        FROM images JOIN files ON files.id = images.file_id JOIN sources ON sources.id = files.source_id
        JOIN series ON series.id = images.series_id JOIN studies ON studies.id = series.study_id
        JOIN patients ON patients.id = studies.patient_id
@@ -254,12 +338,14 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
     if (writeFailure !== null) throw writeFailure;
     flush();
   };
-  const submit = async (
+  const submit = async <R = DeidTaskResult>(
     task: DeidTask,
-    onResult: (r: DeidTaskResult | { kind: 'error'; reason: string }) => void,
+    onResult: (r: R | { kind: 'error'; reason: string }) => void,
+    then: (r: DeidTaskResult) => R | Promise<R> = (r) => r as R,
   ) => {
     const p = pool
       .run(task)
+      .then(then)
       .catch((err: unknown) => ({
         kind: 'error' as const,
         reason: err instanceof Error ? err.message : String(err),
@@ -287,8 +373,10 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
         continue;
       }
       const abs = sourceFile(f.source, f.rel);
+      const known = patient(f.patient_id).known;
+      const ocr = ocrModel !== null;
       const task: DeidTask = isRaster(f.transfer_syntax)
-        ? { kind: 'raster', path: abs }
+        ? { kind: 'raster', path: abs, ocr }
         : {
             kind: 'dicom',
             path: abs,
@@ -296,10 +384,15 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
             options,
             textMode: settings.textMode,
             patientKey: f.patient_key,
-            known: patient(f.patient_id).known,
+            known,
             appVersion,
+            ocr,
           };
-      await submit(task, (r) => settle(() => writer.image(f, key, r), r.kind === 'error'));
+      await submit<ImageOutcome>(
+        task,
+        (r) => settle(() => writer.image(f, key, r, ocrModel?.id ?? null), r.kind === 'error'),
+        (r) => readText(r, known),
+      );
     }
     await settled();
     if (!ctx.signal.aborted)
@@ -331,7 +424,8 @@ export async function runDeid(project: Project, ctx: JobContext, appVersion: str
           if (ctx.signal.aborted) break;
           throw new Error(`text model ${textModel!.id} failed: ${(err as Error).message}`, { cause: err });
         }
-        recordModel(ner.device());
+        const device = ner.device();
+        if (device) recordDevice('textModelRun', device);
       }
       for (const [k, { r, rctx, key }] of chunk.entries()) {
         if (stopped()) break;
@@ -393,12 +487,18 @@ export function deidSummary(db: Db, jobId: string): DeidSummary {
   const processedImages = n('done') + n('not-applicable') + n('error');
   const options = db.prepare('SELECT options FROM deid_runs WHERE id = ?').pluck().get(run) as string;
   const textModelRun = (JSON.parse(options) as RunRecord).textModelRun ?? null;
+  const pixelText = db
+    .prepare(
+      'SELECT category, count(*) AS n FROM pixel_text WHERE run_id = ? GROUP BY category ORDER BY category',
+    )
+    .all(run) as { category: string; n: number }[];
   return {
     runId: run,
     imagesProcessed: n('done'),
     imagesUnchanged: Math.max(0, images - processedImages),
     imagesNotApplicable: n('not-applicable'),
     quarantined: db.prepare('SELECT count(*) FROM quarantine WHERE decision IS NULL').pluck().get() as number,
+    pixelText: Object.fromEntries(pixelText.map((t) => [t.category, t.n])),
     reportsProcessed,
     reportsUnchanged: Math.max(0, reports - reportsProcessed - failedReports.length),
     spansByCategory: Object.fromEntries(spans.map((s) => [s.category, s.n])),

@@ -11,6 +11,8 @@ import {
   deidentifyDicom,
   detectBurnedInText,
 } from '../deid-dicom/index.ts';
+import { type PixelView, dicomViews, rasterViews } from '../burned-text/index.ts';
+import { parseDicom, prepareDecoding } from '../dicom/index.ts';
 import { type DeidSpan, type KnownIdentifiers, type MergeInput, detectSpans } from '../deid-text/index.ts';
 import { serveWorker } from '../jobs/worker-pool.ts';
 import { headerCleaner } from './clean.ts';
@@ -24,11 +26,14 @@ export interface DicomTask {
   patientKey: string;
   known: KnownIdentifiers;
   appVersion: string;
+  /** Return the pixel views for the OCR model (which then decides) instead of running the detector. */
+  ocr: boolean;
 }
 
 export interface RasterTask {
   kind: 'raster';
   path: string;
+  ocr: boolean;
 }
 
 export interface ReportTask {
@@ -43,8 +48,8 @@ export type DeidTask = DicomTask | RasterTask | ReportTask;
 
 export interface QuarantineFinding {
   reason: string;
-  source: 'header' | 'detector' | 'error';
-  regions: TextRegion[];
+  source: 'header' | 'detector' | 'ocr' | 'error';
+  regions: Omit<TextRegion, 'glyphs'>[];
 }
 
 export type DeidTaskResult =
@@ -55,8 +60,10 @@ export type DeidTaskResult =
       shiftDays: number;
       transferSyntaxChanged: boolean;
       quarantine: QuarantineFinding | null;
+      /** For OCR (tasks with `ocr`): every view of every frame; empty when the pixels could not be read. */
+      views?: PixelView[];
     }
-  | { kind: 'raster'; quarantine: QuarantineFinding | null }
+  | { kind: 'raster'; quarantine: QuarantineFinding | null; views?: PixelView[] }
   | { kind: 'report'; spans: Omit<DeidSpan, 'replacement'>[] };
 
 sharp.concurrency(1);
@@ -71,9 +78,23 @@ async function dicom(task: DicomTask): Promise<DeidTaskResult> {
     patientKey: task.patientKey,
     cleanText: headerCleaner({ ...task, secret }),
     patientStudyDates: task.known.studyDates ?? [],
+    ...(task.ocr ? { detectText: false as const } : {}),
   });
-  const q = result.quarantine;
+  let q = result.quarantine;
+  let views: PixelView[] | undefined;
+  if (task.ocr) {
+    try {
+      const file = parseDicom(bytes);
+      await prepareDecoding(file);
+      views = dicomViews(file);
+    } catch (err) {
+      // Pixels that cannot be read cannot be checked: review them rather than export them unseen.
+      q ??= { reason: `pixels could not be checked for burned-in text: ${firstLine(err)}` };
+      views = [];
+    }
+  }
   return {
+    ...(views ? { views } : {}),
     kind: 'dicom',
     actions: result.actions.map((a) => ({ tag: a.tag, action: a.action })),
     linkage: result.linkage,
@@ -90,9 +111,25 @@ async function dicom(task: DicomTask): Promise<DeidTaskResult> {
   };
 }
 
-/** PNG/JPEG: no header to de-identify, but the pixels may carry text; the detector runs on an 8-bit rendering. */
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}
+
+/**
+ * PNG/JPEG: no header to de-identify, but the pixels may carry text. With OCR, the colour picture and its
+ * chroma go back to be read; otherwise the detector runs on an 8-bit grey rendering.
+ */
 async function raster(task: RasterTask): Promise<DeidTaskResult> {
   try {
+    if (task.ocr) {
+      const { data, info } = await sharp(await readFile(task.path))
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      return { kind: 'raster', quarantine: null, views: rasterViews(info.width, info.height, 3, pixels) };
+    }
     const { data, info } = await sharp(await readFile(task.path))
       .greyscale()
       .toColourspace('b-w')
@@ -115,7 +152,7 @@ async function raster(task: RasterTask): Promise<DeidTaskResult> {
     return {
       kind: 'raster',
       quarantine: {
-        reason: `pixels could not be checked for burned-in text: ${(err as Error).message.split('\n')[0]}`,
+        reason: `pixels could not be checked for burned-in text: ${firstLine(err)}`,
         source: 'error',
         regions: [],
       },

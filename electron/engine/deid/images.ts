@@ -225,7 +225,33 @@ function toItem(db: Db, r: QuarantineRow): QuarantineItem {
       height,
     })),
     masks: masksOf(db, r.image_id),
+    textRead: textRead(db, r.image_id),
   };
+}
+
+/** The OCR lines of every frame of the image's file, noise left out. */
+function textRead(db: Db, imageId: number): QuarantineItem['textRead'] {
+  const rows = db
+    .prepare(
+      `SELECT text, category, images.frame, x, y, width, height FROM pixel_text JOIN images ON images.id = pixel_text.image_id
+       WHERE category <> 'noise' AND images.file_id = (SELECT file_id FROM images WHERE id = ?)
+       ORDER BY images.frame, pixel_text.id`,
+    )
+    .all(imageId) as {
+    text: string;
+    category: string;
+    frame: number;
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  }[];
+  return rows.map(({ text, category, frame, x, y, width, height }) => ({
+    text,
+    category,
+    frame,
+    box: { x, y, width, height },
+  }));
 }
 
 /** The quarantine: undecided images first, then decided ones, by image. */

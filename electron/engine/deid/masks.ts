@@ -1,7 +1,10 @@
 /**
  * The masks of an image: the one place that decides which rectangles are blanked in every copy of it that
  * leaves the project, whatever the format (de-identified DICOM, rendered PNG or JPEG). They are the rectangles
- * a person drew in the quarantine (`deid_masks`) and the rule-table masks (`MASK_RULES`, matched on the
+ * a person drew in the quarantine (`deid_masks`), the burned-in text the OCR model read as PHI or could not
+ * decide (`pixel_text`,
+ * of every frame of the image's file: a DICOM export blanks them on every frame), and the rule-table masks
+ * (`MASK_RULES`, matched on the
  * image's modality, manufacturer, model and matrix size as the import stored them), in the image's pixel
  * coordinates (`images.columns` × `images.rows`). The DICOM writer blanks them on the decoded frames; the
  * renderer scales them to the rendered size (`scaleMasks`) and blanks them before resizing and encoding.
@@ -15,8 +18,9 @@ export interface ImageMasks {
   width: number;
   height: number;
   rects: MaskRect[];
-  /** Where they came from: drawn rectangles, and the ids of the mask rules that matched. */
+  /** Where they came from: drawn rectangles, lines of PHI text read by OCR, the ids of the mask rules that matched. */
   drawn: number;
+  ocr: number;
   rules: string[];
 }
 
@@ -26,6 +30,13 @@ export function masksForImage(db: Db, imageId: number): ImageMasks {
   if (!row) throw new ApiError('not-found', `No image ${imageId}.`);
   const drawn = db
     .prepare('SELECT x, y, width, height FROM deid_masks WHERE image_id = ? ORDER BY id')
+    .all(imageId) as MaskRect[];
+  const ocr = db
+    .prepare(
+      `SELECT x, y, width, height FROM pixel_text
+       WHERE category IN ('phi', 'unsure') AND image_id IN (SELECT id FROM images WHERE file_id = (SELECT file_id FROM images WHERE id = ?))
+       ORDER BY id`,
+    )
     .all(imageId) as MaskRect[];
   let header: Record<string, string> = {};
   try {
@@ -44,8 +55,9 @@ export function masksForImage(db: Db, imageId: number): ImageMasks {
   return {
     width: row.columns,
     height: row.rows,
-    rects: [...drawn, ...byRule.flatMap((r) => r.rects)],
+    rects: [...drawn, ...ocr, ...byRule.flatMap((r) => r.rects)],
     drawn: drawn.length,
+    ocr: ocr.length,
     rules: byRule.map((r) => r.rule),
   };
 }

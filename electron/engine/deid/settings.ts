@@ -37,6 +37,7 @@ export const DEFAULT_DEID_SETTINGS: DeidSettings = {
   shiftRange: { ...DEFAULT_SHIFT_RANGE },
   textMode: 'tags',
   textModel: 'auto',
+  pixelTextModel: 'auto',
 };
 
 export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
@@ -151,6 +152,23 @@ export const DEID_SETTINGS_HELP: DeidSettingHelp[] = [
       { value: 'off', label: 'Rules only', help: 'Never uses a model.' },
     ],
   },
+  {
+    key: 'pixelTextModel',
+    label: 'Burned-in text reader',
+    help: 'An OCR model reads text burned into the pixels (every frame, turned text, colour, values outside the window): identifiers are masked, markers such as L, R or PORTABLE kept, anything else sent to the quarantine.',
+    choices: [
+      {
+        value: 'auto',
+        label: 'Read with OCR',
+        help: 'Uses the OCR model that ships with MedPrep (PaddleOCR PP-OCRv4) or an installed one.',
+      },
+      {
+        value: 'off',
+        label: 'Detect only',
+        help: 'A model-free detector sends images with text-like regions to the quarantine; nothing is masked.',
+      },
+    ],
+  },
 ];
 
 const days = intIn(-36500, 36500);
@@ -172,6 +190,7 @@ const SETTINGS_SHAPE = {
   }),
   textMode: z.enum(['tags', 'surrogates']),
   textModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u, 'must be auto, off or a model id'),
+  pixelTextModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u, 'must be auto, off or a model id'),
 } satisfies { [K in keyof DeidSettings]: z.ZodType<DeidSettings[K]> };
 
 const partialSettings = strict(SETTINGS_SHAPE).partial();
@@ -202,10 +221,16 @@ export function settingsInfo(settings: DeidSettings): DeidSettingsInfo {
   return { settings, defaults: DEFAULT_DEID_SETTINGS, help: DEID_SETTINGS_HELP };
 }
 
-/** The DICOM engine's options for the settings (the text mode and model are not among them). */
+/** The DICOM engine's options for the settings (the text mode and the models are not among them). */
 export function dicomOptions(settings: DeidSettings): DeidOptions {
-  const { textMode: _textMode, textModel: _textModel, ...options } = settings;
+  const {
+    textMode: _textMode,
+    textModel: _textModel,
+    pixelTextModel: _pixelTextModel,
+    ...options
+  } = settings;
   void _textMode;
   void _textModel;
+  void _pixelTextModel;
   return { ...options, shiftRange: { ...options.shiftRange } };
 }

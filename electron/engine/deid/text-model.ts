@@ -20,7 +20,7 @@
  * | AGE | AGE |
  */
 import type * as NativeModels from '../../../native-models/index.ts';
-import type { ModelRunner } from '../../../native-models/index.ts';
+import type { ModelRunner, ModelTask } from '../../../native-models/index.ts';
 import type { NerModel, NerPrediction, PhiCategory } from '../deid-text/index.ts';
 import { ApiError } from '../errors.ts';
 
@@ -74,30 +74,54 @@ export function chooseTextModel(
   setting: string,
   projectDir?: string,
 ): TextModelChoice | null {
+  return chooseModel(layer, setting, 'token-classification', 'Text model', projectDir);
+}
+
+/** `chooseTextModel` for any task: `what` names the model in errors ("Text model", "OCR model"). */
+export function chooseModel(
+  layer: ModelLayer | null,
+  setting: string,
+  task: ModelTask,
+  what: string,
+  projectDir?: string,
+): TextModelChoice | null {
   if (setting === 'off') return null;
   if (!layer) {
     if (setting === 'auto') return null;
-    throw new ApiError('conflict', `Text model ${setting}: the model layer could not load.`);
+    throw new ApiError('conflict', `${what} ${setting}: the model layer could not load.`);
   }
   const models = layer
     .listModels({ dirs: layer.resolveModelDirs(projectDir ? { projectDir } : {}) })
-    .models.filter((m) => m.manifest.task === 'token-classification');
+    .models.filter((m) => m.manifest.task === task);
   if (setting === 'auto') {
     const found = models.find((m) => m.status === 'found');
     return found ? { id: found.manifest.id } : null;
   }
   const entry = models.find((m) => m.manifest.id === setting);
-  if (!entry)
-    throw new ApiError(
-      'conflict',
-      `Text model ${setting} is not a token-classification model that is known.`,
-    );
+  if (!entry) throw new ApiError('conflict', `${what} ${setting} is not a ${task} model that is known.`);
   if (entry.status !== 'found')
     throw new ApiError(
       'conflict',
-      `Text model ${setting} is not installed (${entry.status}); looked in ${entry.searched.join(', ')}.`,
+      `${what} ${setting} is not installed (${entry.status}); looked in ${entry.searched.join(', ')}.`,
     );
   return { id: entry.manifest.id };
+}
+
+/**
+ * Hashes a chosen model's files against their pinned SHA-256 before a job relies on it; a corrupt or altered
+ * file fails the job (a file with no pinned hash is accepted, as `models check` reports it).
+ */
+export async function requirePinned(
+  layer: ModelLayer,
+  choice: TextModelChoice,
+  projectDir?: string,
+): Promise<void> {
+  const entry = layer
+    .listModels({ dirs: layer.resolveModelDirs(projectDir ? { projectDir } : {}) })
+    .models.find((m) => m.manifest.id === choice.id);
+  if (!entry) throw new ApiError('conflict', `Model ${choice.id} is no longer installed.`);
+  const bad = (await layer.verifyModelFiles(entry)).filter((p) => p.kind !== 'unpinned');
+  if (bad.length > 0) throw new ApiError('conflict', bad[0]!.message);
 }
 
 /** The model layer, loaded only when needed (its import is heavy); null when it cannot load. */

@@ -16,6 +16,7 @@ import { ApiError } from '../errors.ts';
 import { DEFAULT_SHARD_BYTES, type BundleSample, type BundleSplit } from './formats.ts';
 import { projectIdentifiers, scopeItems } from './identifiers.ts';
 import { type KeptOnPurpose, keptOnPurpose, keptOnPurposeText } from './kept-on-purpose.ts';
+import { imagesWithText } from './pixel-gate.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
 import { identityKeySql } from '../patients/identity.ts';
 
@@ -61,6 +62,8 @@ export interface BundlePlan {
   identifiers: ScopedIdentifiers[];
   /** Review hits of the leak gate a person accepted that the samples' texts meet (for the card). */
   acceptedLeakHits: number;
+  /** Bundle names of the images whose source had burned-in text: the leak gate reads them again by OCR. */
+  pixelChecks: string[];
   secretFingerprint: string;
   deidProfile: string;
 }
@@ -252,6 +255,7 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     recipe: run?.recipe ?? null,
     identifiers,
     acceptedLeakHits: acceptedIn(project.db, sampleTexts, buildMatcher(identifiers)),
+    pixelChecks: imagesWithText(project.db, images),
     secretFingerprint: secretFingerprint(secret),
     deidProfile: deidProfile(project, opts.images, kept),
   };

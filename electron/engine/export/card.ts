@@ -140,6 +140,11 @@ ${plan.deidProfile}
 The ids of samples, image file names and patient and study ids are keyed pseudonyms (HMAC-SHA256 of the project
 secret); metadata carries no dates (only the order of a patient's studies). Every text in this bundle passed
 MedPrep's leak gate against the original identifiers of the included patients.${acceptedLine(plan.acceptedLeakHits)}
+${
+  plan.pixelChecks.length > 0
+    ? `Burned-in text: ${plan.pixelChecks.length} image${plan.pixelChecks.length === 1 ? '' : 's'} whose source had text in the pixels ${plan.pixelChecks.length === 1 ? 'was' : 'were'} read again by OCR as written here (every frame, turned text, colour, values outside the window); none showed an identifier.`
+    : 'Burned-in text: no image of this bundle had text in its pixels that OCR read (identifier text found during de-identification is masked in every image).'
+}
 
 Project secret fingerprint: \`${plan.secretFingerprint}\` (a short HMAC of a constant; bundles of one project
 share it; it reveals nothing about the secret).

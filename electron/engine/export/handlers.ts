@@ -116,7 +116,9 @@ export function exportHandlers(ctx: EngineContext): HandlersFor<ExportInvoke> {
       return JSON.parse(row.result) as ExportResult;
     },
     'export.verify': async (a) => {
-      return verifyBundle(path.resolve(a.bundle), a.withProject === true ? ctx.requireProject() : null);
+      return verifyBundle(path.resolve(a.bundle), a.withProject === true ? ctx.requireProject() : null, {
+        ocr: a.ocr === true,
+      });
     },
     'export.leaks': async (a) => {
       const project = ctx.requireProject();

@@ -90,7 +90,7 @@ async function decodedRaster(file: string) {
 /** The mask in the grid of an exported file of `width` × `height`. */
 function maskIn(c: Case, width: number, height: number): MaskRectangle {
   const [r] = scaleMasks(
-    { width: c.columns, height: c.rows, rects: [c.rect], drawn: 1, rules: [] },
+    { width: c.columns, height: c.rows, rects: [c.rect], drawn: 1, ocr: 0, rules: [] },
     width,
     height,
   );

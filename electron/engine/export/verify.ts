@@ -2,7 +2,8 @@
  * `medprep verify`: a bundle checked the way its readers would read it. Checksums and the manifest digest;
  * each format's structure as its trainer's loader parses it (see the format checks below); every referenced
  * image present; no patient in two splits; and a leak scan (against the project's original identifiers when
- * one is given, identifier-shaped patterns always). Details name files and records, never values.
+ * one is given, identifier-shaped patterns always); with `ocr`, every image read by OCR for identifier text
+ * (pixel-gate.ts). Details name files and records, never values.
  */
 import { createHash } from 'node:crypto';
 import readline from 'node:readline';
@@ -18,6 +19,7 @@ import tar from 'tar-stream';
 import { projectIdentifiers } from './identifiers.ts';
 import { pseudonym } from '../deid-dicom/pseudonyms.ts';
 import { LeakFeed } from './leak-feed.ts';
+import { verifyPixels } from './pixel-gate.ts';
 import { manifestDigest, type Manifest } from './write.ts';
 
 interface Row {
@@ -417,7 +419,11 @@ function recordOfLine(line: string, n: number): string {
   return `line ${n}`;
 }
 
-export async function verifyBundle(bundle: string, project: Project | null): Promise<VerifyReport> {
+export async function verifyBundle(
+  bundle: string,
+  project: Project | null,
+  opts: { ocr?: boolean } = {},
+): Promise<VerifyReport> {
   let src: BundleSource;
   try {
     src = openBundle(bundle);
@@ -438,7 +444,7 @@ export async function verifyBundle(bundle: string, project: Project | null): Pro
     };
   }
   try {
-    return await verifySource(bundle, src, project);
+    return await verifySource(bundle, src, project, opts);
   } finally {
     src.close();
   }
@@ -448,6 +454,7 @@ async function verifySource(
   bundle: string,
   src: BundleSource,
   project: Project | null,
+  opts: { ocr?: boolean },
 ): Promise<VerifyReport> {
   const checks: VerifyCheck[] = [];
   const check = (name: string, problems: string[], okDetail: string) =>
@@ -604,6 +611,18 @@ async function verifySource(
     [...unreadable, ...leak.hits.map((h) => `${h.file} record ${h.record}: ${h.category} (${h.kind})`)],
     `${leak.textsScanned} texts scanned${project ? ' against the project’s identifiers' : ' for identifier patterns (pass --project for the full scan)'}`,
   );
+
+  if (opts.ocr) {
+    const px = await verifyPixels(project, src, patientOf);
+    check(
+      'pixels',
+      [
+        ...px.unreadable.map((f) => `${f} could not be read as an image`),
+        ...px.hits.map((h) => `${h.file} ${h.record}: ${h.category} text`),
+      ],
+      `${px.checked} images read by OCR (${px.device ?? 'no device'}, every frame and view), ${px.linesRead} lines of text, none an identifier${project ? '' : ' pattern (pass --project to match the patients’ identifiers)'}`,
+    );
+  }
 
   const failed = checks.filter((c) => !c.ok);
   const summary =

@@ -4,7 +4,8 @@
  * the manifest as its bytes go to disk, so memory holds the plan and one row group or shard entry, never a
  * split or the bundle. Only when the gate passes is the folder (or its archive, packed by streaming the
  * files) moved to OUT. A hit fails the export with file, record and category (never the value) and leaves
- * nothing at OUT.
+ * nothing at OUT. Every image whose source had burned-in text is read again by OCR
+ * before that (pixel-gate.ts).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -26,6 +27,7 @@ import { JobCancelled } from '../jobs/jobs.ts';
 import { LeakFeed } from './leak-feed.ts';
 
 export type { ManifestFile } from './bundle-files.ts';
+import { pixelGate, withPixels } from './pixel-gate.ts';
 
 export class LeakError extends Error {
   readonly leak: LeakSummary;
@@ -191,7 +193,8 @@ export async function writeBundle(
     const manifestText = JSON.stringify(manifest, null, 2) + '\n';
     await scan([manifestScanItem(manifest)]);
     progress({ done: ++done, message: 'Leak gate' });
-    const leak = await report();
+    const pixels = await pixelGate(project, plan.pixelChecks, plan.images, tmp, signal);
+    const leak = withPixels(await report(), pixels);
     if (!leak.ok) throw new LeakError(leak);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), manifestText);
 

@@ -479,6 +479,33 @@ CREATE TABLE leak_reviews (
 ) STRICT;
 `,
   },
+  {
+    version: 9,
+    name: 'burned-in text read by OCR',
+    sql: `
+-- Every line of burned-in text the OCR model read in an image, with its decision: 'phi' (masked in every
+-- export: the box is already padded), 'marker' (kept: L, R, PA, PORTABLE…), 'unsure' (the image goes to the
+-- quarantine with what was read) or 'noise'. view: the picture it was read in (rendered, below-window,
+-- above-window, chroma, bit-plane-N); source: the model that read it. Replaced by each run that redoes the image.
+CREATE TABLE pixel_text (
+  id INTEGER PRIMARY KEY,
+  image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  run_id INTEGER NOT NULL REFERENCES deid_runs(id) ON DELETE CASCADE,
+  view TEXT NOT NULL,
+  x INTEGER NOT NULL,
+  y INTEGER NOT NULL,
+  width INTEGER NOT NULL CHECK (width > 0),
+  height INTEGER NOT NULL CHECK (height > 0),
+  category TEXT NOT NULL CHECK (category IN ('phi', 'marker', 'unsure', 'noise')),
+  reason TEXT NOT NULL,
+  text TEXT NOT NULL,
+  score REAL NOT NULL,
+  rotation INTEGER NOT NULL CHECK (rotation IN (0, 90, 180, 270)),
+  source TEXT NOT NULL
+) STRICT;
+CREATE INDEX pixel_text_image ON pixel_text(image_id, category);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -58,8 +58,10 @@ describe('the models panel', () => {
       { timeout: 30_000 },
     );
     expect(within(row('test-ner')).getByTestId('model-device')).toHaveTextContent(/^cpu \(\d+ ms\)/);
+    // The five test models and the OCR model that ships with MedPrep (verified against its pinned hashes).
+    expect(within(row('paddleocr-ppocrv4')).getByTestId('model-status')).toHaveTextContent('Verified');
     expect(screen.getByTestId('models-job')).toHaveTextContent(
-      /Check: done — 5 loaded, 5 not installed, 0 failed/,
+      /Check: done — 6 loaded, 5 not installed, 0 failed/,
     );
   });
 
