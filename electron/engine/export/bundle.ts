@@ -13,7 +13,7 @@ import { eligibleImages, latestRun, readSamples, type SftRecipe } from '../sft/i
 import { latestCurationRun } from '../curate/index.ts';
 import { ApiError } from '../errors.ts';
 import { DEFAULT_SHARD_BYTES, type BundleSample, type BundleSplit } from './formats.ts';
-import { projectIdentifiers, scopeItems } from './identifiers.ts';
+import { projectIdentifiers } from './identifiers.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
 
 export interface MetadataRow {
@@ -233,15 +233,6 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     secretFingerprint: secretFingerprint(secret),
     deidProfile: deidProfile(project, opts.images),
   };
-}
-
-/** The plan's texts, each with the patient it belongs to (see scopeItems). */
-export function scopedToPlan(plan: BundlePlan, items: ScanItem[]): ScanItem[] {
-  return scopeItems(
-    items,
-    new Map(plan.metadata.map((m) => [m.image, m.patient])),
-    new Map(plan.samples.map((s) => [s.id, s.images])),
-  );
 }
 
 /** Scan items of a text file: one per JSON array element or JSONL line (named by its id), else the whole text. */

@@ -76,17 +76,8 @@ export function projectIdentifiers(
 /**
  * Gives each text the patient it belongs to: an image file's patient, or a sample record's (the patient of
  * its images). Texts of no single patient (the card, text-only samples) stay unscoped and are checked
- * against every patient's dates.
+ * against every patient's dates. The sample → patient map is built once, for a gate fed batch by batch.
  */
-export function scopeItems(
-  items: ScanItem[],
-  imagePatient: ReadonlyMap<string, string>,
-  sampleImages: ReadonlyMap<string, readonly string[]>,
-): ScanItem[] {
-  return itemScoper(imagePatient, sampleImages)(items);
-}
-
-/** scopeItems with the sample → patient map built once, for a gate fed batch by batch. */
 export function itemScoper(
   imagePatient: ReadonlyMap<string, string>,
   sampleImages: ReadonlyMap<string, readonly string[]>,
