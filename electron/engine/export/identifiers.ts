@@ -81,18 +81,17 @@ export function projectIdentifiers(
 export function itemScoper(
   imagePatient: ReadonlyMap<string, string>,
   sampleImages: ReadonlyMap<string, readonly string[]>,
-): (items: ScanItem[]) => ScanItem[] {
+): (item: ScanItem) => ScanItem {
   const sampleScope = new Map<string, string>();
   for (const [id, images] of sampleImages) {
     const patients = new Set(images.map((i) => imagePatient.get(i)).filter((p) => p !== undefined));
     if (patients.size === 1) sampleScope.set(id, [...patients][0]!);
   }
-  return (items) =>
-    items.map((item) => {
-      const scope =
-        imagePatient.get(item.file) ??
-        sampleScope.get(item.record) ??
-        sampleScope.get(item.record.replace(/\.json$/u, ''));
-      return scope === undefined ? item : { ...item, scope };
-    });
+  return (item) => {
+    const scope =
+      imagePatient.get(item.file) ??
+      sampleScope.get(item.record) ??
+      sampleScope.get(item.record.replace(/\.json$/u, ''));
+    return scope === undefined ? item : { ...item, scope };
+  };
 }

@@ -65,14 +65,20 @@ function bySplit(samples: BundleSample[]): Map<BundleSplit, BundleSample[]> {
   return m;
 }
 
-/** The plan's leak feed: its matcher, and each batch scoped to its patient on the way in. */
-function planFeed(plan: BundlePlan): { feed: LeakFeed; scan: (items: ScanItem[]) => Promise<void> } {
+/**
+ * The plan's leak feed: its matcher, and each text scoped to its patient on the way in (texts are pulled one
+ * by one, so a generator of every record's text is never held whole).
+ */
+function planFeed(plan: BundlePlan): { feed: LeakFeed; scan: (items: Iterable<ScanItem>) => Promise<void> } {
   const feed = new LeakFeed(buildMatcher(plan.identifiers));
   const scope = itemScoper(
     new Map(plan.metadata.map((m) => [m.image, m.patient])),
     new Map(plan.samples.map((s) => [s.id, s.images])),
   );
-  return { feed, scan: (items) => feed.scan(scope(items)) };
+  function* scoped(items: Iterable<ScanItem>) {
+    for (const item of items) yield scope(item);
+  }
+  return { feed, scan: (items) => feed.scan(scoped(items)) };
 }
 
 const cardText = (plan: BundlePlan, appVersion: string) => datasetCard(plan, appVersion);
