@@ -14,7 +14,7 @@ import { eligibleImages, latestRun, readSamples, type SftRecipe } from '../sft/i
 import { latestCurationRun } from '../curate/index.ts';
 import { ApiError } from '../errors.ts';
 import { DEFAULT_SHARD_BYTES, type BundleSample, type BundleSplit } from './formats.ts';
-import { projectIdentifiers, scopeItems } from './identifiers.ts';
+import { itemScoper, projectIdentifiers } from './identifiers.ts';
 import { type KeptOnPurpose, keptOnPurpose, keptOnPurposeText } from './kept-on-purpose.ts';
 import { imagesWithText } from './pixel-gate.ts';
 import { extensionFor, sourceImages, type SourceImage } from './images.ts';
@@ -241,10 +241,12 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     (key) => pseudonym(secret, 'patient', key),
     kept.flatMap((k) => k.keys),
   );
-  const sampleTexts = scopeItems(
-    samples.map((s) => ({ file: 'samples', record: s.id, text: `${s.instruction}\n${s.response}` })),
+  const scope = itemScoper(
     new Map(metadata.map((m) => [m.image, m.patient])),
     new Map(samples.map((s) => [s.id, s.images])),
+  );
+  const sampleTexts = samples.map((s) =>
+    scope({ file: 'samples', record: s.id, text: `${s.instruction}\n${s.response}` }),
   );
   return {
     options: opts,
@@ -259,15 +261,6 @@ export function planBundle(project: Project, options: ExportOptions): BundlePlan
     secretFingerprint: secretFingerprint(secret),
     deidProfile: deidProfile(project, opts.images, kept),
   };
-}
-
-/** The plan's texts, each with the patient it belongs to (see scopeItems). */
-export function scopedToPlan(plan: BundlePlan, items: ScanItem[]): ScanItem[] {
-  return scopeItems(
-    items,
-    new Map(plan.metadata.map((m) => [m.image, m.patient])),
-    new Map(plan.samples.map((s) => [s.id, s.images])),
-  );
 }
 
 /** Scan items of a text file: one per JSON array element or JSONL line (named by its id), else the whole text. */

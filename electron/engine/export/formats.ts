@@ -337,8 +337,10 @@ export async function writeFormat(
  * The texts a format's data files would carry, without writing them (the export plan's leak gate): the same
  * record texts writeFormat scans. Shard names are the first shard's; a plan reports files, not shards.
  */
-export function formatScanItems(format: ExportFormat, bySplit: Map<BundleSplit, BundleSample[]>): ScanItem[] {
-  const items: ScanItem[] = [];
+export function* formatScanItems(
+  format: ExportFormat,
+  bySplit: Map<BundleSplit, BundleSample[]>,
+): Generator<ScanItem> {
   for (const [split, samples] of bySplit) {
     const file =
       format === 'parquet'
@@ -346,13 +348,8 @@ export function formatScanItems(format: ExportFormat, bySplit: Map<BundleSplit, 
         : format === 'webdataset'
           ? webdatasetShard(split, 0)
           : dataFile(format, split);
-    for (const s of samples) items.push(recordScan(format, file, s));
+    for (const s of samples) yield recordScan(format, file, s);
   }
   if (format === 'sharegpt')
-    items.push({
-      file: 'dataset_info.json',
-      record: 'whole file',
-      text: datasetInfoText([...bySplit.keys()]),
-    });
-  return items;
+    yield { file: 'dataset_info.json', record: 'whole file', text: datasetInfoText([...bySplit.keys()]) };
 }

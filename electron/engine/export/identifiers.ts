@@ -89,32 +89,22 @@ export function projectIdentifiers(
 /**
  * Gives each text the patient it belongs to: an image file's patient, or a sample record's (the patient of
  * its images). Texts of no single patient (the card, text-only samples) stay unscoped and are checked
- * against every patient's dates.
+ * against every patient's dates. The sample → patient map is built once, for a gate fed batch by batch.
  */
-export function scopeItems(
-  items: ScanItem[],
-  imagePatient: ReadonlyMap<string, string>,
-  sampleImages: ReadonlyMap<string, readonly string[]>,
-): ScanItem[] {
-  return itemScoper(imagePatient, sampleImages)(items);
-}
-
-/** scopeItems with the sample → patient map built once, for a gate fed batch by batch. */
 export function itemScoper(
   imagePatient: ReadonlyMap<string, string>,
   sampleImages: ReadonlyMap<string, readonly string[]>,
-): (items: ScanItem[]) => ScanItem[] {
+): (item: ScanItem) => ScanItem {
   const sampleScope = new Map<string, string>();
   for (const [id, images] of sampleImages) {
     const patients = new Set(images.map((i) => imagePatient.get(i)).filter((p) => p !== undefined));
     if (patients.size === 1) sampleScope.set(id, [...patients][0]!);
   }
-  return (items) =>
-    items.map((item) => {
-      const scope =
-        imagePatient.get(item.file) ??
-        sampleScope.get(item.record) ??
-        sampleScope.get(item.record.replace(/\.json$/u, ''));
-      return scope === undefined ? item : { ...item, scope };
-    });
+  return (item) => {
+    const scope =
+      imagePatient.get(item.file) ??
+      sampleScope.get(item.record) ??
+      sampleScope.get(item.record.replace(/\.json$/u, ''));
+    return scope === undefined ? item : { ...item, scope };
+  };
 }

@@ -72,21 +72,25 @@ function bySplit(samples: BundleSample[]): Map<BundleSplit, BundleSample[]> {
 }
 
 /**
- * The plan's leak feed: its matcher, each batch scoped to its patient on the way in, and the review queue
- * (accepted hits pass; `report` records the open ones once every text was fed).
+ * The plan's leak feed: its matcher, each text scoped to its patient on the way in (texts are pulled one by
+ * one, so a generator of every record's text is never held whole), and the review queue (accepted hits pass;
+ * `report` records the open ones once every text was fed).
  */
 function planFeed(
   plan: BundlePlan,
   db: Db,
-): { report: () => Promise<LeakSummary>; scan: (items: ScanItem[]) => Promise<void> } {
+): { report: () => Promise<LeakSummary>; scan: (items: Iterable<ScanItem>) => Promise<void> } {
   const review = reviewRun(db);
   const feed = new LeakFeed(buildMatcher(plan.identifiers), review.options);
   const scope = itemScoper(
     new Map(plan.metadata.map((m) => [m.image, m.patient])),
     new Map(plan.samples.map((s) => [s.id, s.images])),
   );
+  function* scoped(items: Iterable<ScanItem>) {
+    for (const item of items) yield scope(item);
+  }
   return {
-    scan: (items) => feed.scan(scope(items)),
+    scan: (items) => feed.scan(scoped(items)),
     report: async () => {
       const leak = await feed.report();
       review.record();
