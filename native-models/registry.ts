@@ -117,7 +117,10 @@ function bundledDir(manifest: ModelManifest): string | null {
     const { package: pkg, dir } = manifest.bundled;
     const roots = createRequire(import.meta.url).resolve.paths(pkg) ?? [];
     const root = roots.find((r) => fs.existsSync(path.join(r, pkg, 'package.json')));
-    return root && fs.existsSync(path.join(root, pkg, dir)) ? path.join(root, pkg, dir) : null;
+    if (!root || !fs.existsSync(path.join(root, pkg, dir))) return null;
+    // In the packaged app the package is unpacked beside the archive (asarUnpack): onnxruntime opens the
+    // files by path with its own I/O, which cannot read inside app.asar.
+    return path.join(root, pkg, dir).replace(/([\\/])app\.asar([\\/])/u, '$1app.asar.unpacked$2');
   } catch {
     return null;
   }

@@ -94,6 +94,10 @@ describe('the packaged Linux layout', () => {
         natives.some((f) => lib.test(f)),
         String(lib),
       ).toBe(true);
+    // The bundled OCR model is opened by path by onnxruntime's own I/O: it must be outside the archive.
+    expect(unpackedFiles.filter((f) => /^node_modules\/@gutenye\/ocr-models\/.*\.onnx$/.test(f))).not.toEqual(
+      [],
+    );
     for (const f of ['dicom/ps3.15-e1-1.json', 'recipes/default.yaml', 'recipes/sft-default.yaml'])
       expect(fs.existsSync(path.join(resources, 'resources', f)), f).toBe(true);
   });
