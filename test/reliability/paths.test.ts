@@ -27,15 +27,22 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'medprep-paths-'));
 fs.chmodSync(work, 0o777);
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const asNobody = spawnSync('setpriv', [...NOBODY, process.execPath, bin, '--help'], { stdio: 'ignore' });
+// Node as the unprivileged user can run it again: de-identification starts the OCR model host with
+// process.execPath, and the Node this suite runs on may sit under root's home (0700, as .ci/run installs it).
+const nodeBin = path.join(work, 'node');
+try {
+  fs.linkSync(process.execPath, nodeBin);
+} catch {
+  fs.copyFileSync(process.execPath, nodeBin);
+  fs.chmodSync(nodeBin, 0o755);
+}
+const asNobody = spawnSync('setpriv', [...NOBODY, nodeBin, bin, '--help'], { stdio: 'ignore' });
 const canDropPrivileges = process.getuid?.() === 0 && asNobody.status === 0;
 
 /** Runs the CLI, as nobody when possible (so unreadable files are unreadable), with a bounded time. */
 function cli(args: string[], opts: { nobody?: boolean } = {}) {
   const nobody = opts.nobody !== false && canDropPrivileges;
-  const cmd = nobody
-    ? ['setpriv', ...NOBODY, process.execPath, bin, ...args]
-    : [process.execPath, bin, ...args];
+  const cmd = nobody ? ['setpriv', ...NOBODY, nodeBin, bin, ...args] : [process.execPath, bin, ...args];
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
