@@ -188,7 +188,7 @@ describe('the packaged Linux layout', () => {
     }
   }, 300_000);
 
-  it('stays small: about 120 MB beside the Electron binary (365 MB with every OS and onnxruntime-web)', () => {
+  it('stays small: about 140 MB beside the Electron binary, the OCR model included (365 MB with every OS and onnxruntime-web)', () => {
     const total = (dir: string) => [...files(dir).values()].reduce((a, b) => a + b, 0);
     const sizes = {
       'app.asar': fs.statSync(path.join(resources, 'app.asar')).size,
@@ -201,6 +201,6 @@ describe('the packaged Linux layout', () => {
         .map(([k, v]) => `${k} ${(v / 1e6).toFixed(1)} MB`)
         .join(', '),
     );
-    expect(Object.values(sizes).reduce((a, b) => a + b, 0)).toBeLessThan(135e6);
+    expect(Object.values(sizes).reduce((a, b) => a + b, 0)).toBeLessThan(155e6);
   });
 });

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { appRoot } from '../../engine/app-root.ts';
+import { resourceFile } from '../../engine/app-root.ts';
 import { evaluateLabeler, parseGold, type LabelerEvaluation } from '../../engine/labeler/index.ts';
 import { type CommandContext, print, UsageError } from '../shared.ts';
 
@@ -8,7 +7,7 @@ const f1 = (v: number) => v.toFixed(3).padStart(9);
 
 /** The shipped gold set (hand-written sentences, no patient text). */
 export function defaultGoldPath(): string {
-  return path.join(appRoot(), 'resources', 'labeler', 'gold.tsv');
+  return resourceFile('labeler', 'gold.tsv');
 }
 
 function table(r: LabelerEvaluation): string[] {

@@ -3,8 +3,7 @@
  * regular expressions: one alternation per class, longest phrase first so "no evidence of" wins over "no".
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { appRoot } from '../app-root.ts';
+import { resourceFile } from '../app-root.ts';
 
 export const OBSERVATIONS = [
   'Enlarged Cardiomediastinum',
@@ -63,7 +62,7 @@ export interface Compiled {
 }
 
 function phrasesPath(): string {
-  return path.join(appRoot(), 'resources', 'labeler', 'phrases.json');
+  return resourceFile('labeler', 'phrases.json');
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/gu, '\\$&');

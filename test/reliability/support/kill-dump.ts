@@ -24,6 +24,9 @@ const VOLATILE: Record<string, string[]> = {
   curate_runs: ['id', 'job_id', 'created_at', 'finished_at'],
   sft_runs: ['id', 'job_id', 'created_at'],
   exports: ['id', 'job_id', 'created_at'],
+  // When a gate run last met a review hit, when a person decided or linked: wall-clock times.
+  leak_reviews: ['seen_at', 'decided_at'],
+  patient_links: ['linked_at'],
 };
 
 /**
@@ -76,6 +79,8 @@ const SURROGATE_IDS = new Set([
   'labels',
   'text_spans',
   'deid_masks',
+  'pixel_text',
+  'leak_reviews',
   'dedup_clusters',
   'sft_samples',
 ]);
