@@ -3,6 +3,7 @@
 // project. Each must fail with one line naming the cause and the path, exit 1, record the job failed, mark
 // nothing complete that is not, keep the project database intact, and, once space is freed, a re-run must
 // complete and equal an uninterrupted run.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,9 +39,11 @@ let refBundle = '';
 
 const steps = (stage: Stage, project: string, out: string) => stage.steps.map((s) => expand(s, project, out));
 
+/** A copy as a backup tool makes it (`cp -a`): modes kept, so the copy is as private as the project. */
 function copyProject(from: string, name: string): string {
   const to = path.join(root, name);
-  fs.cpSync(from, to, { recursive: true });
+  const r = spawnSync('cp', ['-a', from, to]);
+  expect(r.status, String(r.stderr)).toBe(0);
   return to;
 }
 
