@@ -89,7 +89,7 @@ test('with a project open: focus order follows the pipeline, focus is visible, a
 
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   const order: string[] = [];
-  for (let i = 0; i < 11; i++) {
+  for (let i = 0; i < 12; i++) {
     await page.keyboard.press('Tab');
     const focused = page.locator(':focus');
     order.push((await focused.innerText()).replace(/\s+\d+$/, '').trim());
@@ -104,6 +104,7 @@ test('with a project open: focus order follows the pipeline, focus is visible, a
     'Curate',
     'SFT',
     'Export',
+    'History',
     'Models',
     'Settings',
     'Close project',
@@ -118,6 +119,7 @@ test('with a project open: focus order follows the pipeline, focus is visible, a
     'Curate',
     'SFT',
     'Export',
+    'History',
     'Models',
     'Settings',
     'Dashboard',
