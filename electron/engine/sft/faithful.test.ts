@@ -212,6 +212,20 @@ describe('SFT on the sample data with the labeler and the gate', () => {
     expect(gated).toBe(failed);
   });
 
+  it('keeps candidates left out by a task weight or the "No Finding" cap openable with their reason', async () => {
+    const half = { ...recipe, tasks: { ...recipe.tasks, view: { ...recipe.tasks.view, weight: 0.5 } } };
+    const h = await generateSamples(project.db, project.secret(), half);
+    for (const reason of ['weight', 'no-finding-cap']) {
+      const listed = h.droppedSamples.filter((d) => d.reason === reason);
+      const counted = Object.entries(h.counts.dropped)
+        .filter(([k]) => k.endsWith(`:${reason}`))
+        .reduce((a, [, n]) => a + n, 0);
+      expect([reason, listed.length]).toEqual([reason, counted]);
+      for (const d of listed) expect(d.instruction && d.response).toBeTruthy();
+    }
+    expect(h.droppedSamples.some((d) => d.reason === 'weight' && d.task === 'view')).toBe(true);
+  });
+
   it('stores no sample that contradicts the CSV labels, and keeps no change words in single-image targets', () => {
     for (const s of g.samples) {
       if (['findings', 'impression', 'findings_with_indication'].includes(s.task)) {

@@ -157,6 +157,18 @@ export async function generateSamples(
   // The faithfulness gate: a failing candidate is dropped and counted, never stored.
   const failed = Object.fromEntries(GATE_CHECKS.map((k) => [k, 0])) as Record<GateCheck, number>;
   let checked = 0;
+  /** A candidate left out after it was built: counted, and kept so a person can open it with its reason. */
+  const dropCandidate = (c: Candidate, key: string, reason: string) => {
+    dropped[`${c.task}:${reason}`] = (dropped[`${c.task}:${reason}`] ?? 0) + 1;
+    droppedSamples.push({
+      key,
+      task: c.task,
+      reason,
+      instruction: c.instruction,
+      response: c.response,
+      source: c.sourceText ?? null,
+    });
+  };
   const passes = (c: Candidate): boolean => {
     checked++;
     const sourcePositives = c.sourceText ? positivesOf(c.sourceText) : undefined;
@@ -167,15 +179,7 @@ export async function generateSamples(
     });
     if (!check) return true;
     failed[check]++;
-    dropped[`${c.task}:gate:${check}`] = (dropped[`${c.task}:gate:${check}`] ?? 0) + 1;
-    droppedSamples.push({
-      key: sampleKey(secret, c),
-      task: c.task,
-      reason: `gate:${check}`,
-      instruction: c.instruction,
-      response: c.response,
-      source: c.sourceText ?? null,
-    });
+    dropCandidate(c, sampleKey(secret, c), `gate:${check}`);
     return false;
   };
   candidates = candidates.filter(passes);
@@ -187,15 +191,16 @@ export async function generateSamples(
     const weight = recipe.tasks[task].weight;
     const weighted = mine.filter((k) => {
       const ok = weight >= 1 || seeded.unit(`weight:${k.key}`) < weight;
-      if (!ok) drop(`${task}:weight`);
+      if (!ok) dropCandidate(k.c, k.key, 'weight');
       return ok;
     });
     const abnormal = weighted.filter((k) => !k.c.normal);
     const normal = weighted.filter((k) => k.c.normal);
     const cap = recipe.noFindingCap;
     const allowed = cap >= 1 ? normal.length : Math.floor((cap / (1 - cap)) * abnormal.length);
-    const normalKept = seeded.shuffle(`cap:${task}`, normal, (k) => k.key).slice(0, allowed);
-    for (let i = normalKept.length; i < normal.length; i++) drop(`${task}:no-finding-cap`);
+    const shuffled = seeded.shuffle(`cap:${task}`, normal, (k) => k.key);
+    const normalKept = shuffled.slice(0, allowed);
+    for (const k of shuffled.slice(allowed)) dropCandidate(k.c, k.key, 'no-finding-cap');
     kept.push(...abnormal, ...normalKept);
   }
 
