@@ -158,16 +158,16 @@ export class Engine {
     return this.requireJobs().wait(id);
   }
 
-  /**
-   * Maps a media URL path (as handed to the renderer: `media/thumbs/<hash>.png`, or the detail view's values
-   * `media/pixels/<imageId>-<hash>.f32`) to a file inside the project's cache, or null. Confined with
-   * path.relative so no URL can reach outside the cache.
-   */
   /** Jobs queued or running now, for a front that is about to close (the desktop window asks first). */
   activeJobs(): JobInfo[] {
     return (this.jobs?.list() ?? []).filter((j) => j.state === 'queued' || j.state === 'running');
   }
 
+  /**
+   * Maps a media URL path (as handed to the renderer: `media/thumbs/<hash>.png`, or the detail view's values
+   * `media/pixels/<imageId>-<hash>.f32`) to a file inside the project's cache, or null. Confined with
+   * path.relative after resolving links, and served only when it holds what the engine wrote there.
+   */
   resolveMedia(urlPath: string): string | null {
     const project = this.project;
     if (!project || !this.cacheRoot) return null;

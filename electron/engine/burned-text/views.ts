@@ -17,16 +17,14 @@ import {
   readPixelInfo,
   renderFrame,
 } from '../dicom/index.ts';
+import type { GrayOrRgbImage } from '../image/phash.ts';
 
 export type ViewKind = 'rendered' | 'below-window' | 'above-window' | 'chroma' | `bit-plane-${number}`;
 
-export interface PixelView {
+/** One 8-bit picture of a frame, in the shape the image code (pHash, rendering) takes. */
+export interface PixelView extends GrayOrRgbImage {
   frame: number;
   kind: ViewKind;
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  data: Uint8Array;
 }
 
 /** A stretch of stored values outside the window shows text only if enough pixels and levels lie there. */

@@ -61,10 +61,17 @@ export function knownForPatient(db: Db, patientId: number): PatientKnown {
   };
   let birthDate: string | undefined;
   let birthYear: number | null = null;
+  const patientRow = db.prepare('SELECT patient_key, birth_date, birth_year FROM patients WHERE id = ?');
+  const studyRows = db.prepare('SELECT study_date, accession FROM studies WHERE patient_id = ?');
+  const headerRows = db
+    .prepare(
+      `SELECT DISTINCT images.header FROM images JOIN series ON series.id = images.series_id
+       JOIN studies ON studies.id = series.study_id WHERE studies.patient_id = ?`,
+    )
+    .pluck();
   for (const id of group) {
-    const patient = db
-      .prepare('SELECT patient_key, birth_date, birth_year FROM patients WHERE id = ?')
-      .get(id) as { patient_key: string; birth_date: string | null; birth_year: number | null } | undefined;
+    const patient = patientRow.get(id) as
+      { patient_key: string; birth_date: string | null; birth_year: number | null } | undefined;
     if (!patient) throw new Error(`no patient ${id}`);
     // The key itself, and the source's subject id inside it (`mimic-cxr:12286358`).
     add('patientIds', patient.patient_key);
@@ -73,21 +80,12 @@ export function knownForPatient(db: Db, patientId: number): PatientKnown {
     birthDate ??= patient.birth_date ?? undefined;
     birthYear ??= patient.birth_year;
 
-    const studies = db.prepare('SELECT study_date, accession FROM studies WHERE patient_id = ?').all(id) as {
-      study_date: string | null;
-      accession: string | null;
-    }[];
+    const studies = studyRows.all(id) as { study_date: string | null; accession: string | null }[];
     for (const s of studies) {
       add('studyDates', s.study_date);
       add('accessionNumbers', s.accession);
     }
-    const headers = db
-      .prepare(
-        `SELECT DISTINCT images.header FROM images JOIN series ON series.id = images.series_id
-         JOIN studies ON studies.id = series.study_id WHERE studies.patient_id = ?`,
-      )
-      .pluck()
-      .all(id) as string[];
+    const headers = headerRows.all(id) as string[];
     for (const json of headers) {
       const h = JSON.parse(json) as Record<string, string>;
       for (const [key, tags] of Object.entries({ ...NAME_KEYS, ...VALUE_KEYS }) as [

@@ -10,9 +10,7 @@ import { ApiError } from '../errors.ts';
 import type { Db } from '../project/database.ts';
 import {
   acceptedHitsIn,
-  scanTexts,
   type LeakMatcher,
-  type LeakReport,
   type ReviewHit,
   type ScanItem,
   type ScanOptions,
@@ -72,18 +70,6 @@ export function reviewRun(db: Db): { options: ScanOptions; record: () => void } 
     })();
   };
   return { options, record };
-}
-
-/** The gate over `items`, with accepted hits passing and the open ones recorded in the queue. */
-export async function gateWithReview(
-  db: Db,
-  items: AsyncIterable<ScanItem> | Iterable<ScanItem>,
-  matcher: LeakMatcher,
-): Promise<LeakReport> {
-  const run = reviewRun(db);
-  const report = await scanTexts(items, matcher, run.options);
-  run.record();
-  return report;
 }
 
 /** How many accepted review hits `items` meet (for the dataset card, before the bundle is written). */
