@@ -12,7 +12,7 @@
  * its words, so a header with many people, addresses and IDs costs little more than a small one.
  */
 import { isMedicalWord, isNotNameWord } from './allow-list.ts';
-import { nameWordUse } from './name-use.ts';
+import { initialNameUse, nameWordUse } from './name-use.ts';
 import { UNSPACED, informativeWord, personNameGroups } from './known-values.ts';
 import type { Candidate, KnownIdentifiers } from './types.ts';
 
@@ -510,7 +510,9 @@ export function headerCandidates(text: string, header: CompiledHeader): Candidat
   const out: Candidate[] = [];
   const add = (start: number, end: number, category: Candidate['category'], confidence: number) =>
     out.push({ start, end, category, source: 'header', confidence });
-  for (const [s, e] of matchGroup(text, tokens, groups.fullNames)) add(s, e, 'NAME', 0.99);
+  // "A small effusion" spells the initial and family name of "Small^Alvin": the shared decision judges it.
+  for (const [s, e] of matchGroup(text, tokens, groups.fullNames))
+    if (initialNameUse(text, s, e) !== 'ordinary') add(s, e, 'NAME', 0.99);
   for (const [s, e] of matchGroup(text, tokens, groups.initials)) {
     const found = text.slice(s, e);
     const letters = found.replace(/[.\s]/gu, '');

@@ -34,7 +34,7 @@ export {
   isNotNameWord,
 } from './allow-list.ts';
 export { scanDates, dateKey, type DateParts } from './dates.ts';
-export { nameWordUse, type NameWordUse } from './name-use.ts';
+export { initialNameUse, nameWordUse, type NameWordUse } from './name-use.ts';
 export type { MergeInput } from './merge.ts';
 
 /** Detected spans of `text`, resolved and non-overlapping, without replacements. */

@@ -273,3 +273,20 @@ function usedMedically(word: string, before: string, after: string): boolean {
     return true;
   return word === word.toUpperCase() && word.length <= 5;
 }
+
+/**
+ * How a known name written as an initial and a family name ("A Small", "A small", "J. Smith") is used, the
+ * match at [start, end) of `text`. With its dot the initial is a name's; without it the letter may be an
+ * article or a sentence's first word ("A small effusion"), so the family name is judged as a word standing
+ * alone.
+ */
+export function initialNameUse(text: string, start: number, end: number): NameWordUse {
+  const gap = /^\p{L}[ \t]+/u.exec(text.slice(start, end));
+  if (!gap) return 'person';
+  // A person cue around the whole name ("discussed with A Small", "A Small MD") decides before the word does.
+  const before = text.slice(Math.max(0, start - 40), start);
+  const after = text.slice(end, end + 40);
+  if (TITLE_BEFORE.test(before) || CREDENTIAL_AFTER.test(after) || CONTACT_BEFORE.test(before))
+    return 'person';
+  return nameWordUse(text, start + gap[0].length, end);
+}

@@ -26,6 +26,7 @@
 import { createHash } from 'node:crypto';
 import {
   dateKey,
+  initialNameUse,
   nameWordUse,
   normaliseWord,
   parsePersonName,
@@ -251,7 +252,16 @@ export function scanText(
       if (!matcher.prefixes.has(concat)) break;
       const key = matcher.keys.get(concat);
       if (!key) continue;
-      if (key.initialFirst && !tokens[i]!.capital) continue;
+      if (key.initialFirst) {
+        if (!tokens[i]!.capital) continue;
+        // The scrubber's own decision: "A small effusion" is no "A. Small".
+        const use = initialNameUse(text, tokens[i]!.start, token.end);
+        if (use === 'ordinary') continue;
+        if (use === 'undecided') {
+          undecided.push({ category: key.category, start: tokens[i]!.start, end: token.end });
+          continue;
+        }
+      }
       if (key.capitalOnly) {
         const unspaced = UNSPACED.test(tokens[i]!.norm);
         if (j > i && !unspaced) continue;

@@ -110,6 +110,9 @@ describe('a surname that is also an ordinary word', () => {
     "Facial weakness in keeping with Bell's palsy.",
     'Hill-Sachs lesion of the humeral head.',
     'There is a Small nodule.',
+    // "A" + "small" spells Ann Small's initial and family name (found by the scale benchmark's reports).
+    'No large pleural effusion. A small effusion cannot be excluded.',
+    'A SMALL LEFT EFFUSION.',
   ])('passes it standing as a word: %s', async (text) => {
     expect(await gate(text)).toEqual({ kinds: [], review: [] });
   });
@@ -122,6 +125,8 @@ describe('a surname that is also an ordinary word', () => {
     'Result called White at 4 pm.',
     'Dictated by Small.',
     'Reviewed with Marcus White.',
+    'Findings discussed with A Small at 4 pm.',
+    'Read by A. Small.',
   ])('stops it used as a person: %s', async (text) => {
     expect(await gate(text)).toEqual({ kinds: ['NAME:identifier'], review: [] });
   });
@@ -163,6 +168,11 @@ describe('a surname that is also an ordinary word', () => {
     const scrub = (text: string) => deidentifyTextSync(text, { known }).text;
     expect(scrub('Young adult with open growth plates.')).toBe('Young adult with open growth plates.');
     expect(scrub('Normal white blood cells.')).toBe('Normal white blood cells.');
+    const withSmall = { physicianNames: ['SMALL^ANN'] };
+    expect(deidentifyTextSync('A small effusion.', { known: withSmall }).text).toBe('A small effusion.');
+    expect(deidentifyTextSync('Discussed with A Small.', { known: withSmall }).text).toBe(
+      'Discussed with [NAME].',
+    );
     expect(scrub('Result called White by phone.')).toBe('Result called [NAME] by phone.');
     expect(scrub('Seen by the team; White reported no pain.')).toBe(
       'Seen by the team; [NAME] reported no pain.',
