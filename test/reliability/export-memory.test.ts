@@ -11,6 +11,11 @@ import { medprep, repoRoot, tempDir } from '../support/dicom-tree.ts';
 
 const MIB = 1024 * 1024;
 const MARGIN = 120 * MIB;
+/**
+ * Verify decodes one Parquet row group (or one shard's sample) at a time on top of what an LLaVA verify holds:
+ * measured 100–130 MiB above it on this data, still far below a split (over 2 × MARGIN), which buffering would add.
+ */
+const VERIFY_MARGIN = 160 * MIB;
 const work = tempDir('medprep-memory-');
 const project = path.join(work, 'p');
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -83,7 +88,7 @@ describe('bounded memory at scale', () => {
     for (const bundle of [path.join(work, 'parquet'), path.join(work, 'webdataset.zip')]) {
       const v = measured(['verify', bundle, '--project', project]);
       expect(v.code, v.stderr).toBe(0);
-      expect(v.rss - base.rss).toBeLessThan(MARGIN);
+      expect(v.rss - base.rss).toBeLessThan(VERIFY_MARGIN);
     }
   }, 600_000);
 });
